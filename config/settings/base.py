@@ -1,0 +1,185 @@
+"""Settings shared by every environment; environment-specific modules import this one."""
+
+from __future__ import annotations
+
+import dj_database_url
+
+from config import env
+
+BASE_DIR = env.BASE_DIR
+
+SECRET_KEY = env.text("SECRET_KEY", "")
+DEBUG = env.flag("DEBUG", False)
+ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Keys for encrypting TOTP seeds at rest: Fernet keys, newest first. Older keys still
+# decrypt, so a key is rotated by prepending a new one and running `rotate_mfa_keys`.
+FIRMID_ENCRYPTION_KEYS = env.listing("FIRMID_ENCRYPTION_KEYS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "firmid.core",
+    "firmid.tenancy",
+    "firmid.accounts",
+    "firmid.sso",
+    "firmid.mfa",
+    "firmid.audit",
+    "firmid.administration",
+    "firmid.myaccount",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "firmid.accounts.middleware.SessionPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.text("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'firmid.sqlite3'}"),
+        conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several requests at once must wait for the write lock, not fail.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The shared store: anything that must hold across workers lives in the database (or
+# Redis where configured), never in a per-process cache.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "firmid_cache",
+    }
+}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+PASSWORD_HASHERS = ["firmid.accounts.hashers.FirmidArgon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "firmid.accounts.password_validation.MaximumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+# OWASP's Argon2id floor: 19 MiB, 2 passes, 1 lane.
+FIRMID_ARGON2_MEMORY_KIB = env.integer("FIRMID_ARGON2_MEMORY_KIB", 19 * 1024)
+FIRMID_ARGON2_TIME_COST = env.integer("FIRMID_ARGON2_TIME_COST", 2)
+FIRMID_ARGON2_PARALLELISM = env.integer("FIRMID_ARGON2_PARALLELISM", 1)
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "firmid_session"
+# Idle timeout: the session's expiry moves forward at every request.
+SESSION_COOKIE_AGE = env.integer("FIRMID_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+# Absolute timeout, enforced by SessionPolicyMiddleware whatever the activity.
+FIRMID_SESSION_ABSOLUTE_SECONDS = env.integer("FIRMID_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "myaccount:home"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# --- django-allauth ---------------------------------------------------------------
+ACCOUNT_ADAPTER = "firmid.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# The half-finished sign-in (password given, second factor or enrolment pending) lives
+# this long; it is also the window an enrolment must be completed in.
+ACCOUNT_LOGIN_TIMEOUT = env.integer("FIRMID_LOGIN_TIMEOUT_SECONDS", 600)
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[firmid] "
+
+MFA_ADAPTER = "firmid.mfa.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp"]
+MFA_TOTP_PERIOD = 30
+MFA_TOTP_DIGITS = 6
+MFA_TOTP_TOLERANCE = 1
+MFA_TOTP_ISSUER = "firmid"
+MFA_FORMS = {
+    "authenticate": "firmid.mfa.forms.AuthenticateForm",
+    "reauthenticate": "firmid.mfa.forms.ReauthenticateForm",
+    "activate_totp": "firmid.mfa.forms.ActivateTOTPForm",
+}
+
+# --- firmid's second-factor guard -------------------------------------------------
+# Consecutive wrong codes before a lock; each new lock lasts twice the previous one.
+FIRMID_MFA_MAX_FAILURES = env.integer("FIRMID_MFA_MAX_FAILURES", 5)
+FIRMID_MFA_LOCK_SECONDS = env.integer("FIRMID_MFA_LOCK_SECONDS", 60)
+FIRMID_MFA_LOCK_MAX_SECONDS = env.integer("FIRMID_MFA_LOCK_MAX_SECONDS", 3600)
+
+EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "firmid <no-reply@firmid.test>")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
+}
+

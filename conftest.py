@@ -1,0 +1,81 @@
+"""Fixtures shared by every test: demo data, users of each kind, a movable clock, TOTP codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from firmid.accounts.models import Role, User
+from firmid.core import clock
+from firmid.mfa import totp
+from firmid.tenancy.demo import DEMO_PASSWORD, load_demo
+from firmid.tenancy.services import client_company_create, firm_create, user_create
+
+
+class MovableClock:
+    """Replaces firmid's clock seam: tests move time instead of sleeping."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> MovableClock:
+    moving = MovableClock(clock.timestamp())
+    monkeypatch.setattr(clock, "timestamp", moving)
+    return moving
+
+
+@pytest.fixture
+def demo(db) -> None:  # noqa: ANN001
+    load_demo()
+
+
+@pytest.fixture
+def password() -> str:
+    return DEMO_PASSWORD
+
+
+@pytest.fixture
+def make_user(db):  # noqa: ANN001, ANN201
+    """Create a firm user: make_user(role=Role.PRACTITIONER, firm=None, email=None)."""
+    counter = {"n": 0}
+
+    def make(role: str = Role.PRACTITIONER, firm=None, email: str | None = None, **extra) -> User:  # noqa: ANN001, ANN003
+        counter["n"] += 1
+        firm = firm or firm_create(name="Test Firm")
+        company = None
+        if role in (Role.CLIENT_ADMINISTRATOR, Role.STANDARD_CLIENT, Role.CLIENT_EMPLOYEE):
+            company = client_company_create(firm=firm, name="Test Client")
+        return user_create(
+            email=email or f"user{counter['n']}@{firm.name.lower().replace(' ', '-')}.test",
+            full_name=f"User {counter['n']}",
+            role=role,
+            password=DEMO_PASSWORD,
+            firm=firm,
+            client_company=company,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_agent(db):  # noqa: ANN001, ANN201
+    def make(level: int, email: str | None = None) -> User:
+        return user_create(
+            email=email or f"agent.l{level}@firmid.test", full_name=f"Agent {level}",
+            role=Role.SUPPORT_AGENT, password=DEMO_PASSWORD, support_level=level,
+        )
+
+    return make
+
+
+def code_now(secret: str, offset_steps: int = 0) -> str:
+    """The code an authenticator app shows now (or `offset_steps` away)."""
+    return totp.code_at_step(secret, totp.current_step() + offset_steps)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+from firmid.core import clock
+
+SIGNED_IN_AT = "firmid_signed_in_at"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """firmid's hooks into allauth's account flows."""
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Users are provisioned by their firm and by support, never by self-service.
+        return False
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            "firmid.accounts.stages.FirstFactorStage",
+            *super().get_login_stages(),
+            "firmid.accounts.stages.EnrolmentStage",
+        ]
+
+    def login(self, request: HttpRequest, user) -> None:  # noqa: ANN001
+        super().login(request, user)
+        request.session[SIGNED_IN_AT] = clock.timestamp()

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "firmid.accounts"
+
+    def ready(self) -> None:
+        from firmid.accounts import checks  # noqa: F401

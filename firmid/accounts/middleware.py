@@ -1,0 +1,42 @@
+"""Policy on every request of a signed-in user: absolute session lifetime and MFA level changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+from firmid.accounts.adapter import SIGNED_IN_AT
+from firmid.core import clock
+from firmid.mfa.selectors import user_mfa_decision
+from firmid.policy import Action
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            reason = self._reason_to_end(request)
+            if reason:
+                logout(request)
+                messages.info(request, reason)
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+    def _reason_to_end(self, request: HttpRequest) -> str | None:
+        signed_in_at = request.session.get(SIGNED_IN_AT, 0)
+        if clock.timestamp() - signed_in_at > settings.FIRMID_SESSION_ABSOLUTE_SECONDS:
+            return "Your session has ended. Please sign in again."
+        # A level saved since sign-in applies at the user's very next step.
+        action = user_mfa_decision(user=request.user).action
+        if action is Action.ENROLL_REQUIRED:
+            return "Your firm now requires multi-factor authentication: sign in again to set it up."
+        if action is Action.SSO:
+            return "Your firm now signs you in through its own identity provider."
+        return None

@@ -1,0 +1,52 @@
+"""Authentication events reach the audit log through the signals Django and allauth send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa import signals as mfa_signals
+from django.contrib.auth import signals as auth_signals
+from django.dispatch import receiver
+
+from firmid.audit.services import audit_record
+
+
+@receiver(auth_signals.user_logged_in)
+def on_signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action="sign_in", actor=user, subject=user, request=request)
+
+
+@receiver(auth_signals.user_logged_out)
+def on_signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action="sign_out", actor=user, subject=user, request=request)
+
+
+@receiver(auth_signals.user_login_failed)
+def on_password_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    # Only the identifier is kept: the credentials also hold the password.
+    identifier = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    audit_record(
+        action="sign_in_password", outcome="failure", request=request, detail=f"as {identifier}"
+    )
+
+
+@receiver(mfa_signals.authenticator_added)
+def on_factor_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    audit_record(
+        action="mfa_factor_added", actor=user, subject=user, request=request, factor_type=authenticator.type
+    )
+
+
+@receiver(mfa_signals.authenticator_removed)
+def on_factor_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    audit_record(
+        action="mfa_factor_removed", actor=user, subject=user, request=request, factor_type=authenticator.type
+    )
+
+
+@receiver(mfa_signals.authenticator_used)
+def on_factor_used(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    audit_record(
+        action="mfa_verified", actor=user, subject=user, request=request, factor_type=authenticator.type
+    )

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from firmid.mfa import crypto
+from firmid.mfa.selectors import user_mfa_decision, user_policy_input
+from firmid.policy import Action, decide
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """firmid's policy and key management behind allauth's MFA flows."""
+
+    def encrypt(self, text: str) -> str:
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)
+
+    def is_mfa_enabled(self, user: AbstractBaseUser, types=None) -> bool:  # noqa: ANN001
+        # The policy, not the mere presence of a factor, says whether a code is asked:
+        # users whose firm's SSO manages them are never asked for one.
+        if user.is_anonymous or not super().is_mfa_enabled(user, types):
+            return False
+        return user_mfa_decision(user=user).action is Action.VERIFY
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """A factor may go only if the policy would not then demand one at once."""
+        snapshot = user_policy_input(user=authenticator.user)
+        without = decide(type(snapshot)(**{**snapshot.__dict__, "has_factor": False}))
+        return without.action is not Action.ENROLL_REQUIRED

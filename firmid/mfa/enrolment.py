@@ -1,0 +1,56 @@
+"""The enrolment use-cases behind the Enhance your account security page."""
+
+from __future__ import annotations
+
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa import signals
+from allauth.mfa.adapter import get_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from firmid.accounts.models import User
+from firmid.audit.services import audit_record
+from firmid.core.errors import Conflict
+from firmid.mfa import notifications
+
+PENDING_SECRET = "firmid_mfa_pending_secret"
+
+
+def pending_secret(request: HttpRequest, user: User) -> str:
+    """Return the secret being set up in this sign-in, making one from the CSPRNG at first."""
+    pending = request.session.get(PENDING_SECRET)
+    if not pending or pending.get("user") != str(user.public_id):
+        pending = {"user": str(user.public_id), "secret": generate_totp_secret()}
+        request.session[PENDING_SECRET] = pending
+    return pending["secret"]
+
+
+def totp_url(user: User, secret: str) -> str:
+    return get_adapter().build_totp_url(user, secret)
+
+
+def totp_qr_svg(url: str) -> str:
+    return get_adapter().build_totp_svg(url)
+
+
+def complete_enrolment(request: HttpRequest, user: User, secret: str) -> Authenticator:
+    """Store the confirmed factor (encrypted), count it as this sign-in's second factor, notify."""
+    try:
+        with transaction.atomic():
+            authenticator = TOTP.activate(user, secret).instance
+    except IntegrityError:
+        raise Conflict("An authenticator is already set up for this account. Sign in again.") from None
+    request.session.pop(PENDING_SECRET, None)
+    record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)
+    signals.authenticator_added.send(
+        sender=Authenticator, request=request, user=user, authenticator=authenticator
+    )
+    notifications.factor_enrolled(user=user)
+    return authenticator
+
+
+def postpone_enrolment(request: HttpRequest, user: User) -> None:
+    request.session.pop(PENDING_SECRET, None)
+    audit_record(action="mfa_enrolment_postponed", actor=user, subject=user, request=request)

@@ -1,0 +1,69 @@
+"""Reads of MFA policy: the snapshot a decision is made on, one query whatever the firm's size."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from allauth.mfa.models import Authenticator
+from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Subquery, Value, When
+
+from firmid.accounts.models import ROLES_OF_TYPE, User
+from firmid.mfa.models import FirmMfaLevel
+from firmid.policy import Decision, MfaLevel, PolicyInput, UserType, decide
+from firmid.sso.models import SsoConnection
+
+if TYPE_CHECKING:
+    from firmid.tenancy.models import Firm
+
+# The factors that make a user "Configured": recovery codes alone do not.
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def _user_type_expression() -> Case:
+    return Case(
+        *[When(role__in=roles, then=Value(t.value)) for t, roles in ROLES_OF_TYPE.items()],
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def with_mfa_snapshot(users: QuerySet[User]) -> QuerySet[User]:
+    """Annotate each user with what the MFA decision needs, in the same query."""
+    same_type = {"firm_id": OuterRef("firm_id"), "user_type": OuterRef("mfa_user_type")}
+    return users.annotate(mfa_user_type=_user_type_expression()).annotate(
+        mfa_level=Subquery(FirmMfaLevel.objects.filter(**same_type).values("level")[:1]),
+        mfa_sso=Exists(SsoConnection.objects.filter(**same_type)),
+        mfa_has_factor=Exists(
+            Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)
+        ),
+    )
+
+
+def policy_input_of(annotated: User) -> PolicyInput:
+    """Build the decision's snapshot from a user annotated by `with_mfa_snapshot`."""
+    return PolicyInput(
+        level=MfaLevel(annotated.mfa_level or MfaLevel.UPON_REQUEST.value),
+        sso=annotated.mfa_sso,
+        individually_activated=annotated.mfa_individually_activated,
+        has_factor=annotated.mfa_has_factor,
+        support_agent=annotated.is_support_agent,
+    )
+
+
+def user_policy_input(*, user: User) -> PolicyInput:
+    return policy_input_of(with_mfa_snapshot(User.objects.filter(pk=user.pk)).get())
+
+
+def user_mfa_decision(*, user: User) -> Decision:
+    """Decide what `user` must do now, from the current state of the database."""
+    return decide(user_policy_input(user=user))
+
+
+def firm_mfa_levels(*, firm: Firm) -> dict[UserType, MfaLevel]:
+    """Return the firm's level for every user type (Upon request where none was saved)."""
+    saved = dict(FirmMfaLevel.objects.filter(firm=firm).values_list("user_type", "level"))
+    return {t: MfaLevel(saved.get(t.value, MfaLevel.UPON_REQUEST.value)) for t in UserType}
+
+
+def firm_sso_user_types(*, firm: Firm) -> set[UserType]:
+    return {UserType(t) for t in SsoConnection.objects.filter(firm=firm).values_list("user_type", flat=True)}

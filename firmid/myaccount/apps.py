@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class MyAccountConfig(AppConfig):
+    name = "firmid.myaccount"

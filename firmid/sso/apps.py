@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SsoConfig(AppConfig):
+    name = "firmid.sso"
