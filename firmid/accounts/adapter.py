@@ -22,6 +22,11 @@ class AccountAdapter(DefaultAccountAdapter):
             "firmid.accounts.stages.EnrolmentStage",
         ]
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        if getattr(request.user, "is_support_agent", False):
+            return "/administration/"
+        return super().get_login_redirect_url(request)
+
     def login(self, request: HttpRequest, user) -> None:  # noqa: ANN001
         super().login(request, user)
         request.session[SIGNED_IN_AT] = clock.timestamp()
