@@ -1,5 +1,7 @@
 """The test suite: the real stack, with email kept in memory and a fixed set of keys."""
 
+import os
+
 from config import env
 from config.settings.base import *  # noqa: F403
 
@@ -9,3 +11,9 @@ FIRMID_ENCRYPTION_KEYS = env.listing(
 )
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+
+# A file, not memory: the race tests run several connections at once, as workers do.
+DATABASES["default"].setdefault("TEST", {})  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per run, so that runs side by side (developers, helpers) never share one.
+    DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")  # noqa: F405

@@ -1,10 +1,15 @@
-"""Emails that tell a user about their second factor (ASVS 6.3.5, 6.3.7)."""
+"""Emails that tell a user about their second factor (ASVS 6.3.5, 6.3.7).
+
+They need no request, so the CLI and the API send the same ones as the web.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -14,6 +19,13 @@ if TYPE_CHECKING:
 _FAILURE_NOTIFIED = "firmid_mfa_failure_notified"
 
 
+def _send(template: str, user: User) -> None:
+    context = {"user": user}
+    subject = render_to_string(f"firmid/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"firmid/email/{template}_message.txt", context)
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
+
+
 def second_factor_failed(*, user: User, request: HttpRequest | None, locked: bool) -> None:
     """Tell the user their password was used but the code was wrong: once per sign-in, and at a lock."""
     session = getattr(request, "session", None)
@@ -21,13 +33,12 @@ def second_factor_failed(*, user: User, request: HttpRequest | None, locked: boo
         return
     if session is not None:
         session[_FAILURE_NOTIFIED] = True
-    template = "firmid/email/mfa_locked" if locked else "firmid/email/mfa_failed"
-    get_adapter().send_mail(template, user.email, {"user": user})
+    _send("mfa_locked" if locked else "mfa_failed", user)
 
 
 def factor_enrolled(*, user: User) -> None:
-    get_adapter().send_mail("firmid/email/mfa_enrolled", user.email, {"user": user})
+    _send("mfa_enrolled", user)
 
 
 def factor_reset(*, user: User) -> None:
-    get_adapter().send_mail("firmid/email/mfa_reset", user.email, {"user": user})
+    _send("mfa_reset", user)
