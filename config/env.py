@@ -39,7 +39,7 @@ def integer(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
-def listing(name: str, default: str = "") -> list[str]:
+def listing(name: str, default: str | None = "") -> list[str]:
     return [item.strip() for item in text(name, default).split(",") if item.strip()]
 
 
