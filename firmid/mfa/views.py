@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from allauth.account.internal.decorators import login_stage_required
 from allauth.account.internal.stagekit import clear_login
-from allauth.account.stages import LoginStageController
+from allauth.mfa.base import views as mfa_views
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views import View
 
 from firmid.accounts.stages import EnrolmentStage
@@ -17,15 +19,25 @@ from firmid.mfa.verification import Outcome, verify_code
 from firmid.policy import Action
 
 
+class AuthenticateView(mfa_views.AuthenticateView):
+    """allauth's code page, answering a refused code with a 4xx instead of a 200."""
+
+    def form_invalid(self, form) -> HttpResponse:  # noqa: ANN001
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+@method_decorator(
+    login_stage_required(stage=EnrolmentStage.key, redirect_urlname="account_login"), name="dispatch"
+)
 class EnrolView(View):
     """Enhance your account security: set up an authenticator app during sign-in."""
 
     template_name = "firmid/mfa/enrol.html"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        self.stage = LoginStageController.enter(request, EnrolmentStage.key)
-        if self.stage is None:
-            return HttpResponseRedirect(reverse("account_login"))
+        self.stage = request._login_stage
         self.user = self.stage.login.user
         self.decision = user_mfa_decision(user=self.user)
         if self.decision.action not in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED):
