@@ -22,6 +22,12 @@ class AccountAdapter(DefaultAccountAdapter):
             "firmid.accounts.stages.EnrolmentStage",
         ]
 
+    def get_reauthentication_methods(self, user) -> list[dict]:  # noqa: ANN001
+        # With a second factor, sensitive changes are confirmed with it (ASVS 7.5.1).
+        methods = super().get_reauthentication_methods(user)
+        with_mfa = [m for m in methods if m["id"] == "mfa_reauthenticate"]
+        return with_mfa or methods
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if getattr(request.user, "is_support_agent", False):
             return "/administration/"
