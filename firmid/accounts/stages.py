@@ -10,6 +10,7 @@ from django.contrib import messages
 from firmid.audit.services import audit_record
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import Action
+from firmid.sso.selectors import firm_sso_issuers
 
 
 class FirstFactorStage(LoginStage):
@@ -34,9 +35,10 @@ def _used_password(request, user) -> bool:  # noqa: ANN001
 
 
 def sso_refusal_message(user) -> str:  # noqa: ANN001
+    issuer = firm_sso_issuers(firm=user.firm).get(user.user_type, "")
     return (
         f"{user.firm.name} signs you in through its own identity provider: "
-        "use your firm's sign-in instead of a firmid password."
+        f"use your firm's sign-in ({issuer}) instead of a firmid password."
     )
 
 

@@ -1,2 +1,17 @@
+from django.urls import path
+
+from firmid.accounts.selectors import UserKind
+from firmid.administration.views import firms, users
+
 app_name = "administration"
-urlpatterns: list = []
+urlpatterns = [
+    path("", firms.index, name="index"),
+    path("firms/", firms.firm_list, name="firms"),
+    path("firms/<int:pk>/security/", firms.firm_security, name="firm_security"),
+    path("firms/<int:pk>/audit/", firms.firm_audit, name="firm_audit"),
+    path("practitioners/", users.user_list, {"kind": UserKind.PRACTITIONERS}, name="practitioners"),
+    path("client-users/", users.user_list, {"kind": UserKind.CLIENT_USERS}, name="client_users"),
+    path("users/<uuid:public_id>/security/", users.user_security, name="user_security"),
+    path("users/<uuid:public_id>/activate-mfa/", users.user_activate, name="user_activate_mfa"),
+    path("users/<uuid:public_id>/reset-mfa/", users.user_reset, name="user_reset_mfa"),
+]

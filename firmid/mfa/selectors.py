@@ -11,6 +11,7 @@ from firmid.accounts.models import ROLES_OF_TYPE, User
 from firmid.mfa.models import FirmMfaLevel
 from firmid.policy import Decision, MfaLevel, PolicyInput, UserType, decide
 from firmid.sso.models import SsoConnection
+from firmid.sso.selectors import firm_sso_issuers
 
 if TYPE_CHECKING:
     from firmid.tenancy.models import Firm
@@ -66,4 +67,4 @@ def firm_mfa_levels(*, firm: Firm) -> dict[UserType, MfaLevel]:
 
 
 def firm_sso_user_types(*, firm: Firm) -> set[UserType]:
-    return {UserType(t) for t in SsoConnection.objects.filter(firm=firm).values_list("user_type", flat=True)}
+    return set(firm_sso_issuers(firm=firm))

@@ -1,0 +1,120 @@
+"""Who gets in: support agents only; everyone else is sent to sign in or refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from firmid.accounts.models import User
+from firmid.administration.tests.conftest import mfa_state, sign_in_as
+from firmid.tenancy.models import Firm
+
+STAFF_ONLY = "The Administration application is for support staff only."
+
+
+def page_urls(firm: Firm, user: User) -> list[str]:
+    return [
+        "/administration/",
+        "/administration/firms/",
+        f"/administration/firms/{firm.pk}/security/",
+        f"/administration/firms/{firm.pk}/audit/",
+        "/administration/practitioners/",
+        "/administration/client-users/",
+        f"/administration/users/{user.public_id}/security/",
+        f"/administration/users/{user.public_id}/activate-mfa/",
+        f"/administration/users/{user.public_id}/reset-mfa/",
+    ]
+
+
+def post_urls(firm: Firm, user: User) -> list[str]:
+    return [
+        f"/administration/firms/{firm.pk}/security/",
+        f"/administration/users/{user.public_id}/activate-mfa/",
+        f"/administration/users/{user.public_id}/reset-mfa/",
+    ]
+
+
+@pytest.fixture
+def alice(demo) -> User:  # noqa: ANN001
+    return User.objects.get(email="alice@demo-accounting.test")
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_from_every_page(client: Client, demo_firm, alice) -> None:  # noqa: ANN001
+    for url in page_urls(demo_firm, alice):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith("/accounts/login/?next=/administration/"), url
+
+
+def test_anonymous_post_is_sent_to_sign_in_and_changes_nothing(client: Client, demo_firm, alice) -> None:  # noqa: ANN001
+    before = mfa_state()
+    for url in post_urls(demo_firm, alice):
+        response = client.post(url, {"level_practitioners": "mandatory"})
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/"), url
+    assert mfa_state() == before
+
+
+def test_firm_user_is_refused_every_page(client: Client, demo_firm, alice) -> None:  # noqa: ANN001
+    sign_in_as(client, alice)
+    for url in page_urls(demo_firm, alice):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert STAFF_ONLY in response.content.decode(), url
+        assert 'aria-label="Administration"' not in response.content.decode()
+
+
+def test_firm_user_forged_post_is_refused_and_changes_nothing(client: Client, demo_firm, alice) -> None:  # noqa: ANN001
+    sign_in_as(client, alice)
+    before = mfa_state()
+    for url in post_urls(demo_firm, alice):
+        response = client.post(url, {"level_practitioners": "mandatory", "confirmed": "1"})
+        assert response.status_code == 403, url
+        assert STAFF_ONLY in response.content.decode()
+    assert mfa_state() == before
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_agents_of_every_level_are_let_in(client: Client, signed_in_agent, level: int, db) -> None:  # noqa: ANN001
+    signed_in_agent(level)
+    response = client.get("/administration/")
+    assert response.status_code == 302 and response.url == "/administration/firms/"
+    page = client.get("/administration/firms/").content.decode()
+    assert '<nav class="side" aria-label="Administration">' in page
+    assert '<a href="/administration/firms/" class="active">Accounting firm</a>' in page
+    assert '<a href="/administration/practitioners/">Practitioners</a>' in page
+    assert '<a href="/administration/client-users/">Client users</a>' in page
+
+
+def test_cross_site_post_without_csrf_token_is_refused(signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+    agent = signed_in_agent(2)
+    browser = Client(enforce_csrf_checks=True)
+    sign_in_as(browser, agent)
+    before = mfa_state()
+    response = browser.post(
+        f"/administration/firms/{demo_firm.pk}/security/", {"level_practitioners": "mandatory"}
+    )
+    assert response.status_code == 403
+    assert mfa_state() == before
+
+
+def test_get_never_changes_anything(client: Client, signed_in_agent, demo_firm, alice) -> None:  # noqa: ANN001
+    signed_in_agent(3)
+    before = mfa_state()
+    client.get(f"/administration/firms/{demo_firm.pk}/security/?level_practitioners=mandatory&confirmed=1")
+    assert client.get(f"/administration/users/{alice.public_id}/activate-mfa/").status_code == 405
+    assert client.get(f"/administration/users/{alice.public_id}/reset-mfa/").status_code == 200
+    assert mfa_state() == before
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_every_page_renders_for_agents(client: Client, signed_in_agent, demo_firm, alice, level: int) -> None:  # noqa: ANN001
+    signed_in_agent(level)
+    northwind = Firm.objects.get(name="Northwind Partners")
+    erin = User.objects.get(email="erin@northwind.test")
+    views = [*page_urls(demo_firm, alice), *page_urls(northwind, erin)]
+    for url in views:
+        if url.endswith("/activate-mfa/") or (url.endswith("/reset-mfa/") and level == 1):
+            continue  # an action, not a page (see the forged-POST tests)
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        assert '<nav class="side" aria-label="Administration">' in response.content.decode(), url

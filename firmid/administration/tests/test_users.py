@@ -1,0 +1,301 @@
+"""Practitioners and Client users: the lists, a user's Login tab, activating and resetting MFA."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.test import Client
+
+from firmid.accounts.models import Role, User
+from firmid.administration.tests.conftest import configure_totp, messages_of, mfa_state, set_level, sign_in_as
+from firmid.audit.models import AuditEvent
+from firmid.mfa.selectors import user_mfa_decision
+from firmid.policy import MfaLevel, Status, UserType
+from firmid.sso.services import sso_connect
+from firmid.tenancy.models import Firm
+from firmid.tenancy.services import client_company_create, firm_create, user_create
+
+
+def security_url(user: User) -> str:
+    return f"/administration/users/{user.public_id}/security/"
+
+
+def activate_url(user: User) -> str:
+    return f"/administration/users/{user.public_id}/activate-mfa/"
+
+
+def reset_url(user: User) -> str:
+    return f"/administration/users/{user.public_id}/reset-mfa/"
+
+
+def demo_user(email: str) -> User:
+    return User.objects.get(email=email)
+
+
+@pytest.fixture
+def alice(demo) -> User:  # noqa: ANN001
+    """A practitioner of Demo Accounting, whose level is Upon request: Not offered."""
+    return demo_user("alice@demo-accounting.test")
+
+
+@pytest.fixture
+def erin(demo) -> User:  # noqa: ANN001
+    """A practitioner of Northwind Partners, whose practitioners sign in through SSO."""
+    return demo_user("erin@northwind.test")
+
+
+# --- the lists -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(client: Client, signed_in_agent, alice, erin, level) -> None:  # noqa: ANN001
+    signed_in_agent(level)
+    response = client.get("/administration/practitioners/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Practitioners</h1>" in page
+    assert '<a href="/administration/practitioners/" class="active">Practitioners</a>' in page
+    assert '<input type="search" name="q" value="" aria-label="Search users"' in page
+    for column in ("Name", "Email", "Firm", "Role", "MFA status"):
+        assert f'<th scope="col">{column}</th>' in page
+    assert f'<a href="{security_url(alice)}">Alice Martin</a>' in page
+    assert f'<a href="{security_url(erin)}">Erin Walsh</a>' in page
+    assert '<span class="status">Managed by SSO</span>' in page
+    assert '<span class="status">Not offered</span>' in page
+    assert "bob@client-one.test" not in page and "support.l1@firmid.test" not in page
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_client_users_list_shows_administrators_clients_and_employees(client: Client, signed_in_agent, demo, level) -> None:  # noqa: ANN001
+    signed_in_agent(level)
+    page = client.get("/administration/client-users/").content.decode()
+    assert "<h1>Client users</h1>" in page
+    assert '<a href="/administration/client-users/" class="active">Client users</a>' in page
+    for email in ("bob@client-one.test", "carol@client-one.test", "dave@client-one.test", "frank@northwind-client.test"):
+        assert email in page
+    assert "alice@demo-accounting.test" not in page
+    assert "Client administrator" in page and "Employee of a client" in page
+
+
+def test_user_search_matches_email_or_full_name(client: Client, signed_in_agent, demo) -> None:  # noqa: ANN001
+    signed_in_agent(1)
+    by_name = client.get("/administration/client-users/", {"q": "PETIT"}).content.decode()
+    assert "carol@client-one.test" in by_name and "bob@client-one.test" not in by_name
+    by_email = client.get("/administration/client-users/", {"q": "northwind-cli"}).content.decode()
+    assert "frank@northwind-client.test" in by_email and "carol@client-one.test" not in by_email
+    assert "No user matches" in client.get("/administration/practitioners/", {"q": "nobody"}).content.decode()
+
+
+def test_user_list_filters_by_firm_and_ignores_a_malformed_firm(client: Client, signed_in_agent, demo) -> None:  # noqa: ANN001
+    northwind = Firm.objects.get(name="Northwind Partners")
+    signed_in_agent(1)
+    page = client.get("/administration/client-users/", {"firm": northwind.pk}).content.decode()
+    assert "frank@northwind-client.test" in page and "bob@client-one.test" not in page
+    assert "Show every firm" in page
+    for bad in ("abc", "-3", "1e9", "99999999999999999999999"):
+        response = client.get("/administration/client-users/", {"firm": bad})
+        assert response.status_code == 200, bad
+    assert "No user matches" in client.get("/administration/client-users/", {"firm": "999999"}).content.decode()
+
+
+def populate(firm: Firm, count: int) -> None:
+    """`count` users of every kind and status: SSO, configured, individually activated."""
+    company = client_company_create(firm=firm, name="Big Client")
+    roles = [Role.PRACTITIONER, Role.CLIENT_ADMINISTRATOR, Role.STANDARD_CLIENT, Role.CLIENT_EMPLOYEE]
+    for n in range(count):
+        role = roles[n % len(roles)]
+        user = user_create(
+            email=f"u{n:03d}@{firm.pk}.test", full_name=f"User {n}", role=role, password=None,
+            firm=firm, client_company=None if role == Role.PRACTITIONER else company,
+        )
+        if n % 3 == 0:
+            configure_totp(user)
+        if n % 5 == 0:
+            User.objects.filter(pk=user.pk).update(mfa_individually_activated=True)
+
+
+def test_a_page_of_users_costs_the_same_queries_whatever_its_size(client: Client, signed_in_agent, django_assert_max_num_queries, db) -> None:  # noqa: ANN001
+    small, large = firm_create(name="Small Firm"), firm_create(name="Large Firm")
+    sso_connect(firm=large, user_type=UserType.CLIENT_EMPLOYEES, issuer="https://idp.large.test", client_id="x")
+    set_level(large, UserType.CLIENTS, MfaLevel.SUGGESTED)
+    populate(small, 10)
+    populate(large, 240)
+    signed_in_agent(1)
+    counts = {}
+    for firm in (small, large):
+        for url in ("/administration/practitioners/", "/administration/client-users/"):
+            # Session, user, the session policy's decision, count, page, session save, and the
+            # savepoints around it: none per row.
+            with django_assert_max_num_queries(8) as captured:
+                response = client.get(url, {"firm": firm.pk})
+            assert response.status_code == 200
+            counts[(firm.name, url)] = len(captured)
+    large_page = client.get("/administration/client-users/", {"firm": large.pk}).content.decode()
+    assert large_page.count('<span class="status">') == 50 and "Page 1 of 4" in large_page
+    assert len(set(counts.values())) == 1, counts
+
+
+def test_user_list_is_paginated_by_50(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+    firm = firm_create(name="Paged Firm")
+    for n in range(60):
+        user_create(email=f"p{n:02d}@paged.test", full_name=f"P {n}", role=Role.PRACTITIONER, password=None, firm=firm)
+    signed_in_agent(1)
+    first = client.get("/administration/practitioners/").content.decode()
+    assert "p49@paged.test" in first and "p50@paged.test" not in first and "Page 1 of 2" in first
+    second = client.get("/administration/practitioners/", {"page": "2", "q": "paged"}).content.decode()
+    assert "p59@paged.test" in second and "p49@paged.test" not in second
+    assert 'href="?page=1&amp;q=paged"' in second
+    assert client.get("/administration/practitioners/", {"page": "nope"}).status_code == 200
+
+
+# --- a user's Login tab ----------------------------------------------------------------
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_login_tab_shows_the_status(client: Client, signed_in_agent, alice, level) -> None:  # noqa: ANN001
+    signed_in_agent(level)
+    response = client.get(security_url(alice))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Alice Martin" in page and "alice@demo-accounting.test" in page
+    assert 'class="current" aria-current="page">Login</a>' in page
+    assert '<span class="status" id="mfa-status">Not offered</span>' in page
+    assert "they are not asked to set it up" in page
+
+
+@pytest.mark.parametrize(
+    ("prepare", "status", "action"),
+    [
+        ("nothing", "Not offered", "Activate MFA for this user"),
+        ("suggested", "Suggested", "Activate MFA for this user"),
+        ("mandatory", "Forced", "Reset MFA"),
+        ("activated", "Forced", "Reset MFA"),
+        ("configured", "Configured", "Reset MFA"),
+    ],
+)
+def test_level_2_agent_is_offered_the_action_that_fits_the_status(client: Client, signed_in_agent, alice, prepare, status, action) -> None:  # noqa: ANN001
+    if prepare in ("suggested", "mandatory"):
+        set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel(prepare))
+    elif prepare == "activated":
+        User.objects.filter(pk=alice.pk).update(mfa_individually_activated=True)
+    elif prepare == "configured":
+        configure_totp(alice)
+    signed_in_agent(2)
+    page = client.get(security_url(alice)).content.decode()
+    assert f'id="mfa-status">{status}</span>' in page
+    assert action in page
+    other = {"Reset MFA", "Activate MFA for this user"} - {action}
+    assert other.pop() not in page
+    if action == "Reset MFA":
+        assert f'<a class="button danger" href="{reset_url(alice)}">Reset MFA</a>' in page
+    else:
+        assert f'<form method="post" action="{activate_url(alice)}">' in page
+
+
+def test_sso_user_shows_managed_by_sso_and_no_action(client: Client, signed_in_agent, erin) -> None:  # noqa: ANN001
+    signed_in_agent(3)
+    page = client.get(security_url(erin)).content.decode()
+    assert 'id="mfa-status">Managed by SSO</span>' in page
+    assert "This user signs in through the firm's SSO connection, which manages their MFA." in page
+    assert "Activate MFA for this user" not in page and "Reset MFA" not in page
+
+
+def test_level_1_agent_sees_no_action_on_the_login_tab(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+    configure_totp(alice)
+    signed_in_agent(1)
+    page = client.get(security_url(alice)).content.decode()
+    assert 'id="mfa-status">Configured</span>' in page
+    assert "/activate-mfa/" not in page and "/reset-mfa/" not in page
+    assert page.count("<form") == 1  # the header's Sign out only
+
+
+def test_unknown_user_and_support_agents_are_not_found(client: Client, signed_in_agent, demo) -> None:  # noqa: ANN001
+    agent = signed_in_agent(2)
+    for user_id in (uuid.uuid4(), agent.public_id, demo_user("support.l1@firmid.test").public_id):
+        response = client.get(f"/administration/users/{user_id}/security/")
+        assert response.status_code == 404
+        assert "No firm user has this id." in response.content.decode()
+    before = mfa_state()
+    assert client.post(f"/administration/users/{agent.public_id}/reset-mfa/").status_code == 404
+    assert client.post(f"/administration/users/{uuid.uuid4()}/activate-mfa/").status_code == 404
+    assert mfa_state() == before
+    assert client.get("/administration/users/not-a-uuid/security/").status_code == 404
+
+
+# --- activating and resetting ----------------------------------------------------------
+
+def test_level_2_agent_activates_mfa_for_a_user(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+    agent = signed_in_agent(2)
+    response = client.post(activate_url(alice))
+    assert response.status_code == 302 and response.url == security_url(alice)
+    assert messages_of(response) == [
+        "MFA activated for alice@demo-accounting.test: they will set it up at their next sign-in."
+    ]
+    alice.refresh_from_db()
+    assert alice.mfa_individually_activated
+    assert user_mfa_decision(user=alice).status is Status.FORCED
+    event = AuditEvent.objects.get(action="mfa_user_activated")
+    assert (event.actor, event.subject, event.new_value) == (agent, alice, "Forced")
+
+
+def test_activating_mfa_of_a_configured_user_is_refused(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+    configure_totp(alice)
+    signed_in_agent(2)
+    before = mfa_state()
+    response = client.post(activate_url(alice))
+    assert response.status_code == 409
+    assert "their status is Configured" in response.content.decode()
+    assert mfa_state() == before
+
+
+def test_activating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_agent, erin) -> None:  # noqa: ANN001
+    signed_in_agent(3)
+    before = mfa_state()
+    assert client.post(activate_url(erin)).status_code == 409
+    assert client.post(reset_url(erin)).status_code == 409
+    assert mfa_state() == before
+
+
+def test_reset_asks_to_confirm_first(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+    configure_totp(alice)
+    signed_in_agent(2)
+    before = mfa_state()
+    page = client.get(reset_url(alice)).content.decode()
+    assert "<h1>Confirm</h1>" in page
+    assert (
+        "Reset MFA for alice@demo-accounting.test? Their authenticator is removed and all their "
+        "sessions end; at their next sign-in the firm's MFA level applies again."
+    ) in page
+    assert f'<form method="post" action="{reset_url(alice)}">' in page
+    assert '<button type="submit">Confirm</button>' in page
+    assert mfa_state() == before
+
+
+def test_reset_removes_the_factors_and_signs_the_user_out(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+    configure_totp(alice)
+    alices_browser = Client()
+    sign_in_as(alices_browser, alice)
+    assert alices_browser.get("/my-account/").status_code == 200
+    agent = signed_in_agent(2)
+    response = client.post(reset_url(alice))
+    assert response.status_code == 302 and response.url == security_url(alice)
+    assert messages_of(response) == ["MFA reset for alice@demo-accounting.test."]
+    assert not Authenticator.objects.filter(user=alice).exists()
+    assert AuditEvent.objects.filter(action="mfa_reset", actor=agent, subject=alice).exists()
+    signed_out = alices_browser.get("/my-account/")
+    assert signed_out.status_code == 302 and signed_out.url.startswith("/accounts/login/")
+    assert 'id="mfa-status">Not offered</span>' in client.get(security_url(alice)).content.decode()
+
+
+def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, alice, demo) -> None:  # noqa: ANN001
+    configure_totp(alice)
+    bob = demo_user("bob@client-one.test")
+    signed_in_agent(1)
+    before = mfa_state()
+    for url in (activate_url(bob), reset_url(alice), activate_url(alice), reset_url(bob)):
+        response = client.post(url)
+        assert response.status_code == 403, url
+        assert "Only level 2 and 3 support agents can change MFA settings." in response.content.decode()
+    assert client.get(reset_url(alice)).status_code == 403
+    assert mfa_state() == before
+    assert Authenticator.objects.filter(user=alice).exists()
