@@ -7,4 +7,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("my-account/", include("firmid.myaccount.urls")),
     path("administration/", include("firmid.administration.urls")),
+    path("api/", include("firmid.api.urls")),
 ]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from firmid.accounts.adapter import SIGNED_IN_AT
 from firmid.core import clock
@@ -25,9 +25,16 @@ class SessionPolicyMiddleware:
             reason = self._reason_to_end(request)
             if reason:
                 logout(request)
-                messages.info(request, reason)
-                return redirect_to_login(request.get_full_path())
+                return self._ended(request, reason)
         return self.get_response(request)
+
+    @staticmethod
+    def _ended(request: HttpRequest, reason: str) -> HttpResponse:
+        # API callers get the API's own error shape, not the sign-in page.
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": reason, "code": "not_authenticated"}, status=401)
+        messages.info(request, reason)
+        return redirect_to_login(request.get_full_path())
 
     def _reason_to_end(self, request: HttpRequest) -> str | None:
         signed_in_at = request.session.get(SIGNED_IN_AT, 0)

@@ -7,6 +7,7 @@ class ServiceError(Exception):
     """A refused request: `message` is shown to the person who made it."""
 
     status = 400
+    code = "invalid"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -15,11 +16,14 @@ class ServiceError(Exception):
 
 class NotAllowed(ServiceError):
     status = 403
+    code = "permission_denied"
 
 
 class NotFound(ServiceError):
     status = 404
+    code = "not_found"
 
 
 class Conflict(ServiceError):
     status = 409
+    code = "conflict"

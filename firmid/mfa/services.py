@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
+from cryptography.fernet import InvalidToken
 from django.db import transaction
 from django.db.models import F
 
@@ -14,7 +15,7 @@ from firmid.accounts.models import User
 from firmid.accounts.permissions import require_can_change_mfa
 from firmid.audit.services import audit_record
 from firmid.core.errors import Conflict, ServiceError
-from firmid.mfa import guard, notifications
+from firmid.mfa import crypto, guard, notifications
 from firmid.mfa.models import FirmMfaLevel
 from firmid.mfa.selectors import firm_mfa_levels, firm_sso_user_types, user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
@@ -29,6 +30,7 @@ class ConfirmationRequired(ServiceError):
     """Lowering a type to Upon request must be confirmed: it lowers protection."""
 
     status = 409
+    code = "confirmation_required"
 
 
 @dataclass(frozen=True)
@@ -145,3 +147,20 @@ def user_reset_mfa(*, actor: User, user: User, request: HttpRequest | None = Non
 def end_sessions(*, user: User) -> None:
     """End every session of `user`: their session hash no longer matches (see User)."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+
+
+@transaction.atomic
+def totp_secrets_rotate() -> int:
+    """Re-encrypt every TOTP secret under the newest key, all or none; return how many."""
+    factors = list(Authenticator.objects.select_for_update().filter(type=Authenticator.Type.TOTP))
+    for factor in factors:
+        try:
+            factor.data = {**factor.data, "secret": crypto.reencrypt(factor.data["secret"])}
+        except InvalidToken:
+            raise ServiceError(
+                f"The TOTP secret of authenticator {factor.pk} cannot be decrypted with any configured "
+                "key (FIRMID_ENCRYPTION_KEYS): nothing was re-encrypted."
+            ) from None
+    Authenticator.objects.bulk_update(factors, ["data"], batch_size=500)
+    audit_record(action="mfa_keys_rotated", detail=f"{len(factors)} TOTP secret(s) re-encrypted")
+    return len(factors)

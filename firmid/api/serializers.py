@@ -1,0 +1,127 @@
+"""The API's inputs and outputs: strict on the way in, documented on the way out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+from firmid.policy import Action, MfaLevel, Status, UserType
+
+LEVEL_VALUES = [level.value for level in MfaLevel]
+USER_TYPE_VALUES = [user_type.value for user_type in UserType]
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuse fields it does not know: a misspelt field must not be silently ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = [name for name in data if name not in self.fields]
+            if unknown:
+                raise serializers.ValidationError({name: [self.unknown_field_message(name)] for name in unknown})
+        return super().to_internal_value(data)
+
+    def unknown_field_message(self, name: str) -> str:
+        return f"Unknown field: expected one of {', '.join(self.fields) or 'none'}."
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false, not "yes", 1 or "on"."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
+def level_field(**options: Any) -> serializers.ChoiceField:
+    message = f"Unknown MFA level {{input!r}}: choose one of {', '.join(LEVEL_VALUES)}."
+    return serializers.ChoiceField(choices=LEVEL_VALUES, error_messages={"invalid_choice": message}, **options)
+
+
+class TypeLevelsSerializer(StrictSerializer):
+    """{user type: level}: each type optional, no other key."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {t.value: level_field(required=False, help_text=t.label) for t in UserType}
+
+    def unknown_field_message(self, name: str) -> str:
+        return f"Unknown user type: choose one of {', '.join(USER_TYPE_VALUES)}."
+
+
+class SetLevelsInput(StrictSerializer):
+    """The levels to save for a firm."""
+
+    levels = TypeLevelsSerializer(help_text="The levels to save; user types left out are unchanged.")
+    confirm = StrictBooleanField(
+        default=False, help_text="Must be true to move a user type to upon_request (it lowers protection)."
+    )
+
+
+class ConfirmInput(StrictSerializer):
+    """The confirmation an irreversible action needs."""
+
+    confirm = StrictBooleanField(default=False, help_text="Must be true: the action cannot be undone.")
+
+
+class EmptyInput(StrictSerializer):
+    """No field: a body, if any, must be an empty object."""
+
+
+class FirmSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class FirmLevelsOutput(serializers.Serializer):
+    firm = FirmSerializer()
+    levels = TypeLevelsSerializer(help_text="The level of each user type that firmid manages (not under SSO).")
+    sso_managed = serializers.ListField(
+        child=serializers.ChoiceField(choices=USER_TYPE_VALUES),
+        help_text="User types that sign in through the firm's SSO connection: their identity provider manages MFA.",
+    )
+
+
+class LevelChangeSerializer(serializers.Serializer):
+    user_type = serializers.ChoiceField(choices=USER_TYPE_VALUES, source="user_type.value")
+    old = level_field(source="old.value")
+    new = level_field(source="new.value")
+
+
+class LevelChangesOutput(serializers.Serializer):
+    changes = LevelChangeSerializer(many=True, help_text="What was saved; empty when nothing changed.")
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    role = serializers.CharField()
+    user_type = serializers.ChoiceField(choices=USER_TYPE_VALUES, source="user_type.value")
+    firm = FirmSerializer()
+
+
+class UserMfaOutput(serializers.Serializer):
+    user = UserSerializer()
+    status = serializers.ChoiceField(choices=[s.value for s in Status], source="status.value")
+    action = serializers.ChoiceField(
+        choices=[a.value for a in Action],
+        source="action.value",
+        help_text="What the user must do at their next sign-in.",
+    )
+
+
+class FirmSearchInput(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What was refused and why, for a person to read.")
+    code = serializers.CharField(help_text="A stable code, e.g. confirmation_required, not_found, conflict.")
+    errors = serializers.DictField(
+        required=False, help_text="For invalid input: the messages of each field.", child=serializers.JSONField()
+    )

@@ -1,0 +1,135 @@
+"""A firm user's MFA over the API: status, individual activation and reset."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from firmid.accounts.models import User
+from firmid.audit.models import AuditEvent
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def mfa_url(user: User, action: str = "") -> str:
+    return f"/api/v1/users/{user.public_id}/mfa" + (f"/{action}" if action else "")
+
+
+def post(client, url: str, body: object | None = None):  # noqa: ANN001, ANN201
+    if body is None:
+        return client.generic("POST", url)  # no body, no Content-Type, as `curl -X POST` sends
+    return client.post(url, body, content_type="application/json")
+
+
+@pytest.fixture
+def alice() -> User:
+    return User.objects.get(email="alice@demo-accounting.test")
+
+
+@pytest.fixture
+def erin() -> User:
+    """A practitioner of Northwind, whose practitioners sign in through SSO."""
+    return User.objects.get(email="erin@northwind.test")
+
+
+@pytest.fixture
+def alice_with_factor(alice: User) -> User:
+    TOTP.activate(alice, generate_totp_secret())
+    return alice
+
+
+def test_user_status_is_the_policy_decision(l2, alice) -> None:  # noqa: ANN001
+    body = l2.get(mfa_url(alice)).json()
+    assert body == {
+        "user": {
+            "id": str(alice.public_id),
+            "email": "alice@demo-accounting.test",
+            "full_name": "Alice Martin",
+            "role": "practitioner",
+            "user_type": "practitioners",
+            "firm": {"id": alice.firm_id, "name": "Demo Accounting"},
+        },
+        "status": "Not offered",
+        "action": "none",
+    }
+
+
+def test_user_under_sso_is_managed_by_sso(l2, erin) -> None:  # noqa: ANN001
+    body = l2.get(mfa_url(erin)).json()
+    assert (body["status"], body["action"]) == ("Managed by SSO", "sso")
+
+
+def test_unknown_user_and_support_agents_are_404(l2, unchanged) -> None:  # noqa: ANN001
+    agent = User.objects.get(email="support.l3@firmid.test")
+    assert l2.get("/api/v1/users/00000000-0000-4000-8000-000000000000/mfa").status_code == 404
+    assert l2.get(mfa_url(agent)).json() == {"detail": "No firm user has this id.", "code": "not_found"}
+    with unchanged():
+        assert post(l2, mfa_url(agent, "reset"), {"confirm": True}).status_code == 404
+
+
+def test_activating_mfa_forces_enrolment_and_is_audited(l2, alice) -> None:  # noqa: ANN001
+    response = post(l2, mfa_url(alice, "activate"))
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["action"]) == ("Forced", "enroll_required")
+    alice.refresh_from_db()
+    assert alice.mfa_individually_activated
+    event = AuditEvent.objects.get(action="mfa_user_activated")
+    assert (event.actor_email, event.subject_email) == ("agent.l2@firmid.test", alice.email)
+
+
+def test_activating_twice_is_409(l2, alice, unchanged) -> None:  # noqa: ANN001
+    post(l2, mfa_url(alice, "activate"))
+    with unchanged():
+        response = post(l2, mfa_url(alice, "activate"))
+    assert response.status_code == 409
+    assert "Forced" in response.json()["detail"]
+
+
+def test_activating_for_a_user_under_sso_is_409(l2, erin, unchanged) -> None:  # noqa: ANN001
+    with unchanged():
+        response = post(l2, mfa_url(erin, "activate"), {})
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+
+
+def test_activate_with_an_unknown_field_is_400(l2, alice, unchanged) -> None:  # noqa: ANN001
+    with unchanged():
+        response = post(l2, mfa_url(alice, "activate"), {"level": "mandatory"})
+    assert response.status_code == 400
+    assert "level: Unknown field" in response.json()["detail"]
+
+
+def test_reset_without_confirm_is_409_and_keeps_the_factor(l2, alice_with_factor, unchanged) -> None:  # noqa: ANN001
+    for body in (None, {}, {"confirm": False}):
+        with unchanged():
+            response = post(l2, mfa_url(alice_with_factor, "reset"), body)
+        assert response.status_code == 409
+        assert response.json()["code"] == "confirmation_required"
+
+
+@pytest.mark.parametrize("body", [{"confirm": "true"}, {"confirm": 1}, {"confirm": True, "why": "lost phone"}])
+def test_reset_with_bad_input_is_400(l2, alice_with_factor, unchanged, body) -> None:  # noqa: ANN001
+    with unchanged():
+        response = post(l2, mfa_url(alice_with_factor, "reset"), body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+def test_confirmed_reset_removes_factors_ends_sessions_and_is_audited(l2, alice_with_factor) -> None:  # noqa: ANN001
+    assert l2.get(mfa_url(alice_with_factor)).json()["status"] == "Configured"
+    generation = alice_with_factor.session_generation
+    response = post(l2, mfa_url(alice_with_factor, "reset"), {"confirm": True})
+    assert response.status_code == 200
+    assert response.json()["status"] == "Not offered"
+    assert not Authenticator.objects.filter(user=alice_with_factor).exists()
+    alice_with_factor.refresh_from_db()
+    assert alice_with_factor.session_generation == generation + 1
+    assert AuditEvent.objects.filter(action="mfa_reset", subject=alice_with_factor).count() == 1
+
+
+def test_reset_of_a_user_under_sso_is_409(l2, erin, unchanged) -> None:  # noqa: ANN001
+    with unchanged():
+        response = post(l2, mfa_url(erin, "reset"), {"confirm": True})
+    assert response.status_code == 409
+    assert "not managed by firmid" in response.json()["detail"]

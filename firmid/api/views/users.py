@@ -1,0 +1,70 @@
+"""A firm user's MFA: their status, individual activation and reset."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from firmid.accounts.models import User
+from firmid.accounts.selectors import firm_user_get
+from firmid.api.serializers import ConfirmInput, EmptyInput, UserMfaOutput
+from firmid.api.views.common import error_responses, validated
+from firmid.mfa.selectors import user_mfa_decision
+from firmid.mfa.services import ConfirmationRequired, user_activate_mfa, user_reset_mfa
+
+RESET_NOT_CONFIRMED = (
+    "Resetting a user's MFA removes their factors and ends their sessions: "
+    'send {"confirm": true} to confirm.'
+)
+
+
+def user_mfa_body(user: User) -> dict[str, Any]:
+    decision = user_mfa_decision(user=user)
+    return UserMfaOutput({"user": user, "status": decision.status, "action": decision.action}).data
+
+
+class UserMfa(APIView):
+    @extend_schema(
+        operation_id="user_mfa_get", tags=["users"], summary="A firm user's MFA status",
+        responses={200: UserMfaOutput, **error_responses(403, 404)},
+    )
+    def get(self, request: Request, public_id: UUID) -> Response:
+        return Response(user_mfa_body(firm_user_get(public_id=public_id)))
+
+
+class UserMfaActivate(APIView):
+    @extend_schema(
+        operation_id="user_mfa_activate", tags=["users"], summary="Activate MFA for one user",
+        description=(
+            "The user will have to set MFA up at their next sign-in, whatever their firm's level. "
+            "Only for a user whose status is Not offered or Suggested. Level 2 and 3 agents only."
+        ),
+        request=None, responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
+    )
+    def post(self, request: Request, public_id: UUID) -> Response:
+        subject = firm_user_get(public_id=public_id)
+        validated(EmptyInput, request.data)
+        user_activate_mfa(actor=request.user, user=subject, request=request)
+        return Response(user_mfa_body(subject))
+
+
+class UserMfaReset(APIView):
+    @extend_schema(
+        operation_id="user_mfa_reset", tags=["users"], summary="Reset a user's MFA (lost phone)",
+        description=(
+            "Removes the user's factors and ends their sessions; their firm's level applies again at "
+            'their next sign-in. Needs {"confirm": true}. Level 2 and 3 agents only.'
+        ),
+        request=ConfirmInput, responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
+    )
+    def post(self, request: Request, public_id: UUID) -> Response:
+        subject = firm_user_get(public_id=public_id)
+        if not validated(ConfirmInput, request.data)["confirm"]:
+            raise ConfirmationRequired(RESET_NOT_CONFIRMED)
+        user_reset_mfa(actor=request.user, user=subject, request=request)
+        return Response(user_mfa_body(subject))
