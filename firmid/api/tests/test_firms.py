@@ -175,3 +175,10 @@ def test_form_encoded_body_is_415(l2, demo_firm, unchanged) -> None:  # noqa: AN
         )
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("page", ["", "x", "0", "-1", "1.5", "١"])
+def test_malformed_page_number_is_refused(l2, page: str) -> None:  # noqa: ANN001
+    response = l2.get("/api/v1/firms/", {"page": page})
+    assert response.status_code == 400
+    assert "page" in response.json()["errors"]

@@ -114,7 +114,8 @@ def agent_session(demo, agent_client) -> Iterator[None]:  # noqa: ANN001
 
 
 @schema.parametrize()
-@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the same examples at every run, so CI cannot go red by the luck of a draw.
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @pytest.mark.usefixtures("agent_session")
 def test_api_conforms_to_its_schema(case) -> None:  # noqa: ANN001
     case.call_and_validate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +28,15 @@ from firmid.tenancy.selectors import firm_get, firm_search
 
 class FirmPagination(PageNumberPagination):
     page_size = 50
+
+    def get_page_number(self, request: Request, paginator) -> int:  # noqa: ANN001
+        # DRF reads "?page=" and "?page=x" as page 1; a bad page number is bad input.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_query_param: ["A page number is a whole number from 1."]})
+        return int(raw)
 
 
 class FirmList(ListAPIView):
