@@ -54,3 +54,19 @@ def persistent_secret(name: str, path: Path, make: "callable[[], str]") -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(make())
     return path.read_text().strip()
+
+
+def rsa_private_key_pem() -> str:
+    """Make a new RSA private key for signing ID tokens, as PEM."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def file_text(name: str, default: str | None = None) -> str:
+    """Return the content of the file named by the variable (secrets are files, not env values)."""
+    return Path(text(name, default)).read_text()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("my-account/", include("firmid.myaccount.urls")),
     path("administration/", include("firmid.administration.urls")),
     path("api/", include("firmid.api.urls")),
+    path("", include("firmid.oidc.urls")),
 ]

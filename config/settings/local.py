@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 
 from config import env
 from config.settings.base import *  # noqa: F403
-from config.settings.base import BASE_DIR
+from config.settings.base import BASE_DIR, FIRMID_ISSUER, oauth2_provider_settings
 
 DEBUG = env.flag("DEBUG", True)
 SECRET_KEY = env.persistent_secret(
@@ -19,3 +19,7 @@ FIRMID_ENCRYPTION_KEYS = [
         lambda: Fernet.generate_key().decode(),
     )
 ]
+FIRMID_OIDC_SIGNING_KEY = env.persistent_secret(
+    "FIRMID_OIDC_SIGNING_KEY", BASE_DIR / "var" / "oidc_signing_key.pem", env.rsa_private_key_pem
+)
+OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, [], ["http", "https"])

@@ -17,3 +17,7 @@ DATABASES["default"].setdefault("TEST", {})  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per run, so that runs side by side (developers, helpers) never share one.
     DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")  # noqa: F405
+
+# One signing key per test run; the suite's clients read it from the JWKS like any client.
+FIRMID_OIDC_SIGNING_KEY = env.rsa_private_key_pem()
+OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, [], ["http", "https"])  # noqa: F405

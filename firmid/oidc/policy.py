@@ -1,0 +1,37 @@
+"""Who may hold tokens, and revoking them when the policy says no more."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+from firmid.accounts.models import User
+from firmid.mfa.selectors import user_mfa_decision
+from firmid.policy import Action
+
+AccessToken = get_access_token_model()
+RefreshToken = get_refresh_token_model()
+
+
+def may_hold_tokens(user: User | None) -> bool:
+    """A disabled user, or one whose firm now demands enrolment or SSO, holds no live token."""
+    if user is None or not user.is_active:
+        return False
+    return user_mfa_decision(user=user).action not in (Action.ENROLL_REQUIRED, Action.SSO)
+
+
+@transaction.atomic
+def revoke_user_tokens(*, user: User) -> None:
+    """Revoke every refresh and access token of `user`, in every application."""
+    families = RefreshToken.objects.filter(user=user, revoked__isnull=True).values_list("token_family", flat=True)
+    for family in set(families):
+        RefreshToken.revoke_family(family)
+    AccessToken.objects.filter(user=user).delete()
+
+
+def revoke_issued_by(grant) -> None:  # noqa: ANN001
+    """A code came back a second time: revoke what its first exchange issued (RFC 6749 §4.1.2)."""
+    if grant.issued_token_family is not None:
+        RefreshToken.revoke_family(grant.issued_token_family)
+    if grant.issued_access_token_id is not None:
+        AccessToken.objects.filter(pk=grant.issued_access_token_id).delete()

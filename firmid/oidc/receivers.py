@@ -1,0 +1,24 @@
+"""Signals that keep the provider in step with sign-in: step-up proofs and session rotation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa import signals as mfa_signals
+from django.dispatch import receiver
+
+
+@receiver(mfa_signals.authenticator_added)
+def on_factor_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    # Setting a factor up proves its possession with a code: in a signed-in session it
+    # counts as this session's second factor (a step-up through enrolment).
+    if request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
+        record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)
+
+
+@receiver(mfa_signals.authenticator_used)
+def on_factor_used(sender: Any, request: Any, user: Any, reauthenticated: bool = False, **kwargs: Any) -> None:
+    # A step-up is an authentication step: the session id changes (ASVS 7.2.4).
+    if reauthenticated and request is not None:
+        request.session.cycle_key()

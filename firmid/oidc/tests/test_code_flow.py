@@ -1,0 +1,117 @@
+"""The authorization code flow through the Django test client, with the policy at the door."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.test import Client
+from jwcrypto import jwk, jwt
+
+from conftest import code_now
+from firmid.accounts.models import Role
+from firmid.accounts.tests.test_sign_in_flow import ENROL, MFA, set_level, shown_key, sign_in
+from firmid.oidc.tests.conftest import REDIRECT
+from firmid.policy import MfaLevel, UserType
+
+AUTHORIZE = "/oauth/authorize/"
+TOKEN = "/oauth/token/"
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture
+def alice(make_user):  # noqa: ANN001, ANN201
+    return make_user(role=Role.PRACTITIONER, email="alice@example.test")
+
+
+def authorize_params(registration, challenge: str, **extra: str) -> dict:  # noqa: ANN001
+    return {
+        "response_type": "code", "client_id": registration.application.client_id,
+        "redirect_uri": REDIRECT, "scope": "openid profile email", "state": "st-1", "nonce": "n-1",
+        "code_challenge": challenge, "code_challenge_method": "S256", **extra,
+    }
+
+
+def code_from(response) -> str:  # noqa: ANN001
+    assert response.status_code == 302, response
+    location = urlparse(response.url)
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT, response.url
+    query = parse_qs(location.query)
+    assert query["state"] == ["st-1"]
+    return query["code"][0]
+
+
+def exchange(registration, code: str, verifier: str):  # noqa: ANN001, ANN201
+    basic = base64.b64encode(
+        f"{registration.application.client_id}:{registration.client_secret}".encode()
+    ).decode()
+    return Client().post(
+        TOKEN,
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+
+def id_token_claims(client: Client, token: str) -> dict:
+    keys = jwk.JWKSet.from_json(client.get("/.well-known/jwks.json").content)
+    return json.loads(jwt.JWT(jwt=token, key=keys).claims)
+
+
+def test_upon_request_user_gets_a_code_and_an_id_token_with_pwd(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+    verifier, challenge = pkce
+    url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    sign_in(client, alice.email, password)
+    code = code_from(client.get(url))
+    tokens = exchange(registration, code, verifier).json()
+    claims = id_token_claims(client, tokens["id_token"])
+    assert claims["sub"] == str(alice.public_id)
+    assert claims["amr"] == ["pwd"] and claims["acr"] == "urn:firmid:acr:pwd"
+    assert claims["nonce"] == "n-1" and claims["firm"]["name"] == alice.firm.name
+    assert claims["user_type"] == "practitioners" and claims["email"] == alice.email
+
+
+def test_mandatory_user_gets_no_code_until_enrolled_then_amr_has_otp(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+    set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
+    verifier, challenge = pkce
+    url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
+    client.get(url)
+    response = client.post("/accounts/login/", {"login": alice.email, "password": password, "next": url})
+    assert response.url == ENROL
+    assert client.get(url).url.startswith("/accounts/login/")  # no code while enrolment is pending
+    secret = shown_key(client.get(ENROL))
+    response = client.post(ENROL, {"code": code_now(secret)})
+    assert response.url == url
+    tokens = exchange(registration, code_from(client.get(url)), verifier).json()
+    claims = id_token_claims(client, tokens["id_token"])
+    assert "otp" in claims["amr"] and claims["acr"] == "urn:firmid:acr:mfa"
+
+
+def test_code_reuse_is_refused_and_revokes_the_first_tokens(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+    verifier, challenge = pkce
+    sign_in(client, alice.email, password)
+    code = code_from(client.get(f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"))
+    first = exchange(registration, code, verifier).json()
+    second = exchange(registration, code, verifier)
+    assert second.status_code == 400 and second.json()["error"] == "invalid_grant"
+    userinfo = Client().get("/oauth/userinfo/", HTTP_AUTHORIZATION=f"Bearer {first['access_token']}")
+    assert userinfo.status_code == 401
+    refresh = Client().post(TOKEN, {
+        "grant_type": "refresh_token", "refresh_token": first["refresh_token"],
+        "client_id": registration.application.client_id, "client_secret": registration.client_secret,
+    })
+    assert refresh.status_code == 400
+
+
+def test_verified_user_is_asked_for_the_code_before_the_application(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+    TOTP.activate(alice, SECRET)
+    _, challenge = pkce
+    url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
+    response = client.post("/accounts/login/", {"login": alice.email, "password": password, "next": url})
+    assert response.url == MFA
+    assert client.post(MFA, {"code": code_now(SECRET)}).url == url
+    assert code_from(client.get(url))

@@ -1,0 +1,114 @@
+"""firmid's storage and policy behind django-oauth-toolkit: claims, codes, refresh tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from django.conf import settings
+from django.db.models import Min
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from firmid.core import clock
+from firmid.oidc import policy
+
+Grant = get_grant_model()
+AccessToken = get_access_token_model()
+RefreshToken = get_refresh_token_model()
+
+
+class FirmidValidator(OAuth2Validator):
+    # Claims released by scope; firmid's own (firm, user_type, role) come with openid.
+    oidc_claim_scope = {
+        "sub": "openid",
+        "firm": "openid",
+        "user_type": "openid",
+        "role": "openid",
+        "name": "profile",
+        "email": "email",
+        "email_verified": "email",
+    }
+
+    def get_additional_claims(self, request) -> dict:  # noqa: ANN001
+        user = request.user
+        firm = {"id": str(user.firm.public_id), "name": user.firm.name} if user.firm else None
+        return {
+            "sub": str(user.public_id),
+            "firm": firm,
+            "user_type": user.user_type.value if user.user_type else None,
+            "role": user.role,
+            "name": user.full_name,
+            "email": user.email,
+            "email_verified": True,
+        }
+
+    def get_id_token_dictionary(self, token, token_handler, request):  # noqa: ANN001, ANN201
+        claims, expiration = super().get_id_token_dictionary(token, token_handler, request)
+        context = getattr(request, "firmid_auth_context", None)
+        if context:
+            claims.update(auth_time=int(context["auth_time"]), amr=context["amr"], acr=context["acr"])
+        return claims, expiration
+
+    def refresh_id_token(self, request) -> bool:  # noqa: ANN001
+        # OIDC Core 12.2 allows no ID token on refresh; one would need the original
+        # authentication's auth_time and amr, which a refresh does not re-prove.
+        return False
+
+    def _create_authorization_code(self, request, code, expires=None):  # noqa: ANN001, ANN202
+        grant = super()._create_authorization_code(request, code, expires)
+        context = request.firmid_auth_context
+        grant.auth_time = datetime.fromtimestamp(context["auth_time"], tz=timezone.utc)
+        grant.amr, grant.acr = context["amr"], context["acr"]
+        grant.save(update_fields=["auth_time", "amr", "acr"])
+        return grant
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        grant = Grant.objects.filter(code=code, application=client).first()
+        if grant is None:
+            return False
+        # Consume the code before anything else: of two exchanges, one only wins.
+        if not Grant.objects.filter(pk=grant.pk, consumed_at__isnull=True).update(consumed_at=clock.now()):
+            policy.revoke_issued_by(grant)
+            return False
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return False
+        request.firmid_auth_context = {
+            "auth_time": grant.auth_time.timestamp() if grant.auth_time else clock.timestamp(),
+            "amr": grant.amr,
+            "acr": grant.acr,
+        }
+        return policy.may_hold_tokens(request.user)
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):  # noqa: ANN001, ANN202
+        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        request.firmid_issued_access_token = access_token
+        return access_token
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        # Kept (consumed) rather than deleted, so that a reuse can revoke what it issued.
+        issued = getattr(request, "firmid_issued_access_token", None)
+        refresh = RefreshToken.objects.filter(access_token=issued).first() if issued else None
+        Grant.objects.filter(code=code, application=request.client).update(
+            issued_access_token_id=issued.pk if issued else None,
+            issued_token_family=refresh.token_family if refresh else None,
+        )
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        family = request.refresh_token_instance.token_family
+        if _family_started(family) < clock.now() - timedelta(seconds=settings.FIRMID_REFRESH_ABSOLUTE_SECONDS):
+            RefreshToken.revoke_family(family)
+            return False
+        if not policy.may_hold_tokens(request.user):
+            RefreshToken.revoke_family(family)
+            return False
+        return True
+
+    def validate_bearer_token(self, token, scopes, request) -> bool:  # noqa: ANN001
+        return super().validate_bearer_token(token, scopes, request) and policy.may_hold_tokens(request.user)
+
+
+def _family_started(family) -> datetime:  # noqa: ANN001
+    """The creation of the first refresh token of a rotation chain: the absolute expiry's start."""
+    return RefreshToken.objects.filter(token_family=family).aggregate(start=Min("created"))["start"]
