@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from allauth.mfa.models import Authenticator
 from cryptography.fernet import InvalidToken
 from django.db import transaction
-from django.db.models import F
 
 from firmid.accounts.models import User
 from firmid.accounts.permissions import require_can_change_mfa
+from firmid.accounts.services import user_end_sessions
 from firmid.audit.services import audit_record
 from firmid.core.errors import Conflict, ServiceError
 from firmid.mfa import crypto, guard, notifications
@@ -136,17 +136,12 @@ def user_reset_mfa(*, actor: User, user: User, request: HttpRequest | None = Non
     with transaction.atomic():
         removed = Authenticator.objects.filter(user=user).delete()[0]
         guard.clear(user_id=user.pk)
-        end_sessions(user=user)
+        user_end_sessions(user=user)
         audit_record(
             action="mfa_reset", actor=actor, subject=user, request=request,
             detail=f"{removed} factor(s) removed, sessions ended",
         )
         transaction.on_commit(lambda: notifications.factor_reset(user=user))
-
-
-def end_sessions(*, user: User) -> None:
-    """End every session of `user`: their session hash no longer matches (see User)."""
-    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
 
 
 @transaction.atomic
