@@ -150,6 +150,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+ACCOUNT_FORMS = {"login": "firmid.accounts.forms.LoginForm"}
 # The half-finished sign-in (password given, second factor or enrolment pending) lives
 # this long; it is also the window an enrolment must be completed in.
 ACCOUNT_LOGIN_TIMEOUT = env.integer("FIRMID_LOGIN_TIMEOUT_SECONDS", 600)

@@ -115,3 +115,17 @@ def test_verified_user_is_asked_for_the_code_before_the_application(client, alic
     assert response.url == MFA
     assert client.post(MFA, {"code": code_now(SECRET)}).url == url
     assert code_from(client.get(url))
+
+
+def test_login_hint_prefills_the_sign_in_email(client, alice, registration, pkce) -> None:  # noqa: ANN001
+    _, challenge = pkce
+    url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, login_hint=alice.email))}"
+    login_page = client.get(client.get(url).url)
+    assert f'value="{alice.email}"' in login_page.content.decode()
+
+
+def test_malformed_login_hint_is_ignored(client, alice, registration, pkce) -> None:  # noqa: ANN001
+    _, challenge = pkce
+    url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, login_hint='<script>'))}"
+    login_page = client.get(client.get(url).url).content.decode()
+    assert "<script>" not in login_page
