@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "firmid.audit",
     "firmid.administration",
     "firmid.myaccount",
+    "firmid.ops",
     "oauth2_provider",
     "firmid.oidc",
     "rest_framework",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "firmid.ops.middleware.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,12 +187,19 @@ EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
 EMAIL_PORT = env.integer("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "firmid <no-reply@firmid.test>")
 
+# Structured JSON lines by default; LOG_FORMAT=text for reading by eye.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "firmid.ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": env.text("LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
 }
+# Who may read /metrics (Prometheus scrapers); everyone else gets 403.
+FIRMID_METRICS_ALLOWED_NETWORKS = env.listing("FIRMID_METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 
 
 # --- REST API (firmid.api) ---------------------------------------------------------

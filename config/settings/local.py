@@ -23,3 +23,5 @@ FIRMID_OIDC_SIGNING_KEY = env.persistent_secret(
     "FIRMID_OIDC_SIGNING_KEY", BASE_DIR / "var" / "oidc_signing_key.pem", env.rsa_private_key_pem
 )
 OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, [], ["http", "https"])
+# Read by eye in `make run`; production keeps JSON lines.
+LOGGING["handlers"]["console"]["formatter"] = env.text("LOG_FORMAT", "text")  # noqa: F405

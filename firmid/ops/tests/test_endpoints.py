@@ -1,0 +1,58 @@
+"""Health, readiness, metrics and structured logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from django.db import connection
+
+from firmid.audit.services import audit_record
+from firmid.ops.logging import JsonFormatter
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_the_database(client, django_assert_num_queries) -> None:  # noqa: ANN001
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_database_and_cache(client) -> None:  # noqa: ANN001
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_database_is_gone(client, monkeypatch) -> None:  # noqa: ANN001
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise connection.Database.OperationalError("server closed the connection")
+
+    monkeypatch.setattr(connection, "cursor", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "failed"
+
+
+@pytest.mark.django_db
+def test_metrics_count_sign_in_events(client) -> None:  # noqa: ANN001
+    audit_record(action="mfa_sign_in", outcome="failure", detail="account locked")
+    text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'firmid_second_factor_checks_total{outcome="failure"}' in text
+    assert "firmid_lockouts_total" in text and "firmid_request_seconds_bucket" in text
+
+
+def test_metrics_are_refused_outside_the_allowed_networks(client) -> None:  # noqa: ANN001
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
+
+
+@pytest.mark.django_db
+def test_audit_events_are_logged_as_json_without_secrets(caplog) -> None:  # noqa: ANN001
+    with caplog.at_level(logging.INFO, logger="firmid.audit"):
+        audit_record(action="sign_in_password", outcome="failure", detail="as someone@example.test")
+    line = json.loads(JsonFormatter().format(caplog.records[-1]))
+    assert line["event"] == "sign_in_password" and line["outcome"] == "failure"
+    assert line["logger"] == "firmid.audit" and "password" not in {k.lower() for k in line}
