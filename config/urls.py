@@ -15,3 +15,5 @@ urlpatterns = [
     path("api/", include("firmid.api.urls")),
     path("", include("firmid.oidc.urls")),
 ]
+
+handler500 = "firmid.ops.views.server_error"

@@ -21,3 +21,4 @@ class LatencyMiddleware:
         route = match.view_name if match else "unmatched"
         LATENCY.labels(route).observe(time.perf_counter() - started)
         return response
+

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from firmid.ops.metrics import exposition
+
+logger = logging.getLogger("firmid.ops")
 
 
 @require_GET
@@ -60,3 +64,21 @@ def _allowed(address: str) -> bool:
     except ValueError:
         return False
     return any(peer in ipaddress.ip_network(net) for net in settings.FIRMID_METRICS_ALLOWED_NETWORKS)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler: an unreachable database is a 503 with Retry-After, not a crash.
+
+    It is the handler, not a middleware, because the database fails first inside other
+    middleware (sessions, authentication), where no view's exception hook would see it.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        logger.warning("database unavailable", extra={"path": request.path, "error": type(error).__name__})
+        response = HttpResponse(
+            "firmid cannot reach its database right now. Please try again in a moment.",
+            status=503, content_type="text/plain",
+        )
+        response["Retry-After"] = "5"
+        return response
+    return HttpResponse("Something went wrong on our side.", status=500, content_type="text/plain")

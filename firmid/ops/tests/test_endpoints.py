@@ -56,3 +56,32 @@ def test_audit_events_are_logged_as_json_without_secrets(caplog) -> None:  # noq
     line = json.loads(JsonFormatter().format(caplog.records[-1]))
     assert line["event"] == "sign_in_password" and line["outcome"] == "failure"
     assert line["logger"] == "firmid.audit" and "password" not in {k.lower() for k in line}
+
+
+
+@pytest.mark.django_db
+def test_database_outage_gives_503_with_retry_after(client, monkeypatch) -> None:  # noqa: ANN001
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    def unreachable(self):  # noqa: ANN001, ANN202
+        raise OperationalError("could not connect to server: Connection refused")
+
+    client.raise_request_exception = False
+    client.cookies["firmid_session"] = "x" * 32
+    monkeypatch.setattr(SessionStore, "load", unreachable)
+    response = client.get("/my-account/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+
+
+@pytest.mark.django_db
+def test_other_errors_stay_500(client, monkeypatch) -> None:  # noqa: ANN001
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def broken(self):  # noqa: ANN001, ANN202
+        raise RuntimeError("bug")
+
+    client.raise_request_exception = False
+    client.cookies["firmid_session"] = "x" * 32
+    monkeypatch.setattr(SessionStore, "load", broken)
+    assert client.get("/my-account/").status_code == 500
