@@ -44,15 +44,26 @@ def listing(name: str, default: str | None = "") -> list[str]:
 
 
 def persistent_secret(name: str, path: Path, make: "callable[[], str]") -> str:
-    """Return the variable, else a secret kept in `path` (made once, readable by its owner only)."""
+    """Return the variable, else a secret kept in `path` (made once, readable by its owner only).
+
+    Several processes may start at once (gunicorn workers): the file appears whole or
+    not at all (written aside, then linked into place), and the first one made wins.
+    """
     value = os.environ.get(name)
     if value:
         return value
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(make())
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
     return path.read_text().strip()
 
 

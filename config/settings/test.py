@@ -19,5 +19,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")  # noqa: F405
 
 # One signing key per test run; the suite's clients read it from the JWKS like any client.
-FIRMID_OIDC_SIGNING_KEY = env.rsa_private_key_pem()
+FIRMID_OIDC_SIGNING_KEY = (
+    env.file_text("FIRMID_OIDC_SIGNING_KEY_FILE") if env.text("FIRMID_OIDC_SIGNING_KEY_FILE", "") else env.rsa_private_key_pem()
+)
 OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, [], ["http", "https"])  # noqa: F405
