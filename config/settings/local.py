@@ -25,3 +25,5 @@ FIRMID_OIDC_SIGNING_KEY = env.persistent_secret(
 OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, [], ["http", "https"])
 # Read by eye in `make run`; production keeps JSON lines.
 LOGGING["handlers"]["console"]["formatter"] = env.text("LOG_FORMAT", "text")  # noqa: F405
+# The secret of the demo application "Documents" (demo_rp/), registered by load_demo.
+FIRMID_DEMO_RP_SECRET = env.text("FIRMID_DEMO_RP_SECRET", "documents-demo-secret")

@@ -23,3 +23,5 @@ FIRMID_OIDC_SIGNING_KEY = (
     env.file_text("FIRMID_OIDC_SIGNING_KEY_FILE") if env.text("FIRMID_OIDC_SIGNING_KEY_FILE", "") else env.rsa_private_key_pem()
 )
 OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, [], ["http", "https"])  # noqa: F405
+# The secret of the demo application "Documents" (demo_rp/), registered by load_demo.
+FIRMID_DEMO_RP_SECRET = env.text("FIRMID_DEMO_RP_SECRET", "documents-demo-secret")

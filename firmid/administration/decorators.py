@@ -28,7 +28,7 @@ def administration_view(view: View) -> View:
             return render_error(request, NotAllowed(STAFF_ONLY))
         try:
             if request.method == "POST":
-                # Every POST here changes MFA; the services enforce the same rule again.
+                # Every POST here is a change only level 2/3 may make; the services check again.
                 require_can_change_mfa(request.user)
             return view(request, *args, **kwargs)
         except ServiceError as error:

@@ -1,4 +1,4 @@
-"""Input of the Administration application: search boxes and the posted MFA levels."""
+"""Input of the Administration application: search boxes, the posted MFA levels, applications."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django import forms
 from django.http import QueryDict
 
+from firmid.oidc.selectors import ApplicationSummary
+from firmid.oidc.services import SCOPES
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.selectors import MAX_PK
 
@@ -52,3 +54,58 @@ def is_confirmed(data: QueryDict) -> bool:
 def hidden_levels(levels: Mapping[UserType, MfaLevel]) -> list[tuple[str, str]]:
     """Return the (name, value) pairs that re-post `levels` from the Confirm step."""
     return [(level_field(user_type), level.value) for user_type, level in levels.items()]
+
+
+CLIENT_TYPES = [("confidential", "Confidential (a server-side application that keeps a secret)"),
+                ("public", "Public (a browser or mobile application: no secret, PKCE only)")]
+ONE_PER_LINE = "One exact URL per line: no wildcard, no fragment."
+
+
+class ApplicationForm(forms.Form):
+    """An application's settings as posted; the rules they must follow are the services'."""
+
+    name = forms.CharField(required=False)
+    home_url = forms.CharField(required=False, label="Home URL")
+    redirect_uris = forms.CharField(
+        required=False, label="Redirect URIs", help_text=ONE_PER_LINE, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    post_logout_redirect_uris = forms.CharField(
+        required=False, label="Post-logout redirect URIs", help_text=f"Optional. {ONE_PER_LINE}",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    client_type = forms.ChoiceField(choices=CLIENT_TYPES, initial="confidential", widget=forms.RadioSelect)
+    user_types = forms.MultipleChoiceField(
+        required=False, choices=[(t.value, t.label) for t in UserType], widget=forms.CheckboxSelectMultiple,
+        help_text="None checked: every user type may sign in.",
+    )
+    scopes = forms.MultipleChoiceField(
+        required=False, choices=[(s, s) for s in SCOPES], initial=list(SCOPES), widget=forms.CheckboxSelectMultiple,
+        help_text="openid is required.",
+    )
+    require_mfa = forms.BooleanField(required=False, label="Require MFA for this application")
+
+    def settings(self) -> dict:
+        """Return the cleaned input as the services' keyword arguments (the client type aside)."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"], "home_url": data["home_url"],
+            "redirect_uris": data["redirect_uris"].splitlines(),
+            "post_logout_redirect_uris": data["post_logout_redirect_uris"].splitlines(),
+            "user_types": data["user_types"], "allowed_scopes": data["scopes"], "require_mfa": data["require_mfa"],
+        }
+
+
+class ApplicationEditForm(ApplicationForm):
+    """The same settings, but the client type is fixed at registration."""
+
+    client_type = None
+
+    @classmethod
+    def of(cls, summary: ApplicationSummary) -> ApplicationEditForm:
+        return cls(initial={
+            "name": summary.name, "home_url": summary.home_url,
+            "redirect_uris": "\n".join(summary.redirect_uris),
+            "post_logout_redirect_uris": "\n".join(summary.post_logout_redirect_uris),
+            "user_types": [t.value for t in summary.user_types], "scopes": summary.scopes,
+            "require_mfa": summary.require_mfa,
+        })

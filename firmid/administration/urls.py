@@ -1,7 +1,7 @@
 from django.urls import path
 
 from firmid.accounts.selectors import UserKind
-from firmid.administration.views import firms, users
+from firmid.administration.views import applications, firms, users
 
 app_name = "administration"
 urlpatterns = [
@@ -14,4 +14,12 @@ urlpatterns = [
     path("users/<uuid:public_id>/security/", users.user_security, name="user_security"),
     path("users/<uuid:public_id>/activate-mfa/", users.user_activate, name="user_activate_mfa"),
     path("users/<uuid:public_id>/reset-mfa/", users.user_reset, name="user_reset_mfa"),
+    path("users/<uuid:public_id>/disable/", users.user_disable, name="user_disable"),
+    path("users/<uuid:public_id>/enable/", users.user_enable, name="user_enable"),
+    path("applications/", applications.application_list, name="applications"),
+    path("applications/new/", applications.application_new, name="application_new"),
+    path("applications/<int:pk>/", applications.application_detail, name="application"),
+    path("applications/<int:pk>/edit/", applications.application_edit, name="application_edit"),
+    path("applications/<int:pk>/regenerate-secret/", applications.application_regenerate, name="application_regenerate"),
+    path("applications/<int:pk>/delete/", applications.application_remove, name="application_delete"),
 ]

@@ -1,25 +1,43 @@
-"""Registering the platform's applications (OpenID Connect clients)."""
+"""Registering the platform's applications (OpenID Connect clients) and keeping them up to date."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 
-from firmid.accounts.models import User
+from firmid.accounts.models import ROLES_OF_TYPE, User
 from firmid.accounts.permissions import require_can_change_mfa
 from firmid.audit.services import audit_record
-from firmid.core.errors import ServiceError
+from firmid.core.errors import Conflict, ServiceError
+from firmid.oidc.context import ACR_MFA
 from firmid.oidc.models import ApplicationProfile
 from firmid.policy import UserType
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
 Application = get_application_model()
+AccessToken = get_access_token_model()
+RefreshToken = get_refresh_token_model()
+Grant = get_grant_model()
 SCOPES = ("openid", "profile", "email")
+NAME_MAX = Application._meta.get_field("name").max_length
+URI_MAX = ApplicationProfile._meta.get_field("home_url").max_length
+URIS_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -28,23 +46,102 @@ class Registration:
     client_secret: str | None  # shown once, stored hashed; None for public clients
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """What an agent sets on an application, checked: the same rules at registration and edit."""
+
+    name: str
+    home_url: str
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    user_types: list[str]
+    allowed_scopes: list[str]
+    require_mfa: bool
+
+
 def _check_uris(uris: Sequence[str], what: str) -> list[str]:
-    schemes = settings.OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"]
     cleaned = [u.strip() for u in uris if u.strip()]
+    if len(cleaned) > URIS_MAX:
+        raise ServiceError(f"At most {URIS_MAX} URLs of each kind may be registered.")
     for uri in cleaned:
-        parts = urlparse(uri)
-        if parts.scheme not in schemes or not parts.netloc or parts.fragment or "*" in uri:
-            raise ServiceError(
-                f"{what} {uri[:100]!r} is not an exact absolute URL ({', '.join(schemes)}, no fragment, no wildcard)."
-            )
+        _check_uri(uri, what)
     return cleaned
+
+
+def _check_uri(uri: str, what: str) -> None:
+    schemes = settings.OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"]
+    refusal = f"{what} {uri[:100]!r} is not an exact absolute URL ({', '.join(schemes)}, no fragment, no wildcard)."
+    if len(uri) > URI_MAX:
+        raise ServiceError(f"{what} {uri[:100]!r}… is longer than {URI_MAX} characters.")
+    if "*" in uri or any(c.isspace() or not c.isprintable() for c in uri):
+        raise ServiceError(refusal)
+    try:
+        parts = urlparse(uri)
+    except ValueError:
+        raise ServiceError(refusal) from None
+    if parts.scheme not in schemes or not parts.netloc or parts.fragment or "#" in uri:
+        raise ServiceError(refusal)
 
 
 def _check_types(user_types: Sequence[str]) -> list[str]:
     try:
-        return [UserType(t).value for t in user_types]
+        chosen = {UserType(t) for t in user_types}
     except ValueError:
         raise ServiceError(f"Unknown user type among {list(user_types)!r}.") from None
+    return [t.value for t in UserType if t in chosen]
+
+
+def _check_scopes(scopes: Sequence[str]) -> list[str]:
+    if set(scopes) - set(SCOPES) or "openid" not in scopes:
+        raise ServiceError(f"Scopes must include openid and be among {', '.join(SCOPES)}.")
+    return [s for s in SCOPES if s in scopes]
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ServiceError("An application needs a name.")
+    if len(name) > NAME_MAX:
+        raise ServiceError(f"An application's name may have at most {NAME_MAX} characters.")
+    return name
+
+
+def _checked(
+    *, name: str, home_url: str, redirect_uris: Sequence[str], post_logout_redirect_uris: Sequence[str],
+    user_types: Sequence[str], allowed_scopes: Sequence[str], require_mfa: bool,
+) -> _Settings:
+    name = _check_name(name)
+    home = _check_uris([home_url], "Home URL")
+    if not home:
+        raise ServiceError("An application needs a home URL.")
+    redirects = _check_uris(redirect_uris, "Redirect URI")
+    if not redirects:
+        raise ServiceError("An application needs at least one redirect URI.")
+    return _Settings(
+        name=name, home_url=home[0], redirect_uris=redirects,
+        post_logout_redirect_uris=_check_uris(post_logout_redirect_uris, "Post-logout URI"),
+        user_types=_check_types(user_types), allowed_scopes=_check_scopes(allowed_scopes),
+        require_mfa=bool(require_mfa),
+    )
+
+
+def _save(application: Application, values: _Settings) -> None:  # type: ignore[valid-type]
+    """Write `values` on the application and its profile, after DOT's own model checks."""
+    application.name = values.name
+    application.redirect_uris = " ".join(values.redirect_uris)
+    application.post_logout_redirect_uris = " ".join(values.post_logout_redirect_uris)
+    try:
+        application.full_clean(exclude=["user", "client_secret"])
+    except ValidationError as error:
+        raise ServiceError(" ".join(error.messages)) from None
+    application.save()
+    ApplicationProfile.objects.update_or_create(
+        application=application,
+        defaults={
+            "home_url": values.home_url, "user_types": values.user_types,
+            "allowed_scopes": values.allowed_scopes, "require_mfa": values.require_mfa,
+        },
+    )
 
 
 @transaction.atomic
@@ -61,37 +158,108 @@ def application_register(
     post_logout_redirect_uris: Sequence[str] = (),
     client_id: str | None = None,
     client_secret: str | None = None,
+    request: HttpRequest | None = None,
 ) -> Registration:
     """Register an application; its secret is returned once and only its hash is kept."""
     if actor is not None:
         require_can_change_mfa(actor)
-    if not name.strip():
-        raise ServiceError("An application needs a name.")
-    redirects = _check_uris(redirect_uris, "Redirect URI")
-    if not redirects:
-        raise ServiceError("An application needs at least one redirect URI.")
-    unknown = set(allowed_scopes) - set(SCOPES)
-    if unknown or "openid" not in allowed_scopes:
-        raise ServiceError(f"Scopes must include openid and be among {', '.join(SCOPES)}.")
+    values = _checked(
+        name=name, home_url=home_url, redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
+        user_types=user_types, allowed_scopes=allowed_scopes, require_mfa=require_mfa,
+    )
     secret = (client_secret or generate_client_secret()) if confidential else None
     application = Application(
-        name=name.strip(),
-        redirect_uris=" ".join(redirects),
-        post_logout_redirect_uris=" ".join(_check_uris(post_logout_redirect_uris, "Post-logout URI")),
         client_type=Application.CLIENT_CONFIDENTIAL if confidential else Application.CLIENT_PUBLIC,
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
         client_secret=secret or "",
-        hash_client_secret=True,
+        # A public client has no secret at all (not a hash of an empty one).
+        hash_client_secret=confidential,
         skip_authorization=True,
         algorithm=Application.RS256_ALGORITHM,
     )
     if client_id:
         application.client_id = client_id
-    application.full_clean(exclude=["user", "client_secret"])
-    application.save()
-    ApplicationProfile.objects.create(
-        application=application, home_url=_check_uris([home_url], "Home URL")[0],
-        user_types=_check_types(user_types), allowed_scopes=list(allowed_scopes), require_mfa=require_mfa,
-    )
-    audit_record(action="application_registered", actor=actor, new_value=application.client_id[:64], detail=name[:255])
+    _save(application, values)
+    _audit("application_registered", actor, application, request)
     return Registration(application, secret)
+
+
+@transaction.atomic
+def application_update(
+    *,
+    actor: User,
+    application: Application,  # type: ignore[valid-type]
+    name: str,
+    home_url: str,
+    redirect_uris: Sequence[str],
+    user_types: Sequence[str],
+    allowed_scopes: Sequence[str],
+    require_mfa: bool,
+    post_logout_redirect_uris: Sequence[str] = (),
+    request: HttpRequest | None = None,
+) -> None:
+    """Change what an application is registered with; tokens the new rules refuse are revoked."""
+    require_can_change_mfa(actor)
+    values = _checked(
+        name=name, home_url=home_url, redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
+        user_types=user_types, allowed_scopes=allowed_scopes, require_mfa=require_mfa,
+    )
+    before = ApplicationProfile.objects.filter(application=application).first()
+    _save(application, values)
+    _revoke_what_is_no_longer_allowed(application, before, values)
+    _audit("application_updated", actor, application, request)
+
+
+def _revoke_what_is_no_longer_allowed(application, before: ApplicationProfile | None, after: _Settings) -> None:  # noqa: ANN001
+    """No user keeps tokens of an application that its new settings would not let them into."""
+    live = RefreshToken.objects.filter(application=application, revoked__isnull=True)
+    if after.require_mfa and not (before and before.require_mfa):
+        # Tokens issued after a password only no longer satisfy the application.
+        with_mfa = Grant.objects.filter(application=application, acr=ACR_MFA, issued_token_family__isnull=False)
+        _revoke_families(live.exclude(token_family__in=with_mfa.values("issued_token_family")))
+    if after.user_types:
+        admitted = [role for t in after.user_types for role in ROLES_OF_TYPE[UserType(t)]]
+        _revoke_families(live.exclude(user__role__in=admitted))
+        AccessToken.objects.filter(application=application).exclude(user__role__in=admitted).delete()
+
+
+def _revoke_families(refresh_tokens: QuerySet) -> None:
+    """Revoke the rotation chains of `refresh_tokens`, with their access tokens."""
+    for family in set(refresh_tokens.values_list("token_family", flat=True)):
+        RefreshToken.revoke_family(family)
+
+
+@transaction.atomic
+def application_regenerate_secret(
+    *, actor: User, application: Application, request: HttpRequest | None = None  # type: ignore[valid-type]
+) -> str:
+    """Give a confidential client a new secret, returned once; the old one stops working now."""
+    require_can_change_mfa(actor)
+    if application.client_type != Application.CLIENT_CONFIDENTIAL:
+        raise Conflict("A public client has no secret.")
+    secret = generate_client_secret()
+    application.client_secret = secret
+    application.hash_client_secret = True
+    application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
+    _audit("application_secret_regenerated", actor, application, request)
+    return secret
+
+
+@transaction.atomic
+def application_delete(
+    *, actor: User, application: Application, request: HttpRequest | None = None  # type: ignore[valid-type]
+) -> None:
+    """Delete an application with its codes and tokens (the database cascades)."""
+    require_can_change_mfa(actor)
+    _audit("application_deleted", actor, application, request, field="old_value")
+    application.delete()
+
+
+def _audit(
+    action: str, actor: User | None, application, request: HttpRequest | None, field: str = "new_value"  # noqa: ANN001
+) -> None:
+    # The client id and name only: never a secret.
+    audit_record(
+        action=action, actor=actor, request=request, detail=application.name[:255],
+        **{field: application.client_id[:64]},
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
+from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import Role, User
+from firmid.oidc.services import application_register
 from firmid.policy import UserType
 from firmid.sso.services import sso_connect
 from firmid.tenancy.services import client_company_create, firm_create, user_create
@@ -16,6 +19,10 @@ AGENTS = [
     ("support.l2@firmid.test", "Lee Level-Two", 2),
     ("support.l3@firmid.test", "Kim Level-Three", 3),
 ]
+
+# The demo relying party of `make run` (demo_rp/), on its own loopback port.
+DEMO_RP_CLIENT_ID = "documents-demo"
+DEMO_RP_URL = "http://127.0.0.1:8001/"
 
 
 @transaction.atomic
@@ -45,4 +52,16 @@ def load_demo() -> list[str]:
         )
     user("erin@northwind.test", "Erin Walsh", Role.PRACTITIONER, firm=northwind)
     user("frank@northwind-client.test", "Frank Moore", Role.STANDARD_CLIENT, client_company=northwind_client)
+    _register_demo_rp()
     return created
+
+
+def _register_demo_rp() -> None:
+    """Register "Documents", the demo application, with the secret the demo app is configured with."""
+    if get_application_model().objects.filter(client_id=DEMO_RP_CLIENT_ID).exists():
+        return
+    application_register(
+        actor=None, name="Documents", home_url=DEMO_RP_URL, redirect_uris=[f"{DEMO_RP_URL}callback"],
+        post_logout_redirect_uris=[DEMO_RP_URL], client_id=DEMO_RP_CLIENT_ID,
+        client_secret=settings.FIRMID_DEMO_RP_SECRET,
+    )

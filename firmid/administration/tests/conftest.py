@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.test import Client
+from oauth2_provider.models import get_application_model
 
 from firmid.accounts.adapter import SIGNED_IN_AT
 from firmid.accounts.models import User
@@ -18,6 +24,8 @@ from firmid.core import clock
 from firmid.mfa.models import FirmMfaLevel
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
+
+Application = get_application_model()
 
 
 def configure_totp(user: User) -> str:
@@ -45,12 +53,13 @@ def messages_of(response: HttpResponse) -> list[str]:
 
 
 def mfa_state() -> tuple:
-    """Everything an MFA change could alter: levels, flags, factors and the audit log's size."""
+    """Everything a change could alter: levels, flags, factors, sessions, applications, the audit log's size."""
     return (
         sorted(FirmMfaLevel.objects.values_list("firm_id", "user_type", "level")),
         sorted(User.objects.filter(mfa_individually_activated=True).values_list("pk", flat=True)),
         sorted(Authenticator.objects.values_list("pk", flat=True)),
-        sorted(User.objects.values_list("pk", "session_generation")),
+        sorted(User.objects.values_list("pk", "session_generation", "is_active")),
+        sorted(Application.objects.values_list("pk", "name", "client_secret", "redirect_uris")),
         AuditEvent.objects.count(),
     )
 
@@ -78,3 +87,31 @@ def northwind(demo) -> Firm:  # noqa: ANN001
 @pytest.fixture
 def demo_firm(demo) -> Firm:  # noqa: ANN001
     return Firm.objects.get(name="Demo Accounting")
+
+
+def demo_rp_tokens(email: str, password: str, totp_secret: str | None = None) -> dict:
+    """Sign `email` in to the demo application "Documents" through the code flow; return its tokens."""
+    from conftest import code_now
+    from firmid.tenancy.demo import DEMO_RP_CLIENT_ID, DEMO_RP_URL
+
+    browser = Client()
+    assert browser.post("/accounts/login/", {"login": email, "password": password}).status_code == 302
+    if totp_secret:
+        second = browser.post("/accounts/2fa/authenticate/", {"code": code_now(totp_secret)})
+        assert second.status_code == 302, second.content
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    redirect_uri = f"{DEMO_RP_URL}callback"
+    query = urlencode({
+        "response_type": "code", "client_id": DEMO_RP_CLIENT_ID, "redirect_uri": redirect_uri,
+        "scope": "openid profile email", "state": "s", "nonce": "n",
+        "code_challenge": challenge, "code_challenge_method": "S256",
+    })
+    response = browser.get(f"/oauth/authorize/?{query}")
+    code = parse_qs(urlparse(response.url).query)["code"][0]
+    exchange = Client().post("/oauth/token/", {
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier,
+        "client_id": DEMO_RP_CLIENT_ID, "client_secret": settings.FIRMID_DEMO_RP_SECRET,
+    })
+    assert exchange.status_code == 200, exchange.content
+    return exchange.json()

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import User
 from firmid.administration.tests.conftest import mfa_state, sign_in_as
+from firmid.tenancy.demo import DEMO_RP_CLIENT_ID
 from firmid.tenancy.models import Firm
 
+Application = get_application_model()
+
 STAFF_ONLY = "The Administration application is for support staff only."
+# Pages that are an action's Confirm step or form: level 1 is refused them.
+ACTION_PAGES = ("/reset-mfa/", "/disable/", "/new/", "/edit/", "/regenerate-secret/", "/delete/")
+
+
+def application_url() -> str:
+    return f"/administration/applications/{Application.objects.get(client_id=DEMO_RP_CLIENT_ID).pk}/"
 
 
 def page_urls(firm: Firm, user: User) -> list[str]:
@@ -23,6 +33,14 @@ def page_urls(firm: Firm, user: User) -> list[str]:
         f"/administration/users/{user.public_id}/security/",
         f"/administration/users/{user.public_id}/activate-mfa/",
         f"/administration/users/{user.public_id}/reset-mfa/",
+        f"/administration/users/{user.public_id}/disable/",
+        f"/administration/users/{user.public_id}/enable/",
+        "/administration/applications/",
+        "/administration/applications/new/",
+        application_url(),
+        f"{application_url()}edit/",
+        f"{application_url()}regenerate-secret/",
+        f"{application_url()}delete/",
     ]
 
 
@@ -31,6 +49,12 @@ def post_urls(firm: Firm, user: User) -> list[str]:
         f"/administration/firms/{firm.pk}/security/",
         f"/administration/users/{user.public_id}/activate-mfa/",
         f"/administration/users/{user.public_id}/reset-mfa/",
+        f"/administration/users/{user.public_id}/disable/",
+        f"/administration/users/{user.public_id}/enable/",
+        "/administration/applications/new/",
+        f"{application_url()}edit/",
+        f"{application_url()}regenerate-secret/",
+        f"{application_url()}delete/",
     ]
 
 
@@ -113,7 +137,7 @@ def test_every_page_renders_for_agents(client: Client, signed_in_agent, demo_fir
     erin = User.objects.get(email="erin@northwind.test")
     views = [*page_urls(demo_firm, alice), *page_urls(northwind, erin)]
     for url in views:
-        if url.endswith("/activate-mfa/") or (url.endswith("/reset-mfa/") and level == 1):
+        if url.endswith(("/activate-mfa/", "/enable/")) or (url.endswith(ACTION_PAGES) and level == 1):
             continue  # an action, not a page (see the forged-POST tests)
         response = client.get(url, follow=True)
         assert response.status_code == 200, url

@@ -1,4 +1,4 @@
-"""Practitioners and Client users: the lists and a user's Login tab with their MFA actions."""
+"""Practitioners and Client users: the lists and a user's Login tab with their MFA and account actions."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from firmid.accounts.models import User
 from firmid.accounts.permissions import can_change_mfa, require_can_change_mfa
 from firmid.accounts.selectors import UserKind, firm_user_get, user_kind_of, users_search
+from firmid.accounts.services import user_set_active
 from firmid.administration import forms
 from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
@@ -76,6 +77,28 @@ def user_reset(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return render(request, "administration/user_reset_confirm.html", context)
     user_reset_mfa(actor=request.user, user=subject, request=request)
     messages.success(request, f"MFA reset for {subject.email}.")
+    return redirect("administration:user_security", public_id=subject.public_id)
+
+
+@administration_view
+@require_http_methods(["GET", "POST"])
+def user_disable(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    subject = firm_user_get(public_id=public_id)
+    if request.method == "GET":
+        require_can_change_mfa(request.user)
+        context = {"subject": subject, "section": _section_of(subject)}
+        return render(request, "administration/user_disable_confirm.html", context)
+    user_set_active(actor=request.user, user=subject, active=False, request=request)
+    messages.success(request, f"{subject.email} is disabled: their sessions and tokens have ended.")
+    return redirect("administration:user_security", public_id=subject.public_id)
+
+
+@administration_view
+@require_POST
+def user_enable(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    subject = firm_user_get(public_id=public_id)
+    user_set_active(actor=request.user, user=subject, active=True, request=request)
+    messages.success(request, f"{subject.email} is enabled: they can sign in again.")
     return redirect("administration:user_security", public_id=subject.public_id)
 
 
