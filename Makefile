@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo check bench
+.PHONY: run run-rp test install migrate demo check bench
 
 $(BIN)/.installed: constraints.txt requirements.in requirements-dev.in
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# firmid on $(HOST):$(PORT) and, alongside, the demo application Documents (demo_rp/) on
+# 127.0.0.1:8001 (DEMO_RP_PORT); Ctrl-C, or firmid stopping, stops both.
 run: demo
+	@$(BIN)/python -m demo_rp & rp=$$!; \
+	trap 'kill $$rp 2>/dev/null; wait $$rp 2>/dev/null' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The demo application alone (firmid must be running for its Sign in).
+run-rp: install
+	$(BIN)/python -m demo_rp
 
 check: install
 	$(BIN)/python manage.py check

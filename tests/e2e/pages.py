@@ -34,6 +34,11 @@ def path_under(path: str) -> re.Pattern[str]:
 def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     """Give email and password on the sign-in page; the page then shows whatever comes next."""
     page.goto(LOGIN)
+    give_credentials(page, email, password)
+
+
+def give_credentials(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """On firmid's sign-in page, however the browser got there (e.g. sent by an application)."""
     page.locator('input[name="login"]').fill(email)
     page.locator('input[name="password"]').fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
