@@ -25,6 +25,10 @@ class SessionPolicyMiddleware:
             reason = self._reason_to_end(request)
             if reason:
                 logout(request)
+                if request.path.startswith("/oauth/"):
+                    # The provider answers a signed-out user itself, as OIDC says
+                    # (login_required for prompt=none, the sign-in page otherwise).
+                    return self.get_response(request)
                 return self._ended(request, reason)
         return self.get_response(request)
 

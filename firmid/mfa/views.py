@@ -1,16 +1,24 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from allauth.account.internal.decorators import login_stage_required
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.stagekit import clear_login
 from allauth.mfa.base import views as mfa_views
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from firmid.accounts.stages import EnrolmentStage
+from firmid.core import clock
 from firmid.core.errors import ServiceError
 from firmid.mfa import enrolment
 from firmid.mfa.forms import EnrolForm
@@ -28,21 +36,12 @@ class AuthenticateView(mfa_views.AuthenticateView):
         return response
 
 
-@method_decorator(
-    login_stage_required(stage=EnrolmentStage.key, redirect_urlname="account_login"), name="dispatch"
-)
-class EnrolView(View):
-    """Enhance your account security: set up an authenticator app during sign-in."""
+class _EnhanceSecurityPage(View):
+    """Enhance your account security: the QR code, the key, and the first code to confirm."""
 
     template_name = "firmid/mfa/enrol.html"
-
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        self.stage = request._login_stage
-        self.user = self.stage.login.user
-        self.decision = user_mfa_decision(user=self.user)
-        if self.decision.action not in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED):
-            return self.stage.exit()
-        return super().dispatch(request, *args, **kwargs)
+    optional = False
+    user = None
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._render(EnrolForm())
@@ -63,35 +62,100 @@ class EnrolView(View):
         try:
             enrolment.complete_enrolment(request, self.user, secret)
         except ServiceError as error:
-            clear_login(request)
-            messages.error(request, error.message)
-            return HttpResponseRedirect(reverse("account_login"))
+            return self._abandon(error.message)
+        return self.done()
+
+    def done(self) -> HttpResponse:
+        raise NotImplementedError
+
+    def _abandon(self, message: str) -> HttpResponse:
+        """End this attempt: the next try starts from the password."""
+        clear_login(self.request)
+        logout(self.request)
+        messages.error(self.request, message)
+        return HttpResponseRedirect(reverse("account_login"))
+
+    def _later(self) -> HttpResponse:
+        refusal = "Multi-factor authentication is required here: it cannot be set up later."
+        return self._render(EnrolForm(), status=403, refusal=refusal)
+
+    def _refused(self, form: EnrolForm, outcome: Outcome) -> HttpResponse:
+        if outcome is Outcome.LOCKED:
+            return self._abandon(outcome.message)
+        form.add_error("code", outcome.message)
+        return self._render(form, status=400)
+
+    def _render(self, form: EnrolForm, status: int = 200, refusal: str = "", **extra: object) -> HttpResponse:
+        secret = enrolment.pending_secret(self.request, self.user)
+        url = enrolment.totp_url(self.user, secret)
+        context = {
+            "form": form, "secret": secret, "totp_url": url, "qr_svg": enrolment.totp_qr_svg(url),
+            "optional": self.optional, "refusal": refusal, **extra,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+@method_decorator(
+    login_stage_required(stage=EnrolmentStage.key, redirect_urlname="account_login"), name="dispatch"
+)
+class EnrolView(_EnhanceSecurityPage):
+    """During sign-in, as the firm's level says: offered (Suggested) or demanded (Forced)."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        self.stage = request._login_stage
+        self.user = self.stage.login.user
+        decision = user_mfa_decision(user=self.user)
+        if decision.action not in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED):
+            return self.stage.exit()
+        self.optional = decision.action is Action.ENROLL_OPTIONAL
+        return super().dispatch(request, *args, **kwargs)
+
+    def done(self) -> HttpResponse:
         return self.stage.exit()
 
     def _later(self) -> HttpResponse:
-        if self.decision.action is not Action.ENROLL_OPTIONAL:
+        if not self.optional:
             refusal = "Your firm requires multi-factor authentication: it cannot be set up later."
             return self._render(EnrolForm(), status=403, refusal=refusal)
         enrolment.postpone_enrolment(self.request, self.user)
         return self.stage.exit()
 
-    def _refused(self, form: EnrolForm, outcome: Outcome) -> HttpResponse:
-        if outcome is Outcome.LOCKED:
-            clear_login(self.request)
-            messages.error(self.request, outcome.message)
-            return HttpResponseRedirect(reverse("account_login"))
-        form.add_error("code", outcome.message)
-        return self._render(form, status=400)
 
-    def _render(self, form: EnrolForm, status: int = 200, refusal: str = "") -> HttpResponse:
-        secret = enrolment.pending_secret(self.request, self.user)
-        url = enrolment.totp_url(self.user, secret)
-        context = {
-            "form": form,
-            "secret": secret,
-            "totp_url": url,
-            "qr_svg": enrolment.totp_qr_svg(url),
-            "optional": self.decision.action is Action.ENROLL_OPTIONAL,
-            "refusal": refusal,
-        }
-        return render(self.request, self.template_name, context, status=status)
+@method_decorator(login_required, name="dispatch")
+class StepUpEnrolView(_EnhanceSecurityPage):
+    """A signed-in user without a factor, sent by an application that requires MFA.
+
+    Setting the factor up proves its possession, so the session then counts as MFA and the
+    user goes back to `next` (the application's authorization request).
+    """
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        self.user = request.user
+        self.next_url = _safe_next(request)
+        if user_mfa_decision(user=self.user).action is Action.VERIFY:
+            return HttpResponseRedirect(self.next_url)  # a factor exists: nothing to set up
+        if not _recently_authenticated(request):
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('account_reauthenticate')}?{query}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def done(self) -> HttpResponse:
+        self.request.session.cycle_key()  # a step-up is an authentication step
+        return HttpResponseRedirect(self.next_url)
+
+    def _render(self, form: EnrolForm, status: int = 200, refusal: str = "", **extra: object) -> HttpResponse:
+        return super()._render(form, status, refusal, step_up=True, **extra)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    candidate = request.GET.get("next") or request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return reverse("myaccount:home")
+
+
+def _recently_authenticated(request: HttpRequest) -> bool:
+    """Adding a factor needs a recent proof of the password (ASVS 7.5.1)."""
+    records = get_authentication_records(request, request.user)
+    latest = max((r.get("at", 0) for r in records), default=0)
+    return clock.timestamp() - latest < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT

@@ -91,7 +91,7 @@ class AuthorizationView(dot_views.AuthorizationView):
     def _step_up(request: HttpRequest) -> HttpResponse:
         """Take the user through their second factor (or its set-up), then back here."""
         has_factor = user_mfa_decision(user=request.user).action is Action.VERIFY
-        target = "mfa_reauthenticate" if has_factor else "mfa_activate_totp"
+        target = "mfa_reauthenticate" if has_factor else "firmid_mfa_step_up"
         return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 
     def _error(self, credentials: dict, error: str, description: str) -> HttpResponse:

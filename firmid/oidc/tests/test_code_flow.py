@@ -129,3 +129,30 @@ def test_malformed_login_hint_is_ignored(client, alice, registration, pkce) -> N
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, login_hint='<script>'))}"
     login_page = client.get(client.get(url).url).content.decode()
     assert "<script>" not in login_page
+
+
+def test_application_requiring_mfa_takes_a_user_without_factor_through_step_up_enrolment(
+    client, alice, password, registration, pkce  # noqa: ANN001
+) -> None:
+    verifier, challenge = pkce
+    url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, acr_values='urn:firmid:acr:mfa'))}"
+    sign_in(client, alice.email, password)
+    step_up = client.get(url)
+    assert step_up.status_code == 302 and step_up.url.startswith("/accounts/security/step-up/")
+    page = client.get(step_up.url)
+    assert "requires MFA" in page.content.decode()
+    response = client.post(step_up.url, {"code": code_now(shown_key(page))})
+    assert response.status_code == 302 and response.url == url
+    claims = id_token_claims(client, exchange(registration, code_from(client.get(url)), verifier).json()["id_token"])
+    assert claims["acr"] == "urn:firmid:acr:mfa" and "otp" in claims["amr"]
+
+
+def test_prompt_none_for_a_user_who_now_must_enrol_gets_login_required(
+    client, alice, password, registration, pkce  # noqa: ANN001
+) -> None:
+    _, challenge = pkce
+    sign_in(client, alice.email, password)
+    set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
+    response = client.get(f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, prompt='none'))}")
+    assert response.status_code == 302 and response.url.startswith(REDIRECT)
+    assert parse_qs(urlparse(response.url).query)["error"] == ["login_required"]
