@@ -104,7 +104,12 @@ if env.text("REDIS_URL", ""):
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
-PASSWORD_HASHERS = ["firmid.accounts.hashers.FirmidArgon2PasswordHasher"]
+# The first hasher hashes every password; the second is for applications' random client
+# secrets only (OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"], firmid/oidc/hashers.py).
+PASSWORD_HASHERS = [
+    "firmid.accounts.hashers.FirmidArgon2PasswordHasher",
+    "firmid.oidc.hashers.ClientSecretHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -119,7 +124,7 @@ FIRMID_ARGON2_MEMORY_KIB = env.integer("FIRMID_ARGON2_MEMORY_KIB", 19 * 1024)
 FIRMID_ARGON2_TIME_COST = env.integer("FIRMID_ARGON2_TIME_COST", 2)
 FIRMID_ARGON2_PARALLELISM = env.integer("FIRMID_ARGON2_PARALLELISM", 1)
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "firmid.ops.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "firmid_session"
@@ -170,6 +175,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# Benchmarks only (bench/signin.py, bench/memory.py): turns allauth's limits off so that
+# many sign-ins from one loopback address are not throttled. Never set it in production:
+# it removes the per-address and per-account limits of the password step.
+if env.flag("FIRMID_RATE_LIMITS_OFF", False):
+    ACCOUNT_RATE_LIMITS = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[firmid] "
 
 MFA_ADAPTER = "firmid.mfa.adapter.MFAAdapter"
@@ -268,6 +278,8 @@ def oauth2_provider_settings(
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
         "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
         "OAUTH2_VALIDATOR_CLASS": "firmid.oidc.validators.FirmidValidator",
+        # Random 128-character secrets: a fast salted hash, not a second Argon2id per sign-in.
+        "CLIENT_SECRET_HASHER": "firmid_client_secret_sha256",
         "SCOPES": {
             "openid": "Sign you in and know your firm",
             "profile": "Your name",

@@ -85,3 +85,22 @@ def test_other_errors_stay_500(client, monkeypatch) -> None:  # noqa: ANN001
     client.cookies["firmid_session"] = "x" * 32
     monkeypatch.setattr(SessionStore, "load", broken)
     assert client.get("/my-account/").status_code == 500
+
+
+@pytest.mark.django_db
+def test_database_lost_while_saving_the_session_is_503_not_400(client, monkeypatch) -> None:  # noqa: ANN001
+    """Django's backend reports any error saving a session as "session interrupted" (400)."""
+    from django.contrib.sessions.models import Session
+    from django.db import OperationalError
+
+    session = client.session
+    session["seen"] = 1  # a session that is saved again at every request
+    session.save()
+    client.raise_request_exception = False
+
+    def lost_midway(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Session, "save", lost_midway)
+    response = client.get("/accounts/login/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
