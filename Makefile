@@ -38,6 +38,7 @@ check: install
 
 # The whole suite: pytest's exit code 5 (no test collected) fails like any other error.
 test: install
+	test -d tests/clients/node/node_modules || npm ci --prefix tests/clients/node --no-audit --no-fund
 	$(BIN)/python -m pytest
 
 bench: install

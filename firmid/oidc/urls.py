@@ -11,9 +11,9 @@ urlpatterns = [
     path("oauth/authorize/", views.AuthorizationView.as_view(), name="authorize"),
     path("oauth/token/", dot_views.TokenView.as_view(), name="token"),
     path("oauth/revoke/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
-    path("oauth/introspect/", dot_views.IntrospectTokenView.as_view(), name="introspect"),
-    path("oauth/userinfo/", dot_views.UserInfoView.as_view(), name="user-info"),
-    path("oauth/logout/", dot_views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
+    path("oauth/introspect/", views.IntrospectTokenView.as_view(), name="introspect"),
+    path("oauth/userinfo/", views.UserInfoView.as_view(), name="user-info"),
+    path("oauth/logout/", views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
     path(".well-known/openid-configuration", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"),
     path(".well-known/jwks.json", dot_views.JwksInfoView.as_view(), name="jwks-info"),
 ]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Min
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors
 
 from firmid.core import clock
 from firmid.oidc import policy
@@ -48,6 +49,41 @@ class FirmidValidator(OAuth2Validator):
         if context:
             claims.update(auth_time=int(context["auth_time"]), amr=context["amr"], acr=context["acr"])
         return claims, expiration
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        # The code flow only: no implicit or hybrid response (RFC 9700 2.1.2), and the error
+        # RFC 6749 4.1.2.1 names for it, not DOT's per-client unauthorized_client.
+        if response_type != "code":
+            raise errors.UnsupportedResponseTypeError(request=request)
+        return super().validate_response_type(client_id, response_type, client, request, *args, **kwargs)
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        if grant_type not in ("authorization_code", "refresh_token"):
+            raise errors.UnsupportedGrantTypeError(request=request)
+        return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+
+    def validate_user(self, username, password, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        # No password grant (RFC 9700 2.4). oauthlib checks the password before the grant
+        # type: refuse here, before any password is checked, or the token endpoint would
+        # tell a right password from a wrong one to anyone holding a public client's id,
+        # past the sign-in page's rate limits and the second factor.
+        raise errors.UnsupportedGrantTypeError(request=request)
+
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        # redirect_uri is REQUIRED in every authentication request (OIDC Core 3.1.2.1), so
+        # also at the token endpoint (RFC 6749 4.1.3): never fall back to a registered one.
+        return None
+
+    def validate_silent_login(self, request) -> bool:  # noqa: ANN001
+        # prompt=none (oauthlib asks; DOT leaves it unimplemented, a 500). oauthlib's request
+        # carries no session: the authorization view answers for it instead, login_required
+        # when nobody is signed in (DOT's handle_no_permission) and login_required or
+        # interaction_required when the session or the policy would need the user.
+        return True
+
+    def validate_silent_authorization(self, request) -> bool:  # noqa: ANN001
+        # Every registered application is first-party (skip_authorization): no consent to ask.
+        return True
 
     def refresh_id_token(self, request) -> bool:  # noqa: ANN001
         # OIDC Core 12.2 allows no ID token on refresh; one would need the original

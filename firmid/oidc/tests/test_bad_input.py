@@ -1,0 +1,359 @@
+"""Bad input on every endpoint of the provider: the OAuth error the RFC names, or a clean 4xx, never a 500.
+
+Django's test client re-raises a view's exception: a 500 fails these tests with its traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from urllib.parse import quote, urlencode, urlparse
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from firmid.accounts.adapter import SIGNED_IN_AT
+from firmid.oidc.models import Grant
+from firmid.oidc.services import application_register
+from firmid.oidc.tests.conftest import REDIRECT
+from firmid.oidc.tests.oidcc import (
+    AUTHORIZE,
+    DISCOVERY,
+    INTROSPECT,
+    JWKS,
+    LOGOUT,
+    REVOKE,
+    TOKEN,
+    USERINFO,
+    alice,  # noqa: F401
+    auth_request,
+    basic,
+    error_of,
+    oauth_error,
+    sign_in,
+    token_post,
+)
+
+FUZZ = hypothesis_settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None
+)
+
+
+@pytest.fixture
+def signed_in(client, alice, password):  # noqa: ANN001, ANN201, F811
+    sign_in(client, alice.email, password)
+    return client
+
+
+@pytest.fixture
+def public(db):  # noqa: ANN001, ANN201
+    return application_register(
+        actor=None, name="SPA", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], confidential=False,
+    )
+
+
+def _no_redirect_to(response, host: str = "attacker.example") -> None:  # noqa: ANN001
+    assert host not in response.get("Location", "")
+
+
+# Authorization endpoint ------------------------------------------------------------------
+
+
+def test_authorize_unknown_client_is_an_error_page_not_a_redirect(signed_in, registration) -> None:  # noqa: ANN001
+    for client_id in ("unknown-client", "", "%FF", "x" * 300):
+        request = auth_request(registration, client_id=client_id)
+        response = signed_in.get(request.url)
+        assert response.status_code == 400 and "Location" not in response, client_id
+
+
+def test_authorize_redirect_uri_mismatch_is_an_error_page(signed_in, registration) -> None:  # noqa: ANN001
+    for uri in ("https://attacker.example/cb", "javascript:alert(1)", "http://127.0.0.1:9999/callback/../evil", "//x"):
+        response = signed_in.get(auth_request(registration, redirect_uri=uri).url)
+        assert response.status_code == 400 and "Location" not in response, uri
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"max_age": "abc"}, "invalid_request"),
+        ({"max_age": "-1"}, "invalid_request"),
+        ({"max_age": "9" * 5000}, "invalid_request"),  # int() of 5000 digits raises: was a 500
+        ({"max_age": "1.5"}, "invalid_request"),
+        ({"prompt": "bogus"}, "invalid_request"),
+        ({"prompt": "none login"}, "invalid_request"),
+        ({"code_challenge": "short"}, "invalid_request"),
+        ({"code_challenge": "a" * 129}, "invalid_request"),  # the grant keeps 128: was a 500 on PostgreSQL
+        ({"code_challenge": "é" * 43}, "invalid_request"),
+        ({"nonce": "n" * 256}, "invalid_request"),  # the grant keeps 255: was a 500 on PostgreSQL
+        ({"code_challenge_method": "plain"}, "invalid_request"),
+        ({"code_challenge_method": "bogus"}, "invalid_request"),
+        ({"scope": "openid " + "x" * 2000}, "invalid_scope"),
+        ({"scope": "openid\u0000"}, "invalid_scope"),
+        ({"response_type": "bogus"}, "unsupported_response_type"),
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"resource": "not a uri"}, "invalid_target"),
+        ({"request": "x.y.z"}, "request_not_supported"),
+        ({"request_uri": "urn:x"}, "request_uri_not_supported"),
+    ],
+)
+def test_authorize_malformed_parameter_gets_the_named_error(signed_in, registration, params: dict, error: str) -> None:  # noqa: ANN001
+    request = auth_request(registration, **params)
+    assert error_of(signed_in.get(request.url), request) == error
+    assert not Grant.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["nonce", "prompt", "max_age", "acr_values", "code_challenge", "login_hint"])
+def test_authorize_repeated_parameter_is_invalid_request(signed_in, registration, name: str) -> None:  # noqa: ANN001
+    request = auth_request(registration, **{name: "1"} if name not in ("nonce", "code_challenge") else {})
+    request.extra_query = urlencode({name: "2"})
+    assert error_of(signed_in.get(request.url), request) == "invalid_request"
+
+
+@pytest.mark.parametrize("name", ["client_id", "redirect_uri", "response_type", "state", "scope"])
+def test_authorize_repeated_core_parameter_is_refused_without_redirect(signed_in, registration, name: str) -> None:  # noqa: ANN001
+    request = auth_request(registration)
+    request.extra_query = urlencode({name: "https://attacker.example/cb" if name == "redirect_uri" else "x"})
+    response = signed_in.get(request.url)
+    assert response.status_code == 400 and "Location" not in response
+
+
+@pytest.mark.parametrize(
+    "params", [{"state": "s" * 100_000}, {"scope": "openid " + "x" * 10_000}, {"nonce": "n" * 10_000}]
+)
+def test_authorize_oversized_request_is_414(signed_in, client, registration, params: dict) -> None:  # noqa: ANN001
+    request = auth_request(registration, **params)
+    for user_agent in (signed_in, Client()):
+        response = user_agent.get(request.url)
+        assert response.status_code == 414 and "Location" not in response  # the state is not echoed
+        assert user_agent.post(AUTHORIZE, request.params).status_code == 414
+
+
+def test_authorize_non_utf8_and_control_bytes(signed_in, registration) -> None:  # noqa: ANN001
+    request = auth_request(registration)
+    response = signed_in.get(request.url.replace("state=", "state=%FF%FE%00"))
+    assert response.status_code == 302  # undecodable bytes become U+FFFD, echoed like any state
+    response = signed_in.get(request.url.replace("client_id=", "client_id=%FF"))
+    assert response.status_code == 400 and "Location" not in response
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_authorize_other_methods_are_405(signed_in, registration, method: str) -> None:  # noqa: ANN001
+    assert getattr(signed_in, method)(auth_request(registration).url).status_code == 405
+
+
+# Token endpoint ----------------------------------------------------------------------------
+
+
+def _form(body: bytes, **headers: str):  # noqa: ANN202
+    return Client().post(TOKEN, body, content_type="application/x-www-form-urlencoded", **headers)
+
+
+def test_token_unknown_client_and_wrong_secret_are_401_invalid_client(registration, public) -> None:  # noqa: ANN001
+    client_id = registration.application.client_id
+    data = {"grant_type": "authorization_code", "code": "x", "redirect_uri": REDIRECT, "code_verifier": "v" * 43}
+    for headers, extra in [
+        ({"HTTP_AUTHORIZATION": basic("unknown-client", "secret")}, {}),
+        ({"HTTP_AUTHORIZATION": basic(client_id, "wrong-secret")}, {}),
+        ({"HTTP_AUTHORIZATION": basic(client_id, "")}, {}),
+        ({}, {"client_id": client_id, "client_secret": "wrong-secret"}),
+        ({}, {"client_id": client_id}),  # a confidential client without its secret
+        ({}, {"client_id": "unknown-client"}),
+        ({}, {}),
+        ({"HTTP_AUTHORIZATION": "Basic !!!not-base64"}, {}),
+        ({"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"no-colon").decode()}, {}),
+        ({"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode()}, {}),
+        ({"HTTP_AUTHORIZATION": "Bearer something"}, {}),
+        ({}, {"client_id": "c" * 100_000, "client_secret": "s"}),
+    ]:
+        response = Client().post(TOKEN, {**data, **extra}, **headers)
+        assert oauth_error(response, status=401) == "invalid_client", (headers, list(extra))
+    # A public client has no secret: presenting a made-up one does not make it confidential.
+    assert oauth_error(token_post(data, registration=public, auth="none")) == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        ({"grant_type": "authorization_code", "code": "forged", "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
+         {"invalid_grant"}),
+        ({"grant_type": "authorization_code", "code": "x" * 100_000, "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
+         {"invalid_grant"}),
+        ({"grant_type": "authorization_code", "code": "\x00", "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
+         {"invalid_grant"}),
+        ({"grant_type": "authorization_code", "redirect_uri": REDIRECT, "code_verifier": "v" * 43}, {"invalid_request"}),
+        ({"grant_type": "refresh_token"}, {"invalid_request"}),
+        ({"grant_type": "refresh_token", "refresh_token": "forged"}, {"invalid_grant"}),
+        ({"grant_type": "refresh_token", "refresh_token": "r" * 100_000}, {"invalid_grant"}),
+        ({"grant_type": "password", "username": "a@b.test", "password": "x"}, {"unsupported_grant_type"}),
+        ({"grant_type": "client_credentials"}, {"unsupported_grant_type"}),
+        ({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": "x"}, {"unsupported_grant_type"}),
+        ({"grant_type": "implicit"}, {"unsupported_grant_type"}),
+        ({"grant_type": ""}, {"unsupported_grant_type", "invalid_request"}),
+        ({}, {"unsupported_grant_type", "invalid_request"}),
+    ],
+)
+def test_token_bad_requests_get_the_named_error(registration, data: dict, errors: set) -> None:  # noqa: ANN001
+    assert oauth_error(token_post(data, registration=registration)) in errors
+
+
+def test_token_expired_code_is_invalid_grant(signed_in, registration) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from firmid.oidc.tests.oidcc import code_of, exchange
+
+    request = auth_request(registration)
+    code = code_of(signed_in.get(request.url), request)
+    Grant.objects.update(expires=timezone.now() - timedelta(seconds=1))
+    assert oauth_error(exchange(registration, code, request.verifier)) == "invalid_grant"
+
+
+def test_token_malformed_bodies(registration) -> None:  # noqa: ANN001
+    auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
+    assert oauth_error(_form(b"grant_type=authorization_code&grant_type=refresh_token&code=x", **auth)) == (
+        "invalid_request"  # RFC 6749 3.2: parameters MUST NOT be repeated
+    )
+    assert oauth_error(_form(b"grant_type=\xff\xfe&code=\xff", **auth)) == "unsupported_grant_type"
+    assert oauth_error(_form(b"grant_type=authorization_code&code=%FF%FE&redirect_uri=x", **auth)) == "invalid_grant"
+    assert oauth_error(_form(b"%%%&&&===", **auth)) in ("invalid_request", "unsupported_grant_type")
+    as_json = Client().post(TOKEN, {"grant_type": "authorization_code"}, content_type="application/json", **auth)
+    assert oauth_error(as_json) in ("invalid_request", "unsupported_grant_type")  # form-encoded only
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_token_other_methods_are_405(db, method: str) -> None:  # noqa: ANN001
+    assert getattr(Client(), method)(TOKEN).status_code == 405
+
+
+# UserInfo, revocation, introspection, logout, discovery, JWKS ----------------------------
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["", "Bearer", "Bearer ", "Bearer not-a-token", "Bearer " + "t" * 100_000, "Bearer \u00e9\u00e9", "Basic Zm9vOmJhcg==",
+     "Bearer a b c", "DPoP token"],
+)
+def test_userinfo_bad_tokens_are_401_with_a_challenge(db, authorization: str) -> None:  # noqa: ANN001
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(USERINFO, **headers)
+        assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_userinfo_other_methods_are_405(db) -> None:  # noqa: ANN001
+    for method in ("put", "patch", "delete"):
+        assert getattr(Client(), method)(USERINFO).status_code == 405
+
+
+def test_revocation_bad_input(registration) -> None:  # noqa: ANN001
+    auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
+    assert oauth_error(Client().post(REVOKE, {}, **auth)) == "invalid_request"  # no token
+    for data in ({"token": "t" * 100_000}, {"token": "x", "token_type_hint": "bogus"}, {"token": "\x00"}):
+        assert Client().post(REVOKE, data, **auth).status_code == 200  # RFC 7009 2.2
+    assert Client().post(REVOKE, b"token=%FF", content_type="application/x-www-form-urlencoded", **auth).status_code == 200
+    bad = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, "wrong")}
+    assert oauth_error(Client().post(REVOKE, {"token": "x"}, **bad), status=401) == "invalid_client"
+    assert Client().get(REVOKE, {"token": "x"}, **auth).status_code == 405
+
+
+def test_introspection_bad_input(registration) -> None:  # noqa: ANN001
+    auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
+    assert oauth_error(Client().post(INTROSPECT, {}, **auth)) == "invalid_request"
+    for data in ({"token": "t" * 100_000}, {"token": "\x00"}):
+        assert Client().post(INTROSPECT, data, **auth).json() == {"active": False}
+    assert oauth_error(Client().post(INTROSPECT, {"token": "x"}), status=401) == "invalid_client"
+    assert Client().get(INTROSPECT, {"token": "x"}, **auth).status_code == 405  # RFC 7662 2.1: POST
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"id_token_hint": "junk"},
+        {"id_token_hint": "a." * 5000},
+        {"id_token_hint": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."},  # alg none
+        {"client_id": "unknown-client", "post_logout_redirect_uri": REDIRECT},  # was a 500 (DoesNotExist)
+        {"post_logout_redirect_uri": "https://attacker.example/"},
+    ],
+)
+def test_logout_bad_input_is_an_error_page_without_redirect(signed_in, registration, params: dict) -> None:  # noqa: ANN001
+    for method in ("get", "post"):
+        response = getattr(signed_in, method)(LOGOUT, params)
+        assert response.status_code == 400 and "Location" not in response, (method, params)
+
+
+def test_logout_to_an_unregistered_uri_of_a_known_client_is_refused(signed_in, registration) -> None:  # noqa: ANN001
+    params = {"client_id": registration.application.client_id, "post_logout_redirect_uri": "https://attacker.example/"}
+    response = signed_in.get(LOGOUT, params)
+    assert response.status_code == 400
+    _no_redirect_to(response)
+
+
+def test_discovery_and_jwks_read_only(db) -> None:  # noqa: ANN001
+    for path in (DISCOVERY, JWKS):
+        for method in ("post", "put", "delete"):
+            assert getattr(Client(), method)(path).status_code == 405
+        assert Client().get(path + "?x=%FF&x=1").status_code == 200
+
+
+# Fuzzing ------------------------------------------------------------------------------------
+
+KEYS = [
+    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method",
+    "prompt", "max_age", "acr_values", "login_hint", "id_token_hint", "request", "request_uri", "claims", "display",
+    "ui_locales", "resource", "response_mode", "registration",
+]
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+VALUES = st.one_of(
+    TEXT, st.sampled_from(["code", "none", "login", "openid", "S256", "plain", "0", "-1", "1e9", "token", "{}", "null"]),
+)
+PAIRS = st.lists(st.tuples(st.one_of(st.sampled_from(KEYS), TEXT), VALUES), max_size=8)
+RAW = st.binary(max_size=120).map(lambda raw: quote(raw, safe="=&"))
+
+
+def _reauthenticate(client: Client, user) -> None:  # noqa: ANN001
+    """A signed-in session again (examples may sign the user out), without hashing a password."""
+    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    session = client.session
+    session[SIGNED_IN_AT] = time.time()
+    session.save()
+
+
+@FUZZ
+@given(pairs=PAIRS, raw=RAW, base=st.booleans(), signed=st.booleans())
+def test_fuzz_authorize_never_500(client, alice, registration, pairs, raw: str, base: bool, signed: bool) -> None:  # noqa: ANN001, F811, PLR0913
+    if signed:
+        _reauthenticate(client, alice)
+    else:
+        client.logout()
+    query = dict(auth_request(registration).params) if base else {}
+    query = urlencode([*query.items(), *pairs])
+    response = client.get(f"{AUTHORIZE}?{query}&{raw}")
+    assert response.status_code < 500
+    if response.status_code in (301, 302, 303):
+        location = urlparse(response["Location"])
+        # Only to the registered redirect URI, or within firmid (sign-in, step-up, itself).
+        assert not location.netloc or f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT, location
+
+
+@FUZZ
+@given(pairs=PAIRS, raw=RAW, auth=st.sampled_from(["none", "public", "basic", "bogus"]), grant=VALUES)
+def test_fuzz_token_never_500(registration, public, pairs, raw: str, auth: str, grant: str) -> None:  # noqa: ANN001, PLR0913
+    keys = ["grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope", "client_id",
+            "client_secret", "username", "password", "token", "device_code"]
+    form = [("grant_type", grant), *[(keys[KEYS.index(k) % len(keys)] if k in KEYS else k, v) for k, v in pairs]]
+    headers = {}
+    if auth == "public":
+        form.append(("client_id", public.application.client_id))
+    elif auth == "basic":
+        headers["HTTP_AUTHORIZATION"] = basic(registration.application.client_id, registration.client_secret)
+    elif auth == "bogus":
+        headers["HTTP_AUTHORIZATION"] = basic(registration.application.client_id, "wrong")
+    body = f"{urlencode(form)}&{raw}".encode()
+    response = _form(body, **headers)
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert response["Content-Type"].startswith("application/json") and "error" in response.json()

@@ -1,0 +1,212 @@
+"""OpenID Foundation Basic OP modules on the session: prompt, max_age, hints, acr_values, policy.
+
+OIDC Core 3.1.2.1 (prompt, max_age, id_token_hint, login_hint, acr_values), 3.1.2.6 (errors),
+2 (auth_time, acr, amr); firmid's MFA policy at the application door.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.test import Client
+
+from conftest import code_now
+from firmid.accounts.models import Role
+from firmid.accounts.tests.test_sign_in_flow import set_level
+from firmid.oidc.models import Grant
+from firmid.oidc.services import application_register
+from firmid.oidc.tests.conftest import REDIRECT
+from firmid.oidc.tests.oidcc import (
+    alice,  # noqa: F401
+    auth_request,
+    code_flow,
+    code_of,
+    error_of,
+    exchange,
+    goes_to_login,
+    sign_in,
+    tokens_ok,
+    verify_id_token,
+)
+from firmid.policy import MfaLevel, UserType
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+REAUTHENTICATE = "/accounts/2fa/reauthenticate/"
+STEP_UP = "/accounts/security/step-up/"
+
+
+@pytest.fixture
+def clock(frozen_clock):  # noqa: ANN001, ANN201
+    """firmid's clock an hour back, so that tests can move it on and auth_time stays before iat."""
+    frozen_clock.now = time.time() - 3600
+    return frozen_clock
+
+
+def _id_token(client: Client, registration, request) -> dict:  # noqa: ANN001
+    code = code_of(client.get(request.url), request)
+    tokens = tokens_ok(exchange(registration, code, request.verifier))
+    return verify_id_token(tokens["id_token"], registration=registration, nonce=request.nonce).claims
+
+
+# prompt ------------------------------------------------------------------------------------
+
+
+def test_oidcc_prompt_none_not_logged_in(client, registration) -> None:  # noqa: ANN001
+    request = auth_request(registration, prompt="none")
+    assert error_of(client.get(request.url), request) == "login_required"  # to the RP, with state and iss
+
+
+def test_oidcc_prompt_none_logged_in(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    request = auth_request(registration, prompt="none")
+    claims = _id_token(client, registration, request)  # a code straight away, no page shown
+    assert claims["sub"] == str(alice.public_id)
+
+
+def test_prompt_none_with_another_value_is_invalid_request(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    request = auth_request(registration, prompt="none login")
+    assert error_of(client.get(request.url), request) == "invalid_request"
+
+
+def test_oidcc_prompt_login(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    first = _id_token(client, registration, auth_request(registration))
+    clock.advance(60)
+    request = auth_request(registration, prompt="login")
+    response = client.get(request.url)
+    assert goes_to_login(response)  # the user must authenticate again ...
+    assert goes_to_login(client.get(auth_request(registration).url))  # ... the session is gone
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    assert "prompt" not in parse_qs(urlparse(next_url).query)  # consumed: no sign-in loop
+    sign_in(client, alice.email, password, next_url)
+    second = _id_token(client, registration, auth_request(registration, state=request.state, nonce=request.nonce))
+    assert second["auth_time"] >= first["auth_time"] + 60
+
+
+# max_age -----------------------------------------------------------------------------------
+
+
+def test_oidcc_max_age_1(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    first = _id_token(client, registration, auth_request(registration))
+    clock.advance(2)
+    request = auth_request(registration, max_age="1")
+    response = client.get(request.url)
+    assert goes_to_login(response)  # authentication older than max_age: sign in again
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    assert sign_in(client, alice.email, password, next_url)["Location"] == next_url
+    again = auth_request(registration)
+    claims = _id_token(client, registration, again)
+    assert claims["auth_time"] >= first["auth_time"] + 2  # auth_time is REQUIRED with max_age
+
+
+def test_oidcc_max_age_10000(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    first = _id_token(client, registration, auth_request(registration))
+    clock.advance(2)
+    claims = _id_token(client, registration, auth_request(registration, max_age="10000"))
+    assert claims["auth_time"] == first["auth_time"]  # no new authentication
+
+
+def test_max_age_exceeded_under_prompt_none_is_login_required(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    clock.advance(5)
+    request = auth_request(registration, max_age="1", prompt="none")
+    assert error_of(client.get(request.url), request) == "login_required"  # never the sign-in page
+
+
+# Hints ---------------------------------------------------------------------------------------
+
+
+def test_oidcc_id_token_hint(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    request, tokens = code_flow(client, registration, alice, password)
+    first = verify_id_token(tokens["id_token"], registration=registration).claims
+    again = auth_request(registration, prompt="none", id_token_hint=tokens["id_token"])
+    assert _id_token(client, registration, again)["sub"] == first["sub"]
+
+
+def test_oidcc_login_hint(client, alice, registration) -> None:  # noqa: ANN001, F811
+    request = auth_request(registration, login_hint=alice.email)
+    page = client.get(client.get(request.url)["Location"]).content.decode()
+    assert re.search(rf'name="login"[^>]*value="{re.escape(alice.email)}"|value="{re.escape(alice.email)}"[^>]*name="login"', page)
+
+
+# acr_values and the application's own MFA requirement (step-up) ----------------------------
+
+
+def test_prompt_none_when_the_application_wants_mfa_is_interaction_required(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    request = auth_request(registration, prompt="none", acr_values="urn:firmid:acr:mfa")
+    assert error_of(client.get(request.url), request) == "interaction_required"
+    assert not Grant.objects.exists()
+
+
+def test_acr_values_mfa_steps_a_user_with_totp_up_through_the_code(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)  # password only in this session ...
+    TOTP.activate(alice, SECRET)  # ... and an authenticator app set up elsewhere since
+    request = auth_request(registration, acr_values="urn:firmid:acr:mfa")
+    response = client.get(request.url)
+    assert response.status_code == 302 and urlparse(response["Location"]).path == REAUTHENTICATE
+    assert parse_qs(urlparse(response["Location"]).query)["next"] == [request.url]
+    assert client.post(response["Location"], {"code": code_now(SECRET)})["Location"] == request.url
+    claims = _id_token(client, registration, request)
+    assert claims["acr"] == "urn:firmid:acr:mfa" and "otp" in claims["amr"] and "pwd" in claims["amr"]
+
+
+def test_application_requiring_mfa_takes_a_user_without_factor_through_enrolment(client, alice, password) -> None:  # noqa: ANN001, F811
+    payroll = application_register(
+        actor=None, name="Payroll", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], require_mfa=True,
+    )
+    sign_in(client, alice.email, password)
+    request = auth_request(payroll)
+    response = client.get(request.url)
+    assert urlparse(response["Location"]).path == STEP_UP  # set a factor up first
+    assert parse_qs(urlparse(response["Location"]).query)["next"] == [request.url]
+    assert client.get(request.url)["Location"] == response["Location"]  # never silently let in
+    silent = auth_request(payroll, prompt="none")
+    assert error_of(client.get(silent.url), silent) == "interaction_required"
+    assert not Grant.objects.exists()
+    page = client.get(response["Location"])
+    secret = re.search(r'id="totp-key">([A-Z2-7]+)<', page.content.decode()).group(1)
+    # Back to the application's authorization request once the factor is set up.
+    assert client.post(response["Location"], {"code": code_now(secret)})["Location"] == request.url
+    claims = _id_token(client, payroll, request)
+    assert claims["acr"] == "urn:firmid:acr:mfa" and "otp" in claims["amr"] and "pwd" in claims["amr"]
+
+
+def test_application_for_some_user_types_denies_the_others(client, alice, password, make_user) -> None:  # noqa: ANN001, F811
+    portal = application_register(
+        actor=None, name="Client portal", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
+        user_types=[UserType.CLIENTS.value],
+    )
+    sign_in(client, alice.email, password)
+    request = auth_request(portal)
+    assert error_of(client.get(request.url), request) == "access_denied"
+    assert not Grant.objects.exists()
+    bob = make_user(role=Role.STANDARD_CLIENT, firm=alice.firm, email="bob@example.test")
+    other = Client()
+    sign_in(other, bob.email, password)
+    assert _id_token(other, portal, auth_request(portal))["user_type"] == UserType.CLIENTS.value
+
+
+def test_mandatory_level_without_mfa_gets_no_code(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
+    request = auth_request(registration)
+    client.get(request.url)
+    sign_in(client, alice.email, password, request.url)
+    assert goes_to_login(client.get(request.url))  # enrolment pending: no code
+    assert not Grant.objects.exists()
+
+
+def test_prompt_none_after_the_level_became_mandatory_is_an_error_not_a_page(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
+    request = auth_request(registration, prompt="none")
+    # OIDC Core 3.1.2.1: no page under prompt=none; the session policy signed the user out.
+    assert error_of(client.get(request.url), request) == "login_required"
