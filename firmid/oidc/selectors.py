@@ -77,3 +77,9 @@ def application_summary(application) -> ApplicationSummary:  # noqa: ANN001
         scopes=list(profile.allowed_scopes) if profile else [],
         require_mfa=bool(profile and profile.require_mfa),
     )
+
+
+def application_scopes(*, application) -> list[str] | None:  # noqa: ANN001
+    """The scopes this application may ask for; None when firmid keeps no list for it."""
+    profile = getattr(application, "firmid_profile", None)
+    return list(profile.allowed_scopes) if profile is not None and profile.allowed_scopes else None

@@ -11,7 +11,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
 from firmid.core import clock
-from firmid.oidc import policy
+from firmid.oidc import policy, selectors
 
 Grant = get_grant_model()
 AccessToken = get_access_token_model()
@@ -129,6 +129,17 @@ class FirmidValidator(OAuth2Validator):
             issued_token_family=refresh.token_family if refresh else None,
         )
 
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        # Exact string match, port included (DOT would let any port through on loopback,
+        # as RFC 8252 allows native apps; firmid's applications are web applications).
+        return redirect_uri in request.client.redirect_uris.split()
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        if not super().validate_scopes(client_id, scopes, client, request, *args, **kwargs):
+            return False
+        allowed = selectors.application_scopes(application=client)
+        return allowed is None or set(scopes) <= set(allowed)
+
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
@@ -136,7 +147,9 @@ class FirmidValidator(OAuth2Validator):
         if _family_started(family) < clock.now() - timedelta(seconds=settings.FIRMID_REFRESH_ABSOLUTE_SECONDS):
             RefreshToken.revoke_family(family)
             return False
-        if not policy.may_hold_tokens(request.user):
+        if not policy.may_hold_tokens(request.user) or not selectors.application_admits(
+            application=client, user=request.user
+        ):
             RefreshToken.revoke_family(family)
             return False
         return True

@@ -232,6 +232,8 @@ class DiscoveryView(dot_views.ConnectDiscoveryInfoView):
         document["response_types_supported"] = ["code"]
         document["code_challenge_methods_supported"] = ["S256"]
         document["claims_parameter_supported"] = False
+        # Every application signs with the provider's RSA key (see application_register).
+        document["id_token_signing_alg_values_supported"] = ["RS256"]
         # request_uri_parameter_supported defaults to true when left out (OpenID Connect
         # Discovery 3): firmid supports neither request objects nor request_uri.
         document["request_parameter_supported"] = False

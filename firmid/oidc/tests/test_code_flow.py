@@ -156,3 +156,17 @@ def test_prompt_none_for_a_user_who_now_must_enrol_gets_login_required(
     response = client.get(f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, prompt='none'))}")
     assert response.status_code == 302 and response.url.startswith(REDIRECT)
     assert parse_qs(urlparse(response.url).query)["error"] == ["login_required"]
+
+
+def test_scopes_beyond_the_applications_are_refused(client, alice, password, pkce) -> None:  # noqa: ANN001
+    from firmid.oidc.services import application_register
+
+    narrow = application_register(
+        actor=None, name="Narrow", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
+        allowed_scopes=["openid"],
+    )
+    _, challenge = pkce
+    sign_in(client, alice.email, password)
+    response = client.get(f"{AUTHORIZE}?{urlencode(authorize_params(narrow, challenge))}")
+    assert parse_qs(urlparse(response.url).query)["error"] == ["invalid_scope"]
+
