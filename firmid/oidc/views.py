@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import re
-from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlparse, urlunparse
 
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -13,7 +16,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot_views
 from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import get_access_token_model, get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from firmid.core import clock
@@ -198,6 +201,15 @@ class IntrospectTokenView(dot_views.IntrospectTokenView):
     # RFC 7662 2.1: by POST; DOT also answers GET, which puts the token in the URI.
     http_method_names = ["post", "options"]
 
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        # A client learns about its own tokens only (RFC 7662 4: the server decides what a
+        # caller may know); a token of another application is simply not active for it.
+        caller = _authenticated_client_id(request)
+        token = request.POST.get("token", "")
+        if caller is not None and token and not _issued_to(token, caller):
+            return JsonResponse({"active": False})
+        return super().post(request, *args, **kwargs)
+
     def unauthenticated_response(self, request: HttpRequest, oauthlib_request=None) -> HttpResponse:  # noqa: ANN001
         # RFC 7662 2.3 and RFC 6749 5.2: a caller without valid credentials gets 401
         # invalid_client (DOT answers a bare 403).
@@ -245,3 +257,21 @@ class DiscoveryView(dot_views.ConnectDiscoveryInfoView):
         document["introspection_endpoint_auth_methods_supported"] = ["client_secret_basic", "client_secret_post"]
         response.content = json.dumps(document)
         return response
+
+
+def _authenticated_client_id(request: HttpRequest) -> str | None:
+    """The client id the caller authenticated with (Basic or form), None for a bearer caller."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(header[6:].strip()).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return unquote_plus(decoded.partition(":")[0])
+    return request.POST.get("client_id") or None
+
+
+def _issued_to(token: str, client_id: str) -> bool:
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+    tokens = get_access_token_model().objects.filter(token_checksum=checksum)
+    return tokens.filter(application__client_id=client_id).exists() or not tokens.exists()

@@ -170,3 +170,19 @@ def test_scopes_beyond_the_applications_are_refused(client, alice, password, pkc
     response = client.get(f"{AUTHORIZE}?{urlencode(authorize_params(narrow, challenge))}")
     assert parse_qs(urlparse(response.url).query)["error"] == ["invalid_scope"]
 
+
+
+def test_a_client_cannot_introspect_another_clients_token(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+    from firmid.oidc.services import application_register
+
+    other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT])
+    verifier, challenge = pkce
+    sign_in(client, alice.email, password)
+    tokens = exchange(registration, code_from(client.get(f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}")), verifier).json()
+
+    def introspect(reg) -> dict:  # noqa: ANN001
+        basic = base64.b64encode(f"{reg.application.client_id}:{reg.client_secret}".encode()).decode()
+        return Client().post("/oauth/introspect/", {"token": tokens["access_token"]}, HTTP_AUTHORIZATION=f"Basic {basic}").json()
+
+    assert introspect(registration)["active"] is True
+    assert introspect(other) == {"active": False}
