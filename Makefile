@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run run-rp test install migrate demo check bench
+.PHONY: run run-rp test install migrate demo check bench serve
 
 $(BIN)/.installed: constraints.txt requirements.in requirements-dev.in
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,10 +36,21 @@ run-rp: install
 check: install
 	$(BIN)/python manage.py check
 
-# The whole suite: pytest's exit code 5 (no test collected) fails like any other error.
+# The whole suite, on the embedded SQLite database and again on a throw-away PostgreSQL
+# with Redis as the cache (scripts/with-services starts and removes them). The
+# multi-process tests start PostgreSQL of their own, so the second run leaves them out.
+# pytest's exit code 5 (no test collected) fails like any other error.
 test: install
 	test -d tests/clients/node/node_modules || npm ci --prefix tests/clients/node --no-audit --no-fund
 	$(BIN)/python -m pytest
+	scripts/with-services --redis -- $(BIN)/python -m pytest -m "not multiprocess" -p no:cacheprovider
+
+# Several gunicorn workers on the configured database (DATABASE_URL), as in production.
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+serve: install
+	mkdir -p var/prometheus && rm -f var/prometheus/*.db
+	PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/var/prometheus $(BIN)/gunicorn config.wsgi:application \
+		--workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket --access-logfile -
 
 bench: install
 	$(BIN)/python bench/policy_save.py
