@@ -24,6 +24,19 @@ class MovableClock:
         self.now += seconds
 
 
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache(settings) -> None:  # noqa: ANN001
+    """Start every test with an empty Redis cache, as the database cache is rolled back.
+
+    The rate limits live in the cache: left over from earlier tests, they would refuse
+    sign-ins (429) that the test under way never made.
+    """
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        from django.core.cache import cache
+
+        cache.clear()
+
+
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> MovableClock:
     moving = MovableClock(clock.timestamp())

@@ -91,7 +91,6 @@ def test_authorize_redirect_uri_mismatch_is_an_error_page(signed_in, registratio
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge_method": "bogus"}, "invalid_request"),
         ({"scope": "openid " + "x" * 2000}, "invalid_scope"),
-        ({"scope": "openid\u0000"}, "invalid_scope"),
         ({"response_type": "bogus"}, "unsupported_response_type"),
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"resource": "not a uri"}, "invalid_target"),
@@ -133,8 +132,12 @@ def test_authorize_oversized_request_is_414(signed_in, client, registration, par
 
 def test_authorize_non_utf8_and_control_bytes(signed_in, registration) -> None:  # noqa: ANN001
     request = auth_request(registration)
-    response = signed_in.get(request.url.replace("state=", "state=%FF%FE%00"))
+    response = signed_in.get(request.url.replace("state=", "state=%FF%FE"))
     assert response.status_code == 302  # undecodable bytes become U+FFFD, echoed like any state
+    for name in ("state", "scope", "client_id"):
+        # NUL is refused before any view (PostgreSQL cannot store it): no redirect at all.
+        response = signed_in.get(request.url.replace(f"{name}=", f"{name}=%00"))
+        assert response.status_code == 400 and "Location" not in response
     response = signed_in.get(request.url.replace("client_id=", "client_id=%FF"))
     assert response.status_code == 400 and "Location" not in response
 
@@ -182,7 +185,7 @@ def test_token_unknown_client_and_wrong_secret_are_401_invalid_client(registrati
         ({"grant_type": "authorization_code", "code": "x" * 100_000, "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
          {"invalid_grant"}),
         ({"grant_type": "authorization_code", "code": "\x00", "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
-         {"invalid_grant"}),
+         {"invalid_request"}),  # NUL: was a 500 on PostgreSQL
         ({"grant_type": "authorization_code", "redirect_uri": REDIRECT, "code_verifier": "v" * 43}, {"invalid_request"}),
         ({"grant_type": "refresh_token"}, {"invalid_request"}),
         ({"grant_type": "refresh_token", "refresh_token": "forged"}, {"invalid_grant"}),
@@ -252,8 +255,9 @@ def test_userinfo_other_methods_are_405(db) -> None:  # noqa: ANN001
 def test_revocation_bad_input(registration) -> None:  # noqa: ANN001
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
     assert oauth_error(Client().post(REVOKE, {}, **auth)) == "invalid_request"  # no token
-    for data in ({"token": "t" * 100_000}, {"token": "x", "token_type_hint": "bogus"}, {"token": "\x00"}):
+    for data in ({"token": "t" * 100_000}, {"token": "x", "token_type_hint": "bogus"}):
         assert Client().post(REVOKE, data, **auth).status_code == 200  # RFC 7009 2.2
+    assert oauth_error(Client().post(REVOKE, {"token": "\x00"}, **auth)) == "invalid_request"
     assert Client().post(REVOKE, b"token=%FF", content_type="application/x-www-form-urlencoded", **auth).status_code == 200
     bad = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, "wrong")}
     assert oauth_error(Client().post(REVOKE, {"token": "x"}, **bad), status=401) == "invalid_client"
@@ -263,8 +267,8 @@ def test_revocation_bad_input(registration) -> None:  # noqa: ANN001
 def test_introspection_bad_input(registration) -> None:  # noqa: ANN001
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
     assert oauth_error(Client().post(INTROSPECT, {}, **auth)) == "invalid_request"
-    for data in ({"token": "t" * 100_000}, {"token": "\x00"}):
-        assert Client().post(INTROSPECT, data, **auth).json() == {"active": False}
+    assert Client().post(INTROSPECT, {"token": "t" * 100_000}, **auth).json() == {"active": False}
+    assert oauth_error(Client().post(INTROSPECT, {"token": "\x00"}, **auth)) == "invalid_request"
     assert oauth_error(Client().post(INTROSPECT, {"token": "x"}), status=401) == "invalid_client"
     assert Client().get(INTROSPECT, {"token": "x"}, **auth).status_code == 405  # RFC 7662 2.1: POST
 

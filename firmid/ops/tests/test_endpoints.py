@@ -104,3 +104,14 @@ def test_database_lost_while_saving_the_session_is_503_not_400(client, monkeypat
     monkeypatch.setattr(Session, "save", lost_midway)
     response = client.get("/accounts/login/")
     assert response.status_code == 503 and response["Retry-After"] == "5"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "data"), [
+    ("/accounts/login/", {"login": "a\x00@example.test", "password": "x"}),
+    ("/oauth/token/", {"grant_type": "authorization_code", "code": "\x00"}),
+])
+def test_nul_bytes_in_parameters_are_refused_with_400(client, path: str, data: dict) -> None:  # noqa: ANN001
+    response = client.post(path, data)
+    assert response.status_code == 400
+    assert client.get(path, {"q": "\x00"}).status_code == 400
