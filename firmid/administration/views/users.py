@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from uuid import UUID
 
 from django.contrib import messages
@@ -66,31 +68,32 @@ def user_activate(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("administration:user_security", public_id=subject.public_id)
 
 
+def _confirm_then(request: HttpRequest, public_id: UUID, template: str, act, done: str) -> HttpResponse:  # noqa: ANN001
+    """GET: the Confirm step (only for those who may act); POST: act, then back to the Login tab."""
+    subject = firm_user_get(public_id=public_id)
+    if request.method == "GET":
+        require_can_change_mfa(request.user)
+        return render(request, template, {"subject": subject, "section": _section_of(subject)})
+    act(actor=request.user, user=subject, request=request)
+    messages.success(request, done.format(email=subject.email))
+    return redirect("administration:user_security", public_id=subject.public_id)
+
+
 @administration_view
 @require_http_methods(["GET", "POST"])
 def user_reset(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    subject = firm_user_get(public_id=public_id)
-    if request.method == "GET":
-        # The Confirm step is an action's page: only those who may take the action see it.
-        require_can_change_mfa(request.user)
-        context = {"subject": subject, "section": _section_of(subject)}
-        return render(request, "administration/user_reset_confirm.html", context)
-    user_reset_mfa(actor=request.user, user=subject, request=request)
-    messages.success(request, f"MFA reset for {subject.email}.")
-    return redirect("administration:user_security", public_id=subject.public_id)
+    return _confirm_then(
+        request, public_id, "administration/user_reset_confirm.html", user_reset_mfa, "MFA reset for {email}."
+    )
 
 
 @administration_view
 @require_http_methods(["GET", "POST"])
 def user_disable(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    subject = firm_user_get(public_id=public_id)
-    if request.method == "GET":
-        require_can_change_mfa(request.user)
-        context = {"subject": subject, "section": _section_of(subject)}
-        return render(request, "administration/user_disable_confirm.html", context)
-    user_set_active(actor=request.user, user=subject, active=False, request=request)
-    messages.success(request, f"{subject.email} is disabled: their sessions and tokens have ended.")
-    return redirect("administration:user_security", public_id=subject.public_id)
+    return _confirm_then(
+        request, public_id, "administration/user_disable_confirm.html",
+        partial(user_set_active, active=False), "{email} is disabled: their sessions and tokens have ended.",
+    )
 
 
 @administration_view
