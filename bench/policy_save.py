@@ -19,18 +19,21 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
-import platform
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import _common as common  # noqa: E402
+
 LEVELS = ("mandatory", "suggested")
 
 
@@ -56,17 +59,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def setup_django() -> str:
     """Configure Django on a fresh SQLite file unless DATABASE_URL is given; migrate; return the URL."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     if not os.environ.get("DATABASE_URL"):
         directory = tempfile.mkdtemp(prefix="firmid-bench-")
         atexit.register(shutil.rmtree, directory, ignore_errors=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench.sqlite3"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # not one JSON audit line per save
+    common.setup_django("config.settings.test")
     return os.environ["DATABASE_URL"]
 
 
@@ -77,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> Figures:
 
     if not apps.ready:
         print(f"database: {setup_django()}")
-    _print_machine()
+    print(common.machine_line())
     figures = Figures()
     _bench_policy_save(args, figures)
     _bench_decision(args, figures)
@@ -85,22 +83,11 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     return figures
 
 
-def _print_machine() -> None:
-    from django.db import connection
-
-    database = connection.vendor
-    if database == "sqlite":
-        database = f"SQLite {connection.Database.sqlite_version}"
-    elif database == "postgresql":
-        database = f"PostgreSQL {connection.pg_version}"
-    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {database}")
-
-
 def _bench_policy_save(args: argparse.Namespace, figures: Figures) -> None:
     from firmid.mfa.services import firm_set_mfa_levels
     from firmid.policy import MfaLevel, UserType
 
-    actor = _agent()
+    actor = common.support_agent()
     firms = {size: _loaded_firm(size, args.batch) for size in (args.small, args.big)}
     times: dict[int, list[float]] = {size: [] for size in firms}
     for round_ in range(args.repeat + 1):
@@ -133,7 +120,7 @@ def _bench_decision(args: argparse.Namespace, figures: Figures) -> None:
         with CaptureQueriesContext(connection) as queries:
             user_mfa_decision(user=user)
         figures.decision_queries[size] = len(queries)
-        figures.decision_seconds[size] = _median_seconds(lambda: user_mfa_decision(user=user), args.repeat)
+        figures.decision_seconds[size] = common.median_seconds(lambda: user_mfa_decision(user=user), args.repeat)
         print(
             f"  firm of {size:>11,} users: {len(queries)} SQL quer{'y' if len(queries) == 1 else 'ies'}, "
             f"{figures.decision_seconds[size] * 1000:.2f} ms"
@@ -146,25 +133,6 @@ def _target(figures: Figures, label: str, passed: bool) -> None:
     print(f"  {'PASS' if passed else 'FAIL'}: {label}")
     if not passed:
         figures.failures.append(label)
-
-
-def _median_seconds(work: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
-
-
-def _agent():  # noqa: ANN202
-    from firmid.accounts.models import Role
-    from firmid.tenancy.services import user_create
-
-    return user_create(
-        email=f"bench.agent.{uuid.uuid4().hex[:8]}@firmid.test", full_name="Bench Agent",
-        role=Role.SUPPORT_AGENT, password=None, support_level=2,
-    )
 
 
 def _loaded_firm(size: int, batch: int):  # noqa: ANN202

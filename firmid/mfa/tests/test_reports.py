@@ -1,0 +1,134 @@
+"""Enrolment reports: each status counted right, SSO types shown as such, agents left out."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from firmid.accounts.models import Role, User
+from firmid.mfa import crypto
+from firmid.mfa.models import FirmMfaLevel
+from firmid.mfa.reports import EnrolmentRow, firm_enrolment_report, platform_enrolment_report
+from firmid.mfa.selectors import user_mfa_decision
+from firmid.policy import MfaLevel, Status, UserType
+from firmid.sso.models import SsoConnection
+from firmid.tenancy.services import firm_create
+
+COLUMNS = {
+    Status.CONFIGURED: "configured",
+    Status.FORCED: "forced_not_configured",
+    Status.SUGGESTED: "suggested_not_configured",
+    Status.NOT_OFFERED: "not_offered",
+}
+
+
+def give_factor(user: User, kind: str = Authenticator.Type.TOTP) -> None:
+    Authenticator.objects.create(user=user, type=kind, data={"secret": crypto.encrypt("JBSWY3DPEHPK3PXP")})
+
+
+def level(firm, user_type: UserType, value: MfaLevel) -> None:  # noqa: ANN001
+    FirmMfaLevel.objects.update_or_create(firm=firm, user_type=user_type.value, defaults={"level": value.value})
+
+
+def by_type(rows: list[EnrolmentRow]) -> dict[UserType, EnrolmentRow]:
+    return {row.user_type: row for row in rows}
+
+
+@pytest.fixture
+def acme(make_user, make_agent):  # noqa: ANN001, ANN201
+    """Practitioners Mandatory, clients Suggested, employees Upon request; every status present."""
+    firm = firm_create(name="Acme")
+    level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
+    level(firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
+    practitioners = [make_user(role=Role.PRACTITIONER, firm=firm) for _ in range(4)]
+    give_factor(practitioners[0])
+    give_factor(practitioners[1])
+    clients = [make_user(role=Role.CLIENT_ADMINISTRATOR, firm=firm), make_user(role=Role.STANDARD_CLIENT, firm=firm),
+               make_user(role=Role.STANDARD_CLIENT, firm=firm)]
+    give_factor(clients[0])
+    User.objects.filter(pk=clients[1].pk).update(mfa_individually_activated=True)
+    employees = [make_user(role=Role.CLIENT_EMPLOYEE, firm=firm) for _ in range(5)]
+    give_factor(employees[0])
+    User.objects.filter(pk=employees[1].pk).update(mfa_individually_activated=True)
+    # Recovery codes alone are not a factor; a disabled user is not counted.
+    give_factor(employees[2], Authenticator.Type.RECOVERY_CODES)
+    disabled = make_user(role=Role.CLIENT_EMPLOYEE, firm=firm)
+    give_factor(disabled)
+    User.objects.filter(pk=disabled.pk).update(is_active=False)
+    make_agent(2)  # no firm: never in a report
+    give_factor(User.objects.get(role=Role.SUPPORT_AGENT))
+    return firm
+
+
+def test_firm_report_counts_each_status(acme) -> None:  # noqa: ANN001
+    rows = by_type(firm_enrolment_report(firm=acme))
+    assert list(rows) == list(UserType)
+    practitioners, clients, employees = rows[UserType.PRACTITIONERS], rows[UserType.CLIENTS], rows[UserType.CLIENT_EMPLOYEES]
+    assert (practitioners.level, practitioners.level_label) == (MfaLevel.MANDATORY, "Mandatory")
+    assert (practitioners.users, practitioners.configured, practitioners.forced_not_configured) == (4, 2, 2)
+    assert practitioners.suggested_not_configured == practitioners.not_offered == 0
+    assert clients.level is MfaLevel.SUGGESTED
+    assert (clients.users, clients.configured, clients.forced_not_configured, clients.suggested_not_configured) == (3, 1, 1, 1)
+    assert clients.not_offered == 0
+    assert employees.level is MfaLevel.UPON_REQUEST
+    assert (employees.users, employees.configured, employees.forced_not_configured, employees.not_offered) == (5, 1, 1, 3)
+    assert employees.suggested_not_configured == 0
+
+
+def test_firm_report_agrees_with_every_users_status(acme) -> None:  # noqa: ANN001
+    expected: dict[UserType, dict[str, int]] = {t: dict.fromkeys(COLUMNS.values(), 0) for t in UserType}
+    for user in User.objects.filter(firm=acme, is_active=True):
+        expected[user.user_type][COLUMNS[user_mfa_decision(user=user).status]] += 1
+    for row in firm_enrolment_report(firm=acme):
+        assert {column: getattr(row, column) for column in COLUMNS.values()} == expected[row.user_type]
+        assert row.users == sum(expected[row.user_type].values())
+
+
+def test_sso_type_is_shown_as_managed_by_sso(make_user) -> None:  # noqa: ANN001
+    firm = firm_create(name="Northwind")
+    SsoConnection.objects.create(firm=firm, user_type=UserType.PRACTITIONERS.value,
+                                 issuer="https://idp.northwind.test", client_id="firmid")
+    level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)  # ignored: the SSO is in charge
+    give_factor(make_user(role=Role.PRACTITIONER, firm=firm))
+    make_user(role=Role.PRACTITIONER, firm=firm)
+    make_user(role=Role.CLIENT_EMPLOYEE, firm=firm)
+    rows = by_type(firm_enrolment_report(firm=firm))
+    practitioners = rows[UserType.PRACTITIONERS]
+    assert practitioners.managed_by_sso and practitioners.level_label == "Managed by SSO"
+    assert practitioners.users == 2
+    assert sum(getattr(practitioners, column) for column in COLUMNS.values()) == 0
+    employees = rows[UserType.CLIENT_EMPLOYEES]
+    assert not employees.managed_by_sso and (employees.users, employees.not_offered) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_firm_without_users_has_three_empty_rows() -> None:
+    rows = firm_enrolment_report(firm=firm_create(name="Empty"))
+    assert [(r.user_type, r.level, r.users) for r in rows] == [(t, MfaLevel.UPON_REQUEST, 0) for t in UserType]
+
+
+def test_platform_report_has_every_firm_and_type_and_no_agent(acme, make_user) -> None:  # noqa: ANN001
+    other = firm_create(name="Beta")
+    give_factor(make_user(role=Role.PRACTITIONER, firm=other))
+    rows = platform_enrolment_report()
+    assert [(r.firm_name, r.user_type) for r in rows] == [(f, t) for f in ("Acme", "Beta") for t in UserType]
+    assert {(r.user_type, r.users, r.configured) for r in rows if r.firm_id == other.pk} == {
+        (UserType.PRACTITIONERS, 1, 1), (UserType.CLIENTS, 0, 0), (UserType.CLIENT_EMPLOYEES, 0, 0),
+    }
+    acme_rows = [(r.user_type, r.users, r.configured, r.not_offered) for r in rows if r.firm_id == acme.pk]
+    assert acme_rows == [(r.user_type, r.users, r.configured, r.not_offered) for r in firm_enrolment_report(firm=acme)]
+    assert sum(r.users for r in rows) == User.objects.filter(firm__isnull=False, is_active=True).count()
+
+
+def test_report_queries_do_not_depend_on_the_number_of_users(acme, make_user) -> None:  # noqa: ANN001
+    with CaptureQueriesContext(connection) as before:
+        firm_enrolment_report(firm=acme)
+        platform_enrolment_report()
+    for _ in range(5):
+        give_factor(make_user(role=Role.PRACTITIONER, firm=acme))
+    with CaptureQueriesContext(connection) as after:
+        firm_enrolment_report(firm=acme)
+        platform_enrolment_report()
+    assert len(before) == len(after) <= 8
