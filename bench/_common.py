@@ -165,6 +165,18 @@ def bench_secrets() -> dict[str, str]:
     }
 
 
+def server_environ(port: int, **extra: str) -> dict[str, str]:
+    """The environment of a bench's firmid server: local settings without DEBUG, fixed secrets."""
+    return {
+        **bench_secrets(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "FIRMID_ISSUER": f"http://127.0.0.1:{port}",
+        **extra,
+    }
+
+
 def setup_django(settings_module: str, environ: dict[str, str] | None = None, migrate: bool = True) -> None:
     """Set the environment, configure Django and (by default) migrate the database."""
     os.environ.update(environ or {})

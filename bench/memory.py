@@ -74,13 +74,7 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     args = parse_args(argv)
     common.ensure_postgres(__file__, sys.argv[1:] if argv is None else argv)
     port = common.free_port()
-    environ = {
-        **common.bench_secrets(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "FIRMID_ISSUER": f"http://127.0.0.1:{port}",
-    }
+    environ = common.server_environ(port)
     common.setup_django("config.settings.local", environ)
     from django.conf import settings
 

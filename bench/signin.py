@@ -304,14 +304,7 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     started = time.monotonic()
     cores = common.cores()
     port = common.free_port()
-    environ = {
-        **common.bench_secrets(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "FIRMID_ISSUER": f"http://127.0.0.1:{port}",
-        **({"FIRMID_RATE_LIMITS_OFF": "1"} if args.rate_limits == "off" else {}),
-    }
+    environ = common.server_environ(port, **({"FIRMID_RATE_LIMITS_OFF": "1"} if args.rate_limits == "off" else {}))
     common.setup_django("config.settings.local", environ)
     figures = Figures()
     print(common.machine_line(), flush=True)
