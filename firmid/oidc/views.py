@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 
 import re
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlparse, urlunparse
@@ -34,9 +35,8 @@ def _without(url: str, *params: str) -> str:
 
 
 def _with_iss(url: str, issuer: str) -> str:
-    parts = urlparse(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "iss"]
-    return urlunparse(parts._replace(query=urlencode([*query, ("iss", issuer)])))
+    without = urlparse(_without(url, "iss"))
+    return urlunparse(without._replace(query="&".join(filter(None, [without.query, urlencode({"iss": issuer})]))))
 
 
 def _max_age(request: HttpRequest) -> int | None:
@@ -135,13 +135,14 @@ class AuthorizationView(dot_views.AuthorizationView):
         application = get_application_model().objects.get(client_id=credentials["client_id"])
         if not application_admits(application=application, user=request.user):
             return self._error(credentials, "access_denied", "This application is not open to your account.")
-        if user_mfa_decision(user=request.user).action is Action.ENROLL_REQUIRED:
+        action = user_mfa_decision(user=request.user).action
+        if action is Action.ENROLL_REQUIRED:
             logout(request)
             return redirect_to_login(request.get_full_path(), reverse("account_login"))
         if self._needs_mfa(request, application) and session_auth_context(request)["acr"] != ACR_MFA:
             if "none" in set(request.GET.get("prompt", "").split()):
                 return self._error(credentials, "interaction_required", "This application requires MFA.")
-            return self._step_up(request)
+            return self._step_up(request, has_factor=action is Action.VERIFY)
         return None
 
     @staticmethod
@@ -150,9 +151,8 @@ class AuthorizationView(dot_views.AuthorizationView):
         return bool(profile and profile.require_mfa) or ACR_MFA in request.GET.get("acr_values", "").split()
 
     @staticmethod
-    def _step_up(request: HttpRequest) -> HttpResponse:
+    def _step_up(request: HttpRequest, *, has_factor: bool) -> HttpResponse:
         """Take the user through their second factor (or its set-up), then back here."""
-        has_factor = user_mfa_decision(user=request.user).action is Action.VERIFY
         target = "mfa_reauthenticate" if has_factor else "firmid_mfa_step_up"
         return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 
@@ -232,8 +232,6 @@ class DiscoveryView(dot_views.ConnectDiscoveryInfoView):
     """DOT's discovery document, plus what firmid adds: acr values and its claims."""
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        import json
-
         response = super().get(request, *args, **kwargs)
         document = json.loads(response.content)
         document["acr_values_supported"] = ACR_VALUES
