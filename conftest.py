@@ -92,3 +92,8 @@ def make_agent(db):  # noqa: ANN001, ANN201
 def code_now(secret: str, offset_steps: int = 0) -> str:
     """The code an authenticator app shows now (or `offset_steps` away)."""
     return totp.code_at_step(secret, totp.current_step() + offset_steps)
+
+
+def tampered(value: str) -> str:
+    """`value` with its last character changed: always a different string, never by luck the same."""
+    return value[:-1] + ("y" if value.endswith("x") else "x")

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from conftest import tampered
 from firmid.oidc.models import Grant
 from firmid.oidc.services import application_register
 from firmid.oidc.tests.conftest import REDIRECT
@@ -228,7 +229,7 @@ def test_pkce_missing_code_verifier_is_refused(signed_in, registration) -> None:
 
 def test_pkce_wrong_code_verifier_is_invalid_grant(signed_in, registration) -> None:  # noqa: ANN001
     request, code = _code(signed_in, registration)
-    assert oauth_error(exchange(registration, code, request.verifier[:-1] + "x")) == "invalid_grant"
+    assert oauth_error(exchange(registration, code, tampered(request.verifier))) == "invalid_grant"
     # The attempt used the code up: the right verifier no longer gets tokens from it.
     assert oauth_error(exchange(registration, code, request.verifier)) == "invalid_grant"
 
