@@ -1,7 +1,7 @@
 from django.urls import path
 
 from firmid.accounts.selectors import UserKind
-from firmid.administration.views import applications, firms, users
+from firmid.administration.views import applications, coverage, firms, users
 
 app_name = "administration"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("firms/", firms.firm_list, name="firms"),
     path("firms/<int:pk>/security/", firms.firm_security, name="firm_security"),
     path("firms/<int:pk>/audit/", firms.firm_audit, name="firm_audit"),
+    path("firms/<int:pk>/mfa-coverage/", coverage.firm_coverage, name="firm_coverage"),
+    path("firms/<int:pk>/mfa-coverage/csv/", coverage.firm_coverage_csv, name="firm_coverage_csv"),
+    path("mfa-coverage/", coverage.platform_coverage, name="coverage"),
+    path("mfa-coverage/csv/", coverage.platform_coverage_csv, name="coverage_csv"),
     path("practitioners/", users.user_list, {"kind": UserKind.PRACTITIONERS}, name="practitioners"),
     path("client-users/", users.user_list, {"kind": UserKind.CLIENT_USERS}, name="client_users"),
     path("users/<uuid:public_id>/security/", users.user_security, name="user_security"),

@@ -115,6 +115,35 @@ class UserMfaOutput(serializers.Serializer):
     )
 
 
+class EnrolmentRowSerializer(serializers.Serializer):
+    """One user type of a firm: its level and where each of its active users stands."""
+
+    user_type = serializers.ChoiceField(choices=USER_TYPE_VALUES, source="user_type.value")
+    level = level_field(
+        source="level.value", allow_null=True, help_text="null when the firm's SSO connection manages the type."
+    )
+    managed_by_sso = serializers.BooleanField(help_text="The firm's identity provider manages these users' MFA.")
+    users = serializers.IntegerField(help_text="Active users of the type (disabled users are not counted).")
+    configured = serializers.IntegerField(help_text="Users who configured MFA: asked for a code at every sign-in.")
+    forced_not_configured = serializers.IntegerField(help_text="Must set MFA up at their next sign-in.")
+    suggested_not_configured = serializers.IntegerField(help_text="Offered MFA at sign-in; may postpone it.")
+    not_offered = serializers.IntegerField(help_text="Upon request, not individually activated, nothing configured.")
+    covered_percent = serializers.FloatField(
+        allow_null=True,
+        help_text="configured / users in %, rounded down to 0.1; null without users or under SSO.",
+    )
+
+
+class FirmRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="firm_id")
+    name = serializers.CharField(source="firm_name")
+
+
+class FirmCoverageOutput(serializers.Serializer):
+    firm = FirmRefSerializer(source="*")
+    user_types = EnrolmentRowSerializer(many=True, source="rows", help_text="One entry per user type, all three.")
+
+
 class FirmSearchInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
@@ -25,6 +27,7 @@ from firmid.mfa.selectors import SECOND_FACTOR_TYPES
 from firmid.policy import MfaLevel, PolicyInput, Status, UserType, decide
 from firmid.sso.models import SsoConnection
 from firmid.tenancy.models import Firm
+from firmid.tenancy.selectors import firm_search
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -63,15 +66,73 @@ class EnrolmentRow:
         """The firm's level for the type, or "Managed by SSO"."""
         return MANAGED_BY_SSO if self.level is None else self.level.label
 
+    @property
+    def covered_percent(self) -> float | None:
+        """Configured / users in %; None without users or under SSO (the identity provider decides)."""
+        return None if self.managed_by_sso else _percent_down(self.configured, self.users)
+
+
+@dataclass(frozen=True)
+class FirmEnrolment:
+    """One firm's rows of a platform report."""
+
+    firm_id: int
+    firm_name: str
+    rows: list[EnrolmentRow]
+
+
+@dataclass
+class EnrolmentTotal:
+    """One user type summed over firms; users of a type that a firm's SSO manages are counted apart."""
+
+    user_type: UserType
+    users: int = 0
+    sso_managed: int = 0
+    configured: int = 0
+    forced_not_configured: int = 0
+    suggested_not_configured: int = 0
+    not_offered: int = 0
+
+    @property
+    def covered_percent(self) -> float | None:
+        """Configured / the users whose MFA firmid manages, in %; None if there are none."""
+        return _percent_down(self.configured, self.users - self.sso_managed)
+
 
 def firm_enrolment_report(*, firm: Firm) -> list[EnrolmentRow]:
     """One row per user type of `firm` (all three, with zeros where the firm has none)."""
     return _report(Firm.objects.filter(pk=firm.pk), User.objects.filter(firm=firm))
 
 
-def platform_enrolment_report() -> list[EnrolmentRow]:
-    """One row per firm and user type, firms by name."""
-    return _report(Firm.objects.all(), User.objects.filter(firm__isnull=False))
+def platform_enrolment_report(*, query: str = "") -> list[EnrolmentRow]:
+    """One row per firm and user type, firms by name; only the firms whose name contains `query`, if given."""
+    if not query.strip():
+        return _report(Firm.objects.all(), User.objects.filter(firm__isnull=False))
+    firms = firm_search(query=query)
+    return _report(firms, User.objects.filter(firm__in=firms))
+
+
+def enrolment_by_firm(rows: Iterable[EnrolmentRow]) -> list[FirmEnrolment]:
+    """Group a report's rows by firm, in the report's order."""
+    grouped = [list(group) for _, group in groupby(rows, key=attrgetter("firm_id"))]
+    return [FirmEnrolment(group[0].firm_id, group[0].firm_name, group) for group in grouped]
+
+
+def enrolment_totals(rows: Iterable[EnrolmentRow]) -> list[EnrolmentTotal]:
+    """Sum a report's rows per user type."""
+    totals = {user_type: EnrolmentTotal(user_type) for user_type in UserType}
+    for row in rows:
+        total = totals[row.user_type]
+        total.users += row.users
+        total.sso_managed += row.users if row.managed_by_sso else 0
+        for column in _COLUMN_OF_STATUS.values():
+            setattr(total, column, getattr(total, column) + getattr(row, column))
+    return list(totals.values())
+
+
+def _percent_down(part: int, whole: int) -> float | None:
+    # Rounded down to 0.1 %: 99.96 % must not read as 100 % while someone is still uncovered.
+    return None if whole == 0 else part * 1000 // whole / 10
 
 
 def _report(firms: QuerySet[Firm], users: QuerySet[User]) -> list[EnrolmentRow]:

@@ -16,6 +16,8 @@ Application = get_application_model()
 STAFF_ONLY = "The Administration application is for support staff only."
 # Pages that are an action's Confirm step or form: level 1 is refused them.
 ACTION_PAGES = ("/reset-mfa/", "/disable/", "/new/", "/edit/", "/regenerate-secret/", "/delete/")
+# Downloads, not pages: no left-hand bar.
+DOWNLOADS = ("/csv/",)
 
 
 def application_url() -> str:
@@ -28,6 +30,10 @@ def page_urls(firm: Firm, user: User) -> list[str]:
         "/administration/firms/",
         f"/administration/firms/{firm.pk}/security/",
         f"/administration/firms/{firm.pk}/audit/",
+        f"/administration/firms/{firm.pk}/mfa-coverage/",
+        f"/administration/firms/{firm.pk}/mfa-coverage/csv/",
+        "/administration/mfa-coverage/",
+        "/administration/mfa-coverage/csv/",
         "/administration/practitioners/",
         "/administration/client-users/",
         f"/administration/users/{user.public_id}/security/",
@@ -107,6 +113,7 @@ def test_agents_of_every_level_are_let_in(client: Client, signed_in_agent, level
     assert '<a href="/administration/firms/" class="active">Accounting firm</a>' in page
     assert '<a href="/administration/practitioners/">Practitioners</a>' in page
     assert '<a href="/administration/client-users/">Client users</a>' in page
+    assert '<a href="/administration/mfa-coverage/">MFA coverage</a>' in page
 
 
 def test_cross_site_post_without_csrf_token_is_refused(signed_in_agent, demo_firm) -> None:  # noqa: ANN001
@@ -141,4 +148,7 @@ def test_every_page_renders_for_agents(client: Client, signed_in_agent, demo_fir
             continue  # an action, not a page (see the forged-POST tests)
         response = client.get(url, follow=True)
         assert response.status_code == 200, url
+        if url.endswith(DOWNLOADS):
+            assert response["Content-Type"].startswith("text/csv"), url
+            continue
         assert '<nav class="side" aria-label="Administration">' in response.content.decode(), url

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +13,6 @@ from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
 from firmid.audit.selectors import audit_events_of_firm
 from firmid.core.errors import ServiceError
-from firmid.mfa.selectors import firm_mfa_levels
 from firmid.mfa.services import (
     ConfirmationRequired,
     LevelChange,
@@ -23,28 +20,15 @@ from firmid.mfa.services import (
     parse_levels,
     plan_level_changes,
 )
+from firmid.mfa.settings_selectors import firm_mfa_settings
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
-from firmid.sso.selectors import firm_sso_issuers
 from firmid.tenancy.selectors import firm_get, firm_search
 
 FIRMS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
 NO_LEVEL_POSTED = "Choose a level for at least one user type."
 NOTHING_TO_SAVE = "Nothing to save: the levels are unchanged."
-
-
-@dataclass(frozen=True)
-class TypeSetting:
-    """One user type's line on the Authentication and security tab."""
-
-    user_type: UserType
-    level: MfaLevel
-    sso_issuer: str | None
-
-    @property
-    def field(self) -> str:
-        return forms.level_field(self.user_type)
 
 
 @administration_view
@@ -67,20 +51,17 @@ def firm_security(request: HttpRequest, pk: int) -> HttpResponse:
     firm = firm_get(pk=pk)
     if request.method == "POST":
         return _save_levels(request, firm)
+    settings = firm_mfa_settings(firm=firm)
     context = {
         "firm": firm,
-        "type_settings": _type_settings(firm),
+        "mfa_settings": settings,
+        # Each type with the name of its form field.
+        "type_fields": [(setting, forms.level_field(setting.user_type)) for setting in settings.types],
         "levels": list(MfaLevel),
         "can_change": can_change_mfa(request.user),
         "section": "firms",
     }
     return render(request, "administration/firm_security.html", context)
-
-
-def _type_settings(firm: Firm) -> list[TypeSetting]:
-    levels = firm_mfa_levels(firm=firm)
-    issuers = firm_sso_issuers(firm=firm)
-    return [TypeSetting(t, levels[t], issuers.get(t)) for t in UserType]
 
 
 def _save_levels(request: HttpRequest, firm: Firm) -> HttpResponse:

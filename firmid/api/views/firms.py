@@ -19,9 +19,8 @@ from firmid.api.serializers import (
     SetLevelsInput,
 )
 from firmid.api.views.common import error_responses, validated
-from firmid.mfa.selectors import firm_mfa_levels, firm_sso_user_types
 from firmid.mfa.services import firm_set_mfa_levels, parse_levels
-from firmid.policy import UserType
+from firmid.mfa.settings_selectors import firm_mfa_settings
 from firmid.tenancy.models import Firm
 from firmid.tenancy.selectors import firm_get, firm_search
 
@@ -62,10 +61,9 @@ class FirmMfaLevels(APIView):
     )
     def get(self, request: Request, firm_id: int) -> Response:
         firm = firm_get(pk=firm_id)
-        sso_types = firm_sso_user_types(firm=firm)
-        # Like the Administration application, a type under SSO has no level to show.
-        levels = {t.value: level.value for t, level in firm_mfa_levels(firm=firm).items() if t not in sso_types}
-        sso_managed = [t.value for t in UserType if t in sso_types]
+        settings = firm_mfa_settings(firm=firm)
+        levels = {t.value: level.value for t, level in settings.levels.items()}
+        sso_managed = [setting.user_type.value for setting in settings.sso_managed]
         return Response(FirmLevelsOutput({"firm": firm, "levels": levels, "sso_managed": sso_managed}).data)
 
     @extend_schema(
