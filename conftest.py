@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import close_old_connections, connections
 
 from firmid.accounts.models import Role, User
 from firmid.core import clock
@@ -97,3 +100,24 @@ def code_now(secret: str, offset_steps: int = 0) -> str:
 def tampered(value: str) -> str:
     """`value` with its last character changed: always a different string, never by luck the same."""
     return value[:-1] + ("y" if value.endswith("x") else "x")
+
+
+def race(times: int, work) -> list:  # noqa: ANN001
+    """Run `work` on `times` threads at once, each on its own database connection."""
+    barrier = threading.Barrier(times)
+    results: list = []
+
+    def run() -> None:
+        close_old_connections()
+        try:
+            barrier.wait()
+            results.append(work())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "firmid.ops.middleware.LatencyMiddleware",
+    "firmid.core.request_memo.RequestMemoMiddleware",
     "firmid.ops.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,8 +93,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis where configured), never in a per-process cache.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "firmid.ops.cache.DatabaseCache",
         "LOCATION": "firmid_cache",
+        # Rate-limit history lives here: culling must only ever remove expired rows, never
+        # live ones (Django's default of 300 entries would let a spray of addresses evict
+        # the history of the account under attack).
+        "OPTIONS": {"MAX_ENTRIES": 10_000_000},
     }
 }
 if env.text("REDIS_URL", ""):
@@ -104,7 +109,7 @@ if env.text("REDIS_URL", ""):
     }
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["firmid.accounts.backends.AuthenticationBackend"]
 # The first hasher hashes every password; the second is for applications' random client
 # secrets only (OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"], firmid/oidc/hashers.py).
 PASSWORD_HASHERS = [
@@ -129,9 +134,11 @@ SESSION_ENGINE = "firmid.ops.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "firmid_session"
-# Idle timeout: the session's expiry moves forward at every request.
+# Idle timeout: a signed-in user's session expiry moves forward at their requests, at most
+# once a minute (SessionPolicyMiddleware), rather than with a database write at every request.
 SESSION_COOKIE_AGE = env.integer("FIRMID_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+FIRMID_SESSION_REFRESH_SECONDS = 60
 # Absolute timeout, enforced by SessionPolicyMiddleware whatever the activity.
 FIRMID_SESSION_ABSOLUTE_SECONDS = env.integer("FIRMID_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 CSRF_COOKIE_HTTPONLY = True

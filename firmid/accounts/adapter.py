@@ -6,6 +6,8 @@ from django.http import HttpRequest
 from firmid.core import clock
 
 SIGNED_IN_AT = "firmid_signed_in_at"
+# When the session's idle expiry last moved forward (SessionPolicyMiddleware).
+ACTIVE_AT = "firmid_active_at"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -36,3 +38,4 @@ class AccountAdapter(DefaultAccountAdapter):
     def login(self, request: HttpRequest, user) -> None:  # noqa: ANN001
         super().login(request, user)
         request.session[SIGNED_IN_AT] = clock.timestamp()
+        request.session[ACTIVE_AT] = int(request.session[SIGNED_IN_AT])

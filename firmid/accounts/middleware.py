@@ -1,4 +1,4 @@
-"""Policy on every request of a signed-in user: absolute session lifetime and MFA level changes."""
+"""Policy on every request of a signed-in user: session lifetimes and MFA level changes."""
 
 from __future__ import annotations
 
@@ -10,10 +10,17 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from firmid.accounts.adapter import SIGNED_IN_AT
+from firmid.accounts.adapter import ACTIVE_AT, SIGNED_IN_AT
 from firmid.core import clock
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import Action
+
+
+def _keep_alive(request: HttpRequest) -> None:
+    """Move the idle expiry forward, with one session write a minute at most."""
+    now = int(clock.timestamp())
+    if now - request.session.get(ACTIVE_AT, 0) >= settings.FIRMID_SESSION_REFRESH_SECONDS:
+        request.session[ACTIVE_AT] = now
 
 
 class SessionPolicyMiddleware:
@@ -30,6 +37,7 @@ class SessionPolicyMiddleware:
                     # (login_required for prompt=none, the sign-in page otherwise).
                     return self.get_response(request)
                 return self._ended(request, reason)
+            _keep_alive(request)
         return self.get_response(request)
 
     @staticmethod

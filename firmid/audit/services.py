@@ -28,8 +28,7 @@ def audit_record(
     **fields: str,
 ) -> AuditEvent:
     """Append one audit event; the firm defaults to the subject's."""
-    if firm is None and subject is not None:
-        firm = subject.firm
+    firm_id = firm.pk if firm is not None else (subject.firm_id if subject is not None else None)
     event = AuditEvent.objects.create(
         at=clock.now(),
         action=action,
@@ -38,7 +37,7 @@ def audit_record(
         actor_email=actor.email if actor else "",
         subject=_saved(subject),
         subject_email=subject.email if subject else "",
-        firm=firm,
+        firm_id=firm_id,
         ip_address=client_ip(request),
         **fields,
     )

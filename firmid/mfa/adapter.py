@@ -5,7 +5,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from firmid.mfa import crypto
-from firmid.mfa.selectors import user_mfa_decision, user_policy_input
+from firmid.mfa.selectors import SECOND_FACTOR_TYPES, user_mfa_decision, user_policy_input
 from firmid.policy import Action, decide
 
 
@@ -21,8 +21,11 @@ class MFAAdapter(DefaultMFAAdapter):
     def is_mfa_enabled(self, user: AbstractBaseUser, types=None) -> bool:  # noqa: ANN001
         # The policy, not the mere presence of a factor, says whether a code is asked:
         # users whose firm's SSO manages them are never asked for one.
-        if user.is_anonymous or not super().is_mfa_enabled(user, types):
+        if user.is_anonymous:
             return False
+        if types is not None and set(types) != set(SECOND_FACTOR_TYPES) and not super().is_mfa_enabled(user, types):
+            return False
+        # VERIFY means "has a second factor and is not under SSO", read from the snapshot.
         return user_mfa_decision(user=user).action is Action.VERIFY
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:

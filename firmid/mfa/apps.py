@@ -6,4 +6,6 @@ class MfaConfig(AppConfig):
     label = "firmid_mfa"
 
     def ready(self) -> None:
-        from firmid.mfa import checks  # noqa: F401
+        from firmid.mfa import checks, signals  # noqa: F401
+
+        signals.connect()

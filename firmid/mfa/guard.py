@@ -30,19 +30,23 @@ def _open(user_id: int):  # noqa: ANN202
     )
 
 
+def _updated_once(user_id: int, update) -> bool:  # noqa: ANN001
+    """Run a conditional UPDATE of the user's guard row, creating the row first if it is missing.
+
+    The UPDATE is tried first (the row exists for anyone who ever entered a code), so the
+    common case is one statement; only when nothing matched is the row's existence checked.
+    """
+    if update() == 1:
+        return True
+    _guard(user_id)
+    return update() == 1
+
+
 def reserve_attempt(*, user_id: int) -> bool:
     """Take one attempt slot before checking a code; False while the account is locked."""
-    _guard(user_id)
-    taken = _open(user_id).filter(
+    return _updated_once(user_id, lambda: _open(user_id).filter(
         failures__lt=settings.FIRMID_MFA_MAX_FAILURES, consecutive_failures__lt=HARD_LIMIT
-    ).update(failures=F("failures") + 1, consecutive_failures=F("consecutive_failures") + 1)
-    return taken == 1
-
-
-def record_success(*, user_id: int) -> None:
-    MfaGuard.objects.filter(user_id=user_id).update(
-        failures=0, consecutive_failures=0, lock_count=0, locked_until=None
-    )
+    ).update(failures=F("failures") + 1, consecutive_failures=F("consecutive_failures") + 1))
 
 
 def record_failure(*, user_id: int) -> bool:
@@ -70,12 +74,14 @@ def is_locked(*, user_id: int) -> bool:
     return not _open(user_id).exists() or guard.consecutive_failures >= HARD_LIMIT
 
 
-def claim_step(*, user_id: int, step: int) -> bool:
-    """Record `step` as used; False if it, or a later step, was used already."""
-    _guard(user_id)
-    return MfaGuard.objects.filter(user_id=user_id, last_totp_step__lt=step).update(
-        last_totp_step=step
-    ) == 1
+def claim_step_and_reset(*, user_id: int, step: int) -> bool:
+    """A right code: record `step` as used and forget past failures and locks, in one UPDATE.
+
+    False (and nothing changed) if the step, or a later one, was used already: a replay.
+    """
+    return _updated_once(user_id, lambda: MfaGuard.objects.filter(user_id=user_id, last_totp_step__lt=step).update(
+        last_totp_step=step, failures=0, consecutive_failures=0, lock_count=0, locked_until=None
+    ))
 
 
 def clear(*, user_id: int) -> None:

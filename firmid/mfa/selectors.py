@@ -1,4 +1,10 @@
-"""Reads of MFA policy: the snapshot a decision is made on, one query whatever the firm's size."""
+"""Reads of MFA policy: the snapshot a decision is made on, one query whatever the firm's size.
+
+Within one request a user's snapshot is read once (`firmid.core.request_memo`). Any write to
+what a decision depends on forgets the remembered snapshots (model signals in
+`firmid.mfa.signals`, and `forget_decisions()` after queryset updates), so a step that
+enrols, resets or changes a level sees its own change.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Subquery, Value, When
 
 from firmid.accounts.models import ROLES_OF_TYPE, User
+from firmid.core import request_memo
 from firmid.mfa.models import FirmMfaLevel
 from firmid.policy import Decision, MfaLevel, PolicyInput, UserType, decide
 from firmid.sso.models import SsoConnection
@@ -51,8 +58,29 @@ def policy_input_of(annotated: User) -> PolicyInput:
     )
 
 
+_SNAPSHOTS = "mfa_snapshots"
+
+
+def forget_decisions() -> None:
+    """Something a decision depends on was written: read it again next time."""
+    request_memo.forget(_SNAPSHOTS)
+
+
+def remember_snapshot(annotated: User) -> None:
+    """Keep the snapshot of a user just loaded with `with_mfa_snapshot` (no second query)."""
+    remembered = request_memo.remembered(_SNAPSHOTS)
+    if remembered is not None:
+        remembered[annotated.pk] = policy_input_of(annotated)
+
+
 def user_policy_input(*, user: User) -> PolicyInput:
-    return policy_input_of(with_mfa_snapshot(User.objects.filter(pk=user.pk)).get())
+    remembered = request_memo.remembered(_SNAPSHOTS)
+    if remembered is not None and user.pk in remembered:
+        return remembered[user.pk]
+    snapshot = policy_input_of(with_mfa_snapshot(User.objects.filter(pk=user.pk)).get())
+    if remembered is not None:
+        remembered[user.pk] = snapshot
+    return snapshot
 
 
 def user_mfa_decision(*, user: User) -> Decision:

@@ -17,7 +17,7 @@ from firmid.audit.services import audit_record
 from firmid.core.errors import Conflict, ServiceError
 from firmid.mfa import crypto, guard, notifications
 from firmid.mfa.models import FirmMfaLevel
-from firmid.mfa.selectors import firm_mfa_levels, firm_sso_user_types, user_mfa_decision
+from firmid.mfa.selectors import firm_mfa_levels, firm_sso_user_types, forget_decisions, user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ def user_activate_mfa(*, actor: User, user: User, request: HttpRequest | None = 
         raise Conflict(f"MFA cannot be activated for this user: their status is {status.value}.")
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(mfa_individually_activated=True)
+        forget_decisions()
         audit_record(
             action="mfa_user_activated", actor=actor, subject=user, request=request,
             old_value=status.value, new_value=Status.FORCED.value,

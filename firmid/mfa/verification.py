@@ -45,8 +45,7 @@ def verify_code(
         audit_record(action=purpose, outcome="locked", actor=user, subject=user, request=request, factor_type="totp")
         return Outcome.LOCKED
     step = totp.matching_step(secret, code)
-    if step is not None and guard.claim_step(user_id=user.pk, step=step):
-        guard.record_success(user_id=user.pk)
+    if step is not None and guard.claim_step_and_reset(user_id=user.pk, step=step):
         return Outcome.ACCEPTED
     return _failed(user=user, request=request, purpose=purpose)
 

@@ -9,10 +9,18 @@ from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import User
 from firmid.core.errors import NotFound
+from firmid.mfa.selectors import remember_snapshot, with_mfa_snapshot
 from firmid.policy import UserType
 from firmid.tenancy.selectors import MAX_PK
 
 Application = get_application_model()
+
+
+def token_holder(*, user_id: int) -> User:
+    """The user a code was issued to, with their firm and MFA snapshot (one query)."""
+    user = with_mfa_snapshot(User.objects.select_related("firm").filter(pk=user_id)).get()
+    remember_snapshot(user)
+    return user
 
 
 def application_admits(*, application, user: User) -> bool:  # noqa: ANN001

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
-from firmid.core import clock
+from firmid.core import clock, request_memo
 from firmid.oidc import policy, selectors
 
 Grant = get_grant_model()
@@ -29,6 +30,17 @@ class FirmidValidator(OAuth2Validator):
         "email": "email",
         "email_verified": "email",
     }
+
+    def _load_application(self, client_id, request):  # noqa: ANN001, ANN202
+        # oauthlib validates an authorization request twice (once to show it, once to answer
+        # it), each time from a new request object: the application is read once per request.
+        remembered = request_memo.remembered("oidc_applications")
+        if remembered is not None and not request.client and client_id in remembered:
+            request.client = remembered[client_id]
+        application = super()._load_application(client_id, request)
+        if remembered is not None and application is not None:
+            remembered[client_id] = application
+        return application
 
     def get_additional_claims(self, request) -> dict:  # noqa: ANN001
         user = request.user
@@ -106,14 +118,47 @@ class FirmidValidator(OAuth2Validator):
         if not Grant.objects.filter(pk=grant.pk, consumed_at__isnull=True).update(consumed_at=clock.now()):
             policy.revoke_issued_by(grant)
             return False
-        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+        if grant.is_expired():
             return False
+        # What DOT's validate_code sets, from the grant read once for the whole exchange.
+        request.firmid_grant = grant
+        request.scopes = grant.scope.split(" ")
+        request.user = selectors.token_holder(user_id=grant.user_id)
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
         request.firmid_auth_context = {
             "auth_time": grant.auth_time.timestamp() if grant.auth_time else clock.timestamp(),
             "amr": grant.amr,
             "acr": grant.acr,
         }
         return policy.may_hold_tokens(request.user)
+
+    def _exchanged_grant(self, code: str, request):  # noqa: ANN001, ANN202
+        """The grant validate_code read for this exchange, or None before it ran."""
+        grant = getattr(request, "firmid_grant", None)
+        return grant if grant is not None and grant.code == code else None
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request=None, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        grant = self._exchanged_grant(code, request) if request is not None else None
+        if grant is None:
+            return super().confirm_redirect_uri(client_id, code, redirect_uri, client, request, *args, **kwargs)
+        return grant.redirect_uri_allowed(redirect_uri)
+
+    def get_code_challenge(self, code, request):  # noqa: ANN001, ANN201
+        grant = self._exchanged_grant(code, request)
+        return (grant.code_challenge or None) if grant else super().get_code_challenge(code, request)
+
+    def get_code_challenge_method(self, code, request):  # noqa: ANN001, ANN201
+        grant = self._exchanged_grant(code, request)
+        return (grant.code_challenge_method or None) if grant else super().get_code_challenge_method(code, request)
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):  # noqa: ANN001, ANN201
+        grant = self._exchanged_grant(code, request)
+        if grant is None:
+            return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
+        return grant.nonce or None
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):  # noqa: ANN001, ANN202
         access_token = super()._create_access_token(expires, request, token, source_refresh_token)

@@ -83,6 +83,22 @@ class AuthorizationView(dot_views.AuthorizationView):
     """
 
     http_method_names = ["get", "post"]
+    _validated: tuple | None = None  # this request's validation, run once (a view serves one request)
+
+    def validate_authorization_request(self, request: HttpRequest) -> tuple:
+        # DOT's get() validates again what firmid's get() just validated: reuse the result
+        # (an error is raised anew each time, as nothing is kept of it).
+        if self._validated is None:
+            self._validated = super().validate_authorization_request(request)
+        scopes, credentials = self._validated
+        return list(scopes), dict(credentials)
+
+    def _application(self, credentials: dict):  # noqa: ANN202
+        """The application oauthlib loaded while validating the request (else read again)."""
+        client = getattr(credentials.get("request"), "client", None)
+        if isinstance(client, get_application_model()) and client.client_id == credentials["client_id"]:
+            return client
+        return get_application_model().objects.get(client_id=credentials["client_id"])
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
         query = request.META.get("QUERY_STRING", "")
@@ -132,7 +148,7 @@ class AuthorizationView(dot_views.AuthorizationView):
         return clock.timestamp() - session_auth_context(request)["auth_time"] > max_age
 
     def _refusal(self, request: HttpRequest, credentials: dict) -> HttpResponse | None:
-        application = get_application_model().objects.get(client_id=credentials["client_id"])
+        application = self._application(credentials)
         if not application_admits(application=application, user=request.user):
             return self._error(credentials, "access_denied", "This application is not open to your account.")
         action = user_mfa_decision(user=request.user).action
@@ -161,7 +177,7 @@ class AuthorizationView(dot_views.AuthorizationView):
         if credentials.get("state"):
             params["state"] = credentials["state"]
         separator = "&" if "?" in credentials["redirect_uri"] else "?"
-        application = get_application_model().objects.get(client_id=credentials["client_id"])
+        application = self._application(credentials)
         return self.redirect(f"{credentials['redirect_uri']}{separator}{urlencode(params)}", application)
 
     def redirect(self, redirect_to: str, application) -> HttpResponse:  # noqa: ANN001

@@ -5,13 +5,17 @@ which SessionMiddleware answers with 400 "session interrupted" (as if the user h
 out in a concurrent request). When the error is the database going away in the middle of
 the request (a restart, a failover), the truth is a 503: the original error is raised again,
 so that firmid's 500 handler answers 503 with Retry-After like every other outage.
+
+A sign-in changes the session id twice (ASVS 7.2.4): creating and deleting a session are
+one statement each here.
 """
 
 from __future__ import annotations
 
-from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import InterfaceError, OperationalError
+from django.utils.crypto import get_random_string
 
 
 class SessionStore(DatabaseSessionStore):
@@ -23,3 +27,14 @@ class SessionStore(DatabaseSessionStore):
             if isinstance(cause, (OperationalError, InterfaceError)):
                 raise cause from None
             raise
+
+    def _get_new_session_key(self) -> str:
+        # No SELECT for a free key first: create() INSERTs with must_create, and a taken key
+        # (2^-165 odds) is a CreateError on which it draws another.
+        return get_random_string(32, VALID_KEY_CHARS)
+
+    def delete(self, session_key: str | None = None) -> None:
+        # One DELETE (Django reads the row first to delete it as an object).
+        session_key = session_key or self.session_key
+        if session_key is not None:
+            self.model.objects.filter(session_key=session_key).delete()

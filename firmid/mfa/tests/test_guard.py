@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import close_old_connections, connections
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from conftest import code_now
+from conftest import code_now, race
 from firmid.audit.models import AuditEvent
 from firmid.mfa import guard
 from firmid.mfa.models import MfaGuard
@@ -138,35 +138,35 @@ def test_failures_and_lock_are_audited_without_the_code(make_user, frozen_clock)
     assert not any(bad in str(value) for e in events for value in e.__dict__.values())
 
 
-def race(times: int, work) -> list:  # noqa: ANN001
-    """Run `work` on `times` threads at once, each on its own database connection."""
-    barrier = threading.Barrier(times)
-    results: list = []
-
-    def run() -> None:
-        close_old_connections()
-        try:
-            barrier.wait()
-            results.append(work())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_same_code_raced_on_eight_connections_is_accepted_exactly_once(make_user) -> None:  # noqa: ANN001
     user = make_user()
     guard.reserve_attempt(user_id=user.pk)  # the guard row exists before the race, as after enrolment
-    guard.record_success(user_id=user.pk)
+    guard.clear(user_id=user.pk)
     code = code_now(SECRET)
     outcomes = race(8, lambda: verify(user, code))
     assert Counter(outcomes)[Outcome.ACCEPTED] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_code_raced_before_any_guard_row_exists_is_accepted_exactly_once(make_user) -> None:  # noqa: ANN001
+    user = make_user()
+    assert not MfaGuard.objects.filter(user=user).exists()
+    code = code_now(SECRET)
+    outcomes = race(4, lambda: verify(user, code))
+    # The row is created by one request and found by the others, which then take their slots.
+    assert Counter(outcomes) == {Outcome.ACCEPTED: 1, Outcome.REFUSED: 3}
+    assert MfaGuard.objects.count() == 1
+
+
+def test_a_right_code_is_one_update_that_claims_the_step_and_clears_failures(make_user) -> None:  # noqa: ANN001
+    user = make_user()
+    assert verify(user, wrong_code()) is Outcome.REFUSED
+    with CaptureQueriesContext(connection) as queries:
+        assert guard.claim_step_and_reset(user_id=user.pk, step=current_step())
+    assert len(queries) == 1
+    row = MfaGuard.objects.get(user=user)
+    assert (row.failures, row.consecutive_failures, row.last_totp_step) == (0, 0, current_step())
 
 
 @pytest.mark.django_db(transaction=True)

@@ -88,13 +88,17 @@ def test_other_errors_stay_500(client, monkeypatch) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_database_lost_while_saving_the_session_is_503_not_400(client, monkeypatch) -> None:  # noqa: ANN001
+def test_database_lost_while_saving_the_session_is_503_not_400(client, monkeypatch, make_user) -> None:  # noqa: ANN001
     """Django's backend reports any error saving a session as "session interrupted" (400)."""
     from django.contrib.sessions.models import Session
     from django.db import OperationalError
 
+    from firmid.accounts.adapter import SIGNED_IN_AT
+    from firmid.core import clock
+
+    client.force_login(make_user())
     session = client.session
-    session["seen"] = 1  # a session that is saved again at every request
+    session[SIGNED_IN_AT] = clock.timestamp()  # signed in now: the next request moves the idle expiry
     session.save()
     client.raise_request_exception = False
 
