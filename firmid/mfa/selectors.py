@@ -8,9 +8,12 @@ enrols, resets or changes a level sees its own change.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
+from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Subquery, Value, When
 
 from firmid.accounts.models import ROLES_OF_TYPE, User
@@ -51,14 +54,39 @@ def policy_input_of(annotated: User) -> PolicyInput:
     """Build the decision's snapshot from a user annotated by `with_mfa_snapshot`."""
     return PolicyInput(
         level=MfaLevel(annotated.mfa_level or MfaLevel.UPON_REQUEST.value),
-        sso=annotated.mfa_sso,
+        sso=bool(annotated.mfa_sso),  # a raw query gives SQLite's 0/1
         individually_activated=annotated.mfa_individually_activated,
-        has_factor=annotated.mfa_has_factor,
+        has_factor=bool(annotated.mfa_has_factor),
         support_agent=annotated.is_support_agent,
     )
 
 
 _SNAPSHOTS = "mfa_snapshots"
+_ANY_ID = -7_919_113_337  # stands for the user's id while the query is compiled; no user has it
+
+
+@functools.cache
+def _snapshot_sql(alias: str) -> tuple[str, tuple, int]:
+    """The SQL of `with_mfa_snapshot` for one user, compiled once per database.
+
+    Building and compiling this query costs more CPU than running it (about 1.4 ms), and
+    every signed-in request runs it: the SQL is kept, with the place of the user's id.
+    """
+    query = with_mfa_snapshot(User.objects.using(alias).filter(pk=_ANY_ID)).query
+    sql, params = query.get_compiler(alias).as_sql()
+    return sql, tuple(params), params.index(_ANY_ID)
+
+
+def user_with_snapshot(*, user_id: object) -> User | None:
+    """The user read with what the MFA decision needs (one query), or None if there is none."""
+    alias = router.db_for_read(User)
+    sql, params, at = _snapshot_sql(alias)
+    try:
+        user_id = User._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
+    found = list(User.objects.db_manager(alias).raw(sql, [*params[:at], user_id, *params[at + 1:]]))
+    return found[0] if found else None
 
 
 def forget_decisions() -> None:
@@ -77,7 +105,10 @@ def user_policy_input(*, user: User) -> PolicyInput:
     remembered = request_memo.remembered(_SNAPSHOTS)
     if remembered is not None and user.pk in remembered:
         return remembered[user.pk]
-    snapshot = policy_input_of(with_mfa_snapshot(User.objects.filter(pk=user.pk)).get())
+    annotated = user_with_snapshot(user_id=user.pk)
+    if annotated is None:
+        raise User.DoesNotExist(f"No user {user.pk}")
+    snapshot = policy_input_of(annotated)
     if remembered is not None:
         remembered[user.pk] = snapshot
     return snapshot

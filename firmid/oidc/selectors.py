@@ -9,7 +9,7 @@ from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import User
 from firmid.core.errors import NotFound
-from firmid.mfa.selectors import remember_snapshot, with_mfa_snapshot
+from firmid.mfa.selectors import remember_snapshot, user_with_snapshot
 from firmid.policy import UserType
 from firmid.tenancy.selectors import MAX_PK
 
@@ -17,8 +17,10 @@ Application = get_application_model()
 
 
 def token_holder(*, user_id: int) -> User:
-    """The user a code was issued to, with their firm and MFA snapshot (one query)."""
-    user = with_mfa_snapshot(User.objects.select_related("firm").filter(pk=user_id)).get()
+    """The user a code was issued to, read with their MFA snapshot (kept for the request)."""
+    user = user_with_snapshot(user_id=user_id)
+    if user is None:
+        raise User.DoesNotExist(f"No user {user_id}")
     remember_snapshot(user)
     return user
 

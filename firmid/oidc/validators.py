@@ -160,15 +160,35 @@ class FirmidValidator(OAuth2Validator):
             return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
         return grant.nonce or None
 
+    def finalize_id_token(self, id_token, token, token_handler, request) -> str:  # noqa: ANN001
+        serialized = super().finalize_id_token(id_token, token, token_handler, request)
+        remembered = request_memo.remembered("oidc_id_tokens")
+        if remembered is not None:
+            remembered[serialized] = request.id_token  # the row DOT just saved
+        return serialized
+
+    def _load_id_token(self, token):  # noqa: ANN001, ANN202
+        # DOT links the access token to the ID token it signed a moment ago by verifying
+        # that token and reading its row back: in the same request, the row is at hand.
+        remembered = request_memo.remembered("oidc_id_tokens")
+        if remembered and token in remembered:
+            return remembered[token]
+        return super()._load_id_token(token)
+
     def _create_access_token(self, expires, request, token, source_refresh_token=None):  # noqa: ANN001, ANN202
         access_token = super()._create_access_token(expires, request, token, source_refresh_token)
         request.firmid_issued_access_token = access_token
         return access_token
 
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):  # noqa: ANN001, ANN202
+        refresh_token = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        request.firmid_issued_refresh_token = refresh_token
+        return refresh_token
+
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         # Kept (consumed) rather than deleted, so that a reuse can revoke what it issued.
         issued = getattr(request, "firmid_issued_access_token", None)
-        refresh = RefreshToken.objects.filter(access_token=issued).first() if issued else None
+        refresh = getattr(request, "firmid_issued_refresh_token", None) if issued else None
         Grant.objects.filter(code=code, application=request.client).update(
             issued_access_token_id=issued.pk if issued else None,
             issued_token_family=refresh.token_family if refresh else None,

@@ -6,8 +6,9 @@ out in a concurrent request). When the error is the database going away in the m
 the request (a restart, a failover), the truth is a 503: the original error is raised again,
 so that firmid's 500 handler answers 503 with Retry-After like every other outage.
 
-A sign-in changes the session id twice (ASVS 7.2.4): creating and deleting a session are
-one statement each here.
+A sign-in changes the session id twice (ASVS 7.2.4). Here the new id's row is written once,
+by the save at the end of the request (Django inserts it at once, then updates it), and the
+old row is removed with one DELETE.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ class SessionStore(DatabaseSessionStore):
             if isinstance(cause, (OperationalError, InterfaceError)):
                 raise cause from None
             raise
+
+    def cycle_key(self) -> None:
+        """Drop the old id now; the data gets a new id when the request saves the session."""
+        data, old_key = self._session, self.session_key
+        self._session_key = None
+        self._session_cache = data
+        self.modified = True
+        if old_key:
+            self.delete(old_key)
 
     def _get_new_session_key(self) -> str:
         # No SELECT for a free key first: create() INSERTs with must_create, and a taken key

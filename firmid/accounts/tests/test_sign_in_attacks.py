@@ -7,6 +7,7 @@ import re
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 
@@ -41,6 +42,9 @@ def test_session_id_changes_after_password_and_after_second_factor(client, enrol
     client.post(MFA, {"code": code_now(SECRET)})
     after_code = client.cookies[SESSION].value
     assert len({first, after_password, after_code}) == 3
+    # The old ids are gone from the store, not merely replaced in this browser.
+    assert set(Session.objects.filter(session_key__in=[first, after_password, after_code])
+               .values_list("session_key", flat=True)) == {after_code}
     stale = Client()
     stale.cookies[SESSION] = after_password
     assert stale.get(HOME).status_code == 302

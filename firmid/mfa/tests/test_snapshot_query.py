@@ -1,0 +1,34 @@
+"""The kept SQL of a user's MFA snapshot reads what the ORM query reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from firmid.accounts.models import Role, User
+from firmid.mfa.selectors import policy_input_of, user_with_snapshot, with_mfa_snapshot
+from firmid.mfa.tests.coverage_data import activate, give_factor, set_level
+from firmid.policy import MfaLevel, UserType
+from firmid.sso.models import SsoConnection
+
+
+def test_the_kept_sql_gives_the_orm_snapshot_for_every_kind_of_user(make_user, make_agent) -> None:  # noqa: ANN001
+    plain = make_user(role=Role.PRACTITIONER)
+    set_level(plain.firm, UserType.PRACTITIONERS, MfaLevel.SUGGESTED)
+    configured = make_user(role=Role.STANDARD_CLIENT)
+    give_factor(configured)
+    activated = make_user(role=Role.CLIENT_EMPLOYEE)
+    activate(activated)
+    federated = make_user(role=Role.CLIENT_ADMINISTRATOR)
+    SsoConnection.objects.create(firm=federated.firm, user_type=UserType.CLIENTS.value,
+                                 issuer="https://idp.example.test", client_id="firmid")
+    agent = make_agent(3)
+    for user in (plain, configured, activated, federated, agent):
+        kept = user_with_snapshot(user_id=user.pk)
+        orm = with_mfa_snapshot(User.objects.filter(pk=user.pk)).get()
+        assert kept == user and kept.email == user.email
+        assert policy_input_of(kept) == policy_input_of(orm)
+
+
+@pytest.mark.parametrize("user_id", [10**9, "not-a-number", "1; DROP TABLE accounts_user"])
+def test_an_unknown_or_malformed_id_is_nobody(db, user_id: object) -> None:  # noqa: ANN001
+    assert user_with_snapshot(user_id=user_id) is None
