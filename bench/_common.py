@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import os
 import platform
 import re
@@ -448,7 +449,7 @@ class SignInError(Exception):
 
 
 class Http:
-    """What a sign-in needs of an HTTP client; implemented over requests and Django's Client."""
+    """What a sign-in needs of an HTTP client; implemented over http.client and Django's Client."""
 
     def get(self, url: str) -> Reply:
         raise NotImplementedError
@@ -464,42 +465,62 @@ class Http:
         pass
 
 
-class RequestsHttp(Http):
-    """A new browser: its own cookies, its own source address on loopback (rate limits are per address)."""
+# What WireHttp raises when the server is unreachable or answers garbage.
+TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+
+
+class WireHttp(Http):
+    """A new browser over http.client: its own cookies, its own source address on loopback.
+
+    Deliberately thin (no requests, no urllib3): the clients share the machine's cores with
+    the server, and every millisecond of theirs is taken from the sign-in rate measured.
+    Rate limits are per address, so each browser may leave from another loopback address.
+    """
 
     def __init__(self, base: str, source_address: str | None = None, timeout: float = 30) -> None:
-        import requests
-        from requests.adapters import HTTPAdapter
+        parsed = urlparse(base)
+        self.base, self.source_address, self.timeout = base, source_address, timeout
+        self.connection = http.client.HTTPConnection(
+            parsed.hostname, parsed.port, timeout=timeout,
+            source_address=(source_address, 0) if source_address else None,
+        )
+        self.cookies: dict[str, str] = {}
 
-        class Adapter(HTTPAdapter):
-            def init_poolmanager(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-                if source_address:
-                    kwargs["source_address"] = (source_address, 0)
-                super().init_poolmanager(*args, **kwargs)
+    def cookie(self, name: str) -> str | None:
+        return self.cookies.get(name)
 
-        self.base = base
-        self.source_address = source_address
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.mount("http://", Adapter())
-
-    def _reply(self, response) -> Reply:  # noqa: ANN001
-        return Reply(response.status_code, response.headers.get("Location", ""), response.text)
+    def _send(self, method: str, url: str, body: str | None, headers: dict[str, str]) -> Reply:
+        path = urlparse(urljoin(self.base, url))
+        target = path.path + (f"?{path.query}" if path.query else "")
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.connection.request(method, target, body=body, headers=headers)
+        response = self.connection.getresponse()
+        text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if value and "max-age=0" not in header.lower():
+                self.cookies[name.strip()] = value
+            else:
+                self.cookies.pop(name.strip(), None)
+        if response.getheader("Connection", "").lower() == "close":
+            self.connection.close()
+        return Reply(response.status, response.getheader("Location", ""), text)
 
     def get(self, url: str) -> Reply:
-        return self._reply(self.session.get(urljoin(self.base, url), allow_redirects=False, timeout=self.timeout))
+        return self._send("GET", url, None, {})
 
     def post(self, url: str, data: dict[str, str], headers: dict[str, str] | None = None) -> Reply:
-        return self._reply(
-            self.session.post(urljoin(self.base, url), data=data, headers=headers or {},
-                              allow_redirects=False, timeout=self.timeout)
-        )
+        return self._send("POST", url, urlencode(data), {
+            "Content-Type": "application/x-www-form-urlencoded", **(headers or {}),
+        })
 
-    def fresh(self) -> RequestsHttp:
-        return RequestsHttp(self.base, self.source_address, self.timeout)
+    def fresh(self) -> WireHttp:
+        return WireHttp(self.base, self.source_address, self.timeout)
 
     def close(self) -> None:
-        self.session.close()
+        self.connection.close()
 
 
 class DjangoHttp(Http):

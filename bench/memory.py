@@ -59,12 +59,12 @@ class Figures:
     targets: common.Targets = field(default_factory=common.Targets)
 
 
-def session_size(http: common.RequestsHttp) -> tuple[int, int, list[str]]:
+def session_size(http: common.WireHttp) -> tuple[int, int, list[str]]:
     """Stored bytes and decoded JSON bytes of the session behind the browser's cookie."""
     from django.conf import settings
     from django.contrib.sessions.models import Session
 
-    key = http.session.cookies.get(settings.SESSION_COOKIE_NAME)
+    key = http.cookie(settings.SESSION_COOKIE_NAME)
     row = Session.objects.get(session_key=key)
     decoded = row.get_decoded()
     return len(row.session_data.encode()), len(json.dumps(decoded, separators=(",", ":")).encode()), sorted(decoded)
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     with common.Gunicorn(port=port, workers=1, environ={**environ, "DATABASE_CONN_MAX_AGE": "60"}) as server:
         worker = server.workers()[0]
         for label, user in (("with MFA", with_mfa[0]), ("without MFA", users[0])):
-            http = common.RequestsHttp(server.base, addresses[0])
+            http = common.WireHttp(server.base, addresses[0])
             common.sign_in(http, app, user)
             stored, decoded, keys = session_size(http)
             http.close()
@@ -110,8 +110,6 @@ def main(argv: Sequence[str] | None = None) -> Figures:
 
 def _sign_in_many(args: argparse.Namespace, figures: Figures, server: common.Gunicorn, app: common.BenchApp,
                   users: list[common.BenchUser], addresses: list[str], worker: int) -> None:
-    import requests
-
     lock = threading.Lock()
     state = {"next": 0, "done": 0}
     figures.rss_kib[0] = common.rss_kib(worker)
@@ -125,10 +123,10 @@ def _sign_in_many(args: argparse.Namespace, figures: Figures, server: common.Gun
                 if n >= args.signins:
                     return
                 state["next"] += 1
-            http = common.RequestsHttp(server.base, addresses[n % len(addresses)])
+            http = common.WireHttp(server.base, addresses[n % len(addresses)])
             try:
                 common.sign_in(http, app, users[n % len(users)])
-            except (common.SignInError, requests.RequestException) as error:
+            except (common.SignInError, *common.TRANSPORT_ERRORS) as error:
                 with lock:
                     figures.errors += 1
                     if figures.errors <= 3:

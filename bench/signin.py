@@ -30,6 +30,7 @@ Prints PASS or FAIL per target and exits non-zero on any FAIL.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import itertools
 import multiprocessing
 import statistics
@@ -62,6 +63,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--in-process", type=int, default=20, help="sign-ins timed step by step in this process")
     parser.add_argument("--in-process-only", action="store_true",
                         help="stop after the in-process figures (no Argon2 rate, no gunicorn)")
+    parser.add_argument("--profile", metavar="FILE", default="",
+                        help="write a cProfile of the in-process sign-ins (after the first) to FILE")
     parser.add_argument("--conn-max-age", type=int, default=60,
                         help="DATABASE_CONN_MAX_AGE of gunicorn (docs/deployment.md advises persistent connections)")
     parser.add_argument("--rate-limits", choices=("on", "off"), default="on",
@@ -156,15 +159,13 @@ class Load:
         self.lock = threading.Lock()
 
     def one(self, phase: Phase, deadline: float, scheduled: float | None = None) -> None:
-        import requests
-
         user = self.pool.take(deadline)
         if user is None:
             phase.errors["no user ready"] += 1
             return
         with self.lock:
             address = next(self.addresses)
-        http = common.RequestsHttp(self.server.base, address)
+        http = common.WireHttp(self.server.base, address)
         started = time.perf_counter() if scheduled is None else scheduled
         try:
             common.sign_in(http, self.app, user)
@@ -176,7 +177,7 @@ class Load:
                 phase.errors[error.step] += 1
                 if sum(phase.errors.values()) <= 3:
                     print(f"    sign-in failed: {error}", flush=True)
-        except requests.RequestException as error:
+        except common.TRANSPORT_ERRORS as error:
             with self.lock:
                 phase.errors[type(error).__name__] += 1
         finally:
@@ -262,7 +263,7 @@ def argon2_rate(seconds: float, processes: int) -> tuple[float, float]:
     return count / seconds / processes, sum(cpu for _, cpu in results) / max(count, 1)
 
 
-def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures: Figures) -> None:
+def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures: Figures, profile: str = "") -> None:
     """Sign-ins in this process (Django's test client): hasher operations, queries, CPU per step.
 
     The first sign-in counts the password-hasher operations and the SQL queries of each
@@ -285,6 +286,9 @@ def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures:
         figures.queries[name] = total - previous
         previous = total
     cpu: dict[str, list[float]] = {}
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     for user in users[1:]:
         last = time.process_time()
 
@@ -295,6 +299,9 @@ def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures:
             last = now
 
         common.sign_in(common.DjangoHttp(remote_addr=next(addresses)), app, user, on_step=mark)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     figures.step_cpu = {name: statistics.median(samples) for name, samples in cpu.items()}
 
 
@@ -327,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     app = common.register_bench_app(secret_hasher=args.secret_hasher or None)
     print(f"loaded: {len(users):,} users with TOTP and one application in {time.perf_counter() - loading:.1f} s")
 
-    in_process(app, users[:local], figures)
+    in_process(app, users[:local], figures, args.profile)
     argon2_ops = sum(n for key, n in figures.argon2_ops.items() if key.startswith("argon2"))
     print(f"one sign-in in this process: password-hasher operations {figures.argon2_ops} = {argon2_ops} Argon2id")
     print(f"  SQL queries per step: {figures.queries} (total {sum(figures.queries.values())})")
