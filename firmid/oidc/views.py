@@ -23,6 +23,7 @@ from oauth2_provider.settings import oauth2_settings
 from firmid.core import clock
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.oidc.context import ACR_MFA, ACR_VALUES, session_auth_context
+from firmid.oidc.hints import hinted_subject
 from firmid.oidc.selectors import application_admits
 from firmid.oidc.validators import FirmidValidator
 from firmid.policy import Action
@@ -126,10 +127,24 @@ class AuthorizationView(dot_views.AuthorizationView):
                 return self._error(credentials, "login_required", "The authentication is older than max_age.")
             return self._sign_in_again("max_age")
         if "login" not in prompt:
-            refusal = self._refusal(request, credentials)
+            refusal = self._hint_refusal(request, credentials, prompt) or self._refusal(request, credentials)
             if refusal:
                 return refusal
         return super().get(request, *args, **kwargs)
+
+    def _hint_refusal(self, request: HttpRequest, credentials: dict, prompt: set[str]) -> HttpResponse | None:
+        """OIDC Core 3.1.2.1: the session must be the user id_token_hint names."""
+        hint = request.GET.get("id_token_hint")
+        if not hint:
+            return None
+        subject = hinted_subject(hint, client_id=credentials["client_id"])
+        if subject is None:
+            return self._error(credentials, "invalid_request", "id_token_hint is not an ID token firmid issued to this client.")
+        if subject == str(request.user.public_id):
+            return None
+        if "none" in prompt:
+            return self._error(credentials, "login_required", "The user signed in is not the one id_token_hint names.")
+        return self._sign_in_again("id_token_hint")
 
     def handle_prompt_login(self) -> HttpResponse:
         return self._sign_in_again("prompt")

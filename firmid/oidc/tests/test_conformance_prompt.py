@@ -14,6 +14,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 
+from config import env
 from conftest import code_now
 from firmid.accounts.models import Role
 from firmid.accounts.tests.test_sign_in_flow import set_level
@@ -129,6 +130,61 @@ def test_oidcc_id_token_hint(client, alice, password, registration) -> None:  # 
     first = verify_id_token(tokens["id_token"], registration=registration).claims
     again = auth_request(registration, prompt="none", id_token_hint=tokens["id_token"])
     assert _id_token(client, registration, again)["sub"] == first["sub"]
+
+
+def test_id_token_hint_of_another_user_under_prompt_none_is_login_required(client, alice, password, registration, make_user) -> None:  # noqa: ANN001, F811
+    bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
+    _, bobs = code_flow(Client(), registration, bob, password)
+    sign_in(client, alice.email, password)
+    request = auth_request(registration, prompt="none", id_token_hint=bobs["id_token"])
+    assert error_of(client.get(request.url), request) == "login_required"
+
+
+def test_id_token_hint_of_another_user_signs_in_again(client, alice, password, registration, make_user) -> None:  # noqa: ANN001, F811
+    bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
+    _, bobs = code_flow(Client(), registration, bob, password)
+    sign_in(client, alice.email, password)
+    response = client.get(auth_request(registration, id_token_hint=bobs["id_token"]).url)
+    assert goes_to_login(response) and "id_token_hint" not in response["Location"]
+    assert not client.get("/my-account/").status_code == 200  # alice's session has ended
+
+
+def test_an_expired_id_token_hint_still_names_its_user(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    _, tokens = code_flow(client, registration, alice, password)
+    clock.advance(3600 + 600)  # the ID token (10 minutes) has long expired
+    again = auth_request(registration, prompt="none", id_token_hint=tokens["id_token"])
+    assert code_of(client.get(again.url), again)
+
+
+def test_an_id_token_hint_signed_with_a_retired_key_is_still_read(client, alice, password, registration, settings) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    _, before = code_flow(client, registration, alice, password)
+    old_key = settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": env.rsa_private_key_pem(),
+        "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [old_key],
+    }
+    again = auth_request(registration, prompt="none", id_token_hint=before["id_token"])
+    assert code_of(client.get(again.url), again)
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEYS_INACTIVE": []}
+    dropped = auth_request(registration, prompt="none", id_token_hint=before["id_token"])
+    assert error_of(client.get(dropped.url), dropped) == "invalid_request"
+
+
+@pytest.mark.parametrize("hint", ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."])
+def test_an_id_token_hint_that_is_not_ours_is_invalid_request(client, alice, password, registration, hint: str) -> None:  # noqa: ANN001, F811
+    sign_in(client, alice.email, password)
+    request = auth_request(registration, prompt="none", id_token_hint=hint)
+    assert error_of(client.get(request.url), request) == "invalid_request"
+
+
+def test_an_id_token_hint_issued_to_another_client_is_invalid_request(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9/",
+                                 redirect_uris=[REDIRECT])
+    _, tokens = code_flow(client, other, alice, password)
+    request = auth_request(registration, prompt="none", id_token_hint=tokens["id_token"])
+    assert error_of(client.get(request.url), request) == "invalid_request"
 
 
 def test_oidcc_login_hint(client, alice, registration) -> None:  # noqa: ANN001, F811
