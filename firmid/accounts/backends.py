@@ -5,14 +5,11 @@ from __future__ import annotations
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 
 from firmid.accounts.models import User
-from firmid.mfa.selectors import remember_snapshot, user_with_snapshot
+from firmid.mfa.selectors import user_with_snapshot
 
 
 class AuthenticationBackend(AllauthBackend):
     def get_user(self, user_id: object) -> User | None:
         """The signed-in user of a request, read with what the MFA decision needs (one query)."""
         user = user_with_snapshot(user_id=user_id)
-        if user is None or not self.user_can_authenticate(user):
-            return None
-        remember_snapshot(user)
-        return user
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -78,7 +78,10 @@ def _snapshot_sql(alias: str) -> tuple[str, tuple, int]:
 
 
 def user_with_snapshot(*, user_id: object) -> User | None:
-    """The user read with what the MFA decision needs (one query), or None if there is none."""
+    """The user read with what the MFA decision needs (one query), or None if there is none.
+
+    Within a request the snapshot is remembered: the decisions that follow need no query.
+    """
     alias = router.db_for_read(User)
     sql, params, at = _snapshot_sql(alias)
     try:
@@ -86,19 +89,17 @@ def user_with_snapshot(*, user_id: object) -> User | None:
     except ValidationError:
         return None
     found = list(User.objects.db_manager(alias).raw(sql, [*params[:at], user_id, *params[at + 1:]]))
-    return found[0] if found else None
+    if not found:
+        return None
+    remembered = request_memo.remembered(_SNAPSHOTS)
+    if remembered is not None:
+        remembered[found[0].pk] = policy_input_of(found[0])
+    return found[0]
 
 
 def forget_decisions() -> None:
     """Something a decision depends on was written: read it again next time."""
     request_memo.forget(_SNAPSHOTS)
-
-
-def remember_snapshot(annotated: User) -> None:
-    """Keep the snapshot of a user just loaded with `with_mfa_snapshot` (no second query)."""
-    remembered = request_memo.remembered(_SNAPSHOTS)
-    if remembered is not None:
-        remembered[annotated.pk] = policy_input_of(annotated)
 
 
 def user_policy_input(*, user: User) -> PolicyInput:
@@ -108,10 +109,7 @@ def user_policy_input(*, user: User) -> PolicyInput:
     annotated = user_with_snapshot(user_id=user.pk)
     if annotated is None:
         raise User.DoesNotExist(f"No user {user.pk}")
-    snapshot = policy_input_of(annotated)
-    if remembered is not None:
-        remembered[user.pk] = snapshot
-    return snapshot
+    return policy_input_of(annotated)
 
 
 def user_mfa_decision(*, user: User) -> Decision:

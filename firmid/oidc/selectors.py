@@ -9,20 +9,10 @@ from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import User
 from firmid.core.errors import NotFound
-from firmid.mfa.selectors import remember_snapshot, user_with_snapshot
 from firmid.policy import UserType
 from firmid.tenancy.selectors import MAX_PK
 
 Application = get_application_model()
-
-
-def token_holder(*, user_id: int) -> User:
-    """The user a code was issued to, read with their MFA snapshot (kept for the request)."""
-    user = user_with_snapshot(user_id=user_id)
-    if user is None:
-        raise User.DoesNotExist(f"No user {user_id}")
-    remember_snapshot(user)
-    return user
 
 
 def application_admits(*, application, user: User) -> bool:  # noqa: ANN001

@@ -12,6 +12,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
 from firmid.core import clock, request_memo
+from firmid.mfa.selectors import user_with_snapshot
 from firmid.oidc import policy, selectors
 
 Grant = get_grant_model()
@@ -118,12 +119,14 @@ class FirmidValidator(OAuth2Validator):
         if not Grant.objects.filter(pk=grant.pk, consumed_at__isnull=True).update(consumed_at=clock.now()):
             policy.revoke_issued_by(grant)
             return False
-        if grant.is_expired():
+        # The code's user, read with their MFA snapshot for the policy check below.
+        user = user_with_snapshot(user_id=grant.user_id)
+        if grant.is_expired() or user is None:
             return False
         # What DOT's validate_code sets, from the grant read once for the whole exchange.
         request.firmid_grant = grant
         request.scopes = grant.scope.split(" ")
-        request.user = selectors.token_holder(user_id=grant.user_id)
+        request.user = user
         if grant.nonce:
             request.nonce = grant.nonce
         if grant.claims:
