@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from firmid.accounts.services import user_set_password
+from firmid.audit.services import audit_record
 from firmid.core import clock
+from firmid.core.client_address import client_address
 
 SIGNED_IN_AT = "firmid_signed_in_at"
 # When the session's idle expiry last moved forward (SessionPolicyMiddleware).
@@ -12,6 +16,14 @@ ACTIVE_AT = "firmid_active_at"
 
 class AccountAdapter(DefaultAccountAdapter):
     """firmid's hooks into allauth's account flows."""
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # The key of the per-address rate limits: the client the trusted proxies name
+        # (FIRMID_TRUSTED_PROXIES), never a forwarding header from anyone else.
+        address = client_address(request)
+        if not address:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Users are provisioned by their firm and by support, never by self-service.
@@ -22,7 +34,16 @@ class AccountAdapter(DefaultAccountAdapter):
             "firmid.accounts.stages.FirstFactorStage",
             *super().get_login_stages(),
             "firmid.accounts.stages.EnrolmentStage",
+            # Always last: the sign-in completes only if the policy is met at that moment.
+            "firmid.accounts.stages.CompletionStage",
         ]
+
+    def is_safe_url(self, url: str | None) -> bool:
+        # A malformed `next` (an unclosed IPv6 host) is unsafe, not a 500.
+        try:
+            return super().is_safe_url(url)
+        except ValueError:
+            return False
 
     def get_reauthentication_methods(self, user) -> list[dict]:  # noqa: ANN001
         # With a second factor, sensitive changes are confirmed with it (ASVS 7.5.1).
@@ -39,3 +60,16 @@ class AccountAdapter(DefaultAccountAdapter):
         super().login(request, user)
         request.session[SIGNED_IN_AT] = clock.timestamp()
         request.session[ACTIVE_AT] = int(request.session[SIGNED_IN_AT])
+
+    def set_password(self, user, password: str) -> None:  # noqa: ANN001
+        # firmid's forms name the event; any other allauth path still ends sessions and tokens.
+        user_set_password(user=user, password=password, request=self.request)
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:  # noqa: ANN001
+        # The link goes to the user's one address only, whatever address was typed.
+        audit_record(action="password_reset_requested", subject=user, request=self.request)
+        super().send_password_reset_mail(user, user.email, context)
+
+    def send_notification_mail(self, template_prefix: str, user, context=None, email=None) -> None:  # noqa: ANN001
+        # Notices go to the user's one address, never to another allauth address row.
+        super().send_notification_mail(template_prefix, user, context, email or user.email)

@@ -3,13 +3,20 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 from allauth.account import forms as account_forms
+from allauth.core import context
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from firmid.accounts.selectors import user_by_address
+from firmid.accounts.services import PasswordEvent, user_set_password
 
 
 def login_hint(next_url: str) -> str | None:
     """The email an application suggested (OIDC login_hint) in the sign-in's next URL."""
-    hints = parse_qs(urlparse(next_url).query).get("login_hint", [])
+    try:
+        hints = parse_qs(urlparse(next_url).query).get("login_hint", [])
+    except ValueError:  # e.g. an unclosed IPv6 host: no hint, never a 500
+        return None
     hint = hints[0].strip() if hints else ""
     try:
         validate_email(hint)
@@ -26,3 +33,36 @@ class LoginForm(account_forms.LoginForm):
         hint = login_hint(self.request.GET.get("next", "")) if self.request is not None else None
         if hint and not self.is_bound:
             self.initial.setdefault("login", hint)
+
+
+class ResetPasswordForm(account_forms.ResetPasswordForm):
+    """allauth's reset request, finding the user by their one address only."""
+
+    def clean_email(self) -> str:
+        # An address that is not a user's one address gets the unknown answer (no enumeration).
+        user = user_by_address(email=self.cleaned_data["email"])
+        self.users = [user] if user is not None and user.is_active else []
+        return self.cleaned_data["email"]
+
+
+class _NewPasswordForm:
+    """Save the new password through firmid's service: every session and token ends, one audit row."""
+
+    event: PasswordEvent
+
+    def save(self) -> None:
+        user_set_password(
+            user=self.user, password=self.cleaned_data["password1"], action=self.event, request=context.request
+        )
+
+
+class ChangePasswordForm(_NewPasswordForm, account_forms.ChangePasswordForm):
+    event = PasswordEvent.CHANGED
+
+
+class SetPasswordForm(_NewPasswordForm, account_forms.SetPasswordForm):
+    event = PasswordEvent.SET
+
+
+class ResetPasswordKeyForm(_NewPasswordForm, account_forms.ResetPasswordKeyForm):
+    event = PasswordEvent.RESET

@@ -55,6 +55,8 @@ class SessionPolicyMiddleware:
         # A level saved since sign-in applies at the user's very next step.
         action = user_mfa_decision(user=request.user).action
         if action is Action.ENROLL_REQUIRED:
+            if request.user.is_support_agent:  # agents' MFA is the platform's rule, not a firm's
+                return "Multi-factor authentication is required for support staff: sign in again to set it up."
             return "Your firm now requires multi-factor authentication: sign in again to set it up."
         if action is Action.SSO:
             return "Your firm now signs you in through its own identity provider."

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.stagekit import clear_login
+from allauth.account.models import Login
 from allauth.account.stages import LoginStage
 from allauth.core.internal.httpkit import headed_redirect_response
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
+from firmid.accounts.models import User
 from firmid.audit.services import audit_record
-from firmid.mfa.selectors import user_mfa_decision
-from firmid.policy import Action
+from firmid.mfa.enrolment import forget_pending_secret
+from firmid.mfa.selectors import policy_input_of, user_mfa_decision, user_with_snapshot
+from firmid.policy import Action, decide
 from firmid.sso.selectors import firm_sso_issuers
+
+# Where the sign-in started: anything that ends the user's sessions (an MFA reset, a disable,
+# a new password) changes the session hash, and so ends a sign-in still pending too.
+_STARTED_AS = "session_hash"
+CHANGED_MEANWHILE = "Your account's security settings changed while you were signing in. Please sign in again."
 
 
 class FirstFactorStage(LoginStage):
@@ -22,6 +36,7 @@ class FirstFactorStage(LoginStage):
         # The session id changes at every authentication step (ASVS 7.2.4).
         self.request.session.cycle_key()
         user = self.login.user
+        self.state[_STARTED_AS] = user.get_session_auth_hash()
         if _used_password(self.request, user) and user_mfa_decision(user=user).action is Action.SSO:
             audit_record(action="sign_in_password", outcome="refused", actor=user, subject=user,
                          request=self.request, detail="user type signs in through SSO")
@@ -53,3 +68,75 @@ class EnrolmentStage(LoginStage):
         if decision.action in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED):
             return headed_redirect_response(self.urlname), True
         return None, True
+
+
+class CompletionStage(LoginStage):
+    """Last: the sign-in completes only if the user satisfies, now, what the policy asks now.
+
+    A factor set up, a level raised, a reset or a disable elsewhere while this sign-in was
+    pending changes what it needs: the user signs in again, and then meets the code page.
+    """
+
+    key = "firmid_completion"
+
+    def handle(self) -> tuple:
+        shortfall = sign_in_shortfall(self)
+        if shortfall is None:
+            return None, True
+        return refuse_sign_in(self.request, self.login, detail=shortfall), False
+
+
+def account_changed(stage: LoginStage) -> str | None:
+    """Why the account is no longer as this sign-in found it after the password (for the audit), or None."""
+    return _changed(stage, _fresh_user(stage))
+
+
+def sign_in_shortfall(stage: LoginStage) -> str | None:
+    """Why this sign-in may not complete now (for the audit), or None if the policy is met."""
+    user = _fresh_user(stage)
+    changed = _changed(stage, user)
+    if changed:
+        return changed
+    action = decide(policy_input_of(user)).action
+    if action is Action.SSO and _used_password(stage.request, user):
+        return "firm now signs the user in through SSO"
+    if action in (Action.VERIFY, Action.ENROLL_REQUIRED) and not _second_factor_given(stage.request, stage.login):
+        return f"policy now asks {action.value}: no second factor given in this sign-in"
+    return None
+
+
+def _fresh_user(stage: LoginStage) -> User | None:
+    # Read now, with what the decision needs: never this request's remembered snapshot.
+    return user_with_snapshot(user_id=stage.login.user.pk) if stage.login.user else None
+
+
+def _changed(stage: LoginStage, user: User | None) -> str | None:
+    if user is None or not user.is_active:
+        return "account disabled while signing in"
+    first = stage.controller.get_stage(FirstFactorStage.key)
+    if first is None or first.state.get(_STARTED_AS) != user.get_session_auth_hash():
+        return "sessions ended (password, MFA reset or disable) while signing in"
+    return None
+
+
+def _second_factor_given(request: HttpRequest, login: Login) -> bool:
+    """Was a factor the user still has used in this very sign-in, after its password?"""
+    records = get_authentication_records(request, login.user)
+    passwords = [i for i, r in enumerate(records) if r.get("method") == "password"]
+    # Records of an earlier, abandoned attempt in this session come before this sign-in's password.
+    since = passwords[-1] if passwords else 0
+    used = {r.get("id") for r in records[since:] if r.get("method") == "mfa"} - {None}
+    return bool(used) and Authenticator.objects.filter(user_id=login.user.pk, pk__in=used).exists()
+
+
+def refuse_sign_in(request: HttpRequest, login: Login, *, detail: str) -> HttpResponse:
+    """End the pending sign-in, say why, and send the user to sign in again (to where they were going)."""
+    audit_record(action="sign_in", outcome="refused", actor=login.user, subject=login.user,
+                 request=request, detail=detail)
+    clear_login(request)
+    forget_pending_secret(request)
+    messages.error(request, CHANGED_MEANWHILE)
+    url = reverse("account_login")
+    if login.redirect_url:
+        url = f"{url}?{urlencode({'next': login.redirect_url})}"
+    return HttpResponseRedirect(url)

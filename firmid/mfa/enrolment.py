@@ -19,7 +19,10 @@ PENDING_SECRET = "firmid_mfa_pending_secret"
 
 
 def pending_secret(request: HttpRequest, user: User) -> str:
-    """Return the secret being set up in this sign-in, making one from the CSPRNG at first."""
+    """Return the secret being set up in this session, making one from the CSPRNG at first.
+
+    The same key until a factor is set up or the session ends: a key the user scanned stays the key.
+    """
     pending = request.session.get(PENDING_SECRET)
     if not pending or pending.get("user") != str(user.public_id):
         pending = {"user": str(user.public_id), "secret": generate_totp_secret()}
@@ -51,6 +54,12 @@ def complete_enrolment(request: HttpRequest, user: User, secret: str) -> Authent
     return authenticator
 
 
-def postpone_enrolment(request: HttpRequest, user: User) -> None:
+def forget_pending_secret(request: HttpRequest) -> None:
+    """The sign-in ended: the key shown during it is of no further use."""
     request.session.pop(PENDING_SECRET, None)
+
+
+def postpone_enrolment(request: HttpRequest, user: User) -> None:
+    # The key stays for the rest of this session: if an application then asks for MFA, its
+    # set-up page shows the key the user may already have scanned, not a new one.
     audit_record(action="mfa_enrolment_postponed", actor=user, subject=user, request=request)

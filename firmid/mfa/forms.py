@@ -10,7 +10,7 @@ from allauth.mfa.totp import forms as totp_forms
 from django import forms
 
 from firmid.mfa import crypto
-from firmid.mfa.verification import Outcome, verify_code
+from firmid.mfa.verification import Outcome, refusal_message, verify_code
 
 CODE_WIDGET = forms.TextInput(
     attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "maxlength": 16}
@@ -37,7 +37,7 @@ class _GuardedAuthenticateMixin:
             # A lock ends the half-finished sign-in: the next try starts from the password.
             clear_login(context.request)
         if outcome is not Outcome.ACCEPTED:
-            raise forms.ValidationError(outcome.message, code=outcome.value)
+            raise forms.ValidationError(refusal_message(outcome=outcome, user=self.user), code=outcome.value)
         totp.user = self.user
         self.authenticator = totp
         return code
@@ -69,7 +69,7 @@ class ActivateTOTPForm(totp_forms.ActivateTOTPForm):
             purpose="mfa_enrolment",
         )
         if outcome is not Outcome.ACCEPTED:
-            raise forms.ValidationError(outcome.message, code=outcome.value)
+            raise forms.ValidationError(refusal_message(outcome=outcome, user=self.user), code=outcome.value)
         return self.cleaned_data["code"]
 
 

@@ -6,6 +6,7 @@ hold across workers and processes sharing the database.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -72,6 +73,18 @@ def record_failure(*, user_id: int) -> bool:
 def is_locked(*, user_id: int) -> bool:
     guard = _guard(user_id)
     return not _open(user_id).exists() or guard.consecutive_failures >= HARD_LIMIT
+
+
+def lock_seconds_left(*, user_id: int) -> float:
+    """How long the account's lock lasts still: 0 when open, infinity when only support can lift it."""
+    guard = MfaGuard.objects.filter(user_id=user_id).only("consecutive_failures", "locked_until").first()
+    if guard is None:
+        return 0.0
+    if guard.consecutive_failures >= HARD_LIMIT:
+        return math.inf
+    if guard.locked_until is None:
+        return 0.0
+    return max(0.0, (guard.locked_until - clock.now()).total_seconds())
 
 
 def claim_step_and_reset(*, user_id: int, step: int) -> bool:

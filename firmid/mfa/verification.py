@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ class Outcome(str, Enum):
     ACCEPTED = "accepted"
     MALFORMED = "malformed"
     REFUSED = "refused"
+    REPLAYED = "replayed"
     LOCKED = "locked"
 
     @property
@@ -29,9 +31,31 @@ _MESSAGES = {
     Outcome.ACCEPTED: "",
     Outcome.MALFORMED: "Enter the 6-digit code shown in your authenticator app, digits only.",
     Outcome.REFUSED: "This code is not valid. Enter the current code from your authenticator app.",
+    # A right code of a step already used (at set-up, say): the next one will do.
+    Outcome.REPLAYED: "This code was just used: wait for the next code in your app.",
     # The same words whether or not the code was right: a lock tells nothing about it.
     Outcome.LOCKED: "Too many incorrect codes. For your security, sign-in is paused: try again later.",
 }
+
+
+def refusal_message(*, outcome: Outcome, user: User) -> str:
+    """The words for a refused code; a lock says how long it lasts, never whether the code was right."""
+    if outcome is not Outcome.LOCKED:
+        return outcome.message
+    seconds = guard.lock_seconds_left(user_id=user.pk)
+    if seconds == math.inf:
+        return "Too many incorrect codes. For your security, codes are no longer accepted: contact support to reset your MFA."
+    if seconds <= 0:  # the lock ended between the check and these words
+        return "Too many incorrect codes. Try again now."
+    return f"Too many incorrect codes. Try again in {_duration(seconds)}."
+
+
+def _duration(seconds: float) -> str:
+    minutes = math.ceil(seconds / 60)
+    if minutes <= 90:
+        return f"{minutes} minute{'s' if minutes > 1 else ''}"
+    hours = math.ceil(minutes / 60)
+    return f"{hours} hours"
 
 
 def verify_code(
@@ -45,13 +69,17 @@ def verify_code(
         audit_record(action=purpose, outcome="locked", actor=user, subject=user, request=request, factor_type="totp")
         return Outcome.LOCKED
     step = totp.matching_step(secret, code)
-    if step is not None and guard.claim_step_and_reset(user_id=user.pk, step=step):
+    if step is None:
+        return _failed(user=user, request=request, purpose=purpose, replayed=False)
+    if guard.claim_step_and_reset(user_id=user.pk, step=step):
         return Outcome.ACCEPTED
-    return _failed(user=user, request=request, purpose=purpose)
+    # Still a failed attempt (its slot is spent): only the words differ.
+    return _failed(user=user, request=request, purpose=purpose, replayed=True)
 
 
-def _failed(*, user: User, request: HttpRequest | None, purpose: str) -> Outcome:
+def _failed(*, user: User, request: HttpRequest | None, purpose: str, replayed: bool) -> Outcome:
     locked = guard.record_failure(user_id=user.pk)
+    details = ["code already used" if replayed else "", "account locked" if locked else ""]
     audit_record(
         action=purpose,
         outcome="failure",
@@ -59,7 +87,9 @@ def _failed(*, user: User, request: HttpRequest | None, purpose: str) -> Outcome
         subject=user,
         request=request,
         factor_type="totp",
-        detail="account locked" if locked else "",
+        detail="; ".join(filter(None, details)),
     )
     notifications.second_factor_failed(user=user, request=request, locked=locked)
-    return Outcome.LOCKED if locked else Outcome.REFUSED
+    if locked:
+        return Outcome.LOCKED
+    return Outcome.REPLAYED if replayed else Outcome.REFUSED

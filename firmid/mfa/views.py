@@ -6,6 +6,7 @@ from allauth.account.internal.decorators import login_stage_required
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.stagekit import clear_login
 from allauth.mfa.base import views as mfa_views
+from allauth.mfa.internal.constants import LoginStageKey as MfaStageKey
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -17,23 +18,37 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from firmid.accounts.stages import EnrolmentStage
+from firmid.accounts.stages import EnrolmentStage, account_changed, refuse_sign_in
 from firmid.core import clock
 from firmid.core.errors import ServiceError
 from firmid.mfa import enrolment
 from firmid.mfa.forms import EnrolForm
 from firmid.mfa.selectors import user_mfa_decision
-from firmid.mfa.verification import Outcome, verify_code
+from firmid.mfa.verification import Outcome, refusal_message, verify_code
+from firmid.oidc.requirements import authorization_requires_mfa
 from firmid.policy import Action
 
 
+@method_decorator(
+    login_stage_required(stage=MfaStageKey.MFA_AUTHENTICATE.value, redirect_urlname="account_login"),
+    name="dispatch",
+)
 class AuthenticateView(mfa_views.AuthenticateView):
-    """allauth's code page, answering a refused code with a 4xx instead of a 200."""
+    """allauth's code page: a refused code is a 4xx, and a reset or disable meanwhile ends the sign-in."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        changed = account_changed(request._login_stage)
+        if changed:
+            return refuse_sign_in(request, request._login_stage.login, detail=changed)
+        return super().dispatch(request, *args, **kwargs)
 
     def form_invalid(self, form) -> HttpResponse:  # noqa: ANN001
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+    def get_context_data(self, **kwargs) -> dict:  # noqa: ANN003
+        return {**super().get_context_data(**kwargs), "support_agent": self.stage.login.user.is_support_agent}
 
 
 class _EnhanceSecurityPage(View):
@@ -41,6 +56,8 @@ class _EnhanceSecurityPage(View):
 
     template_name = "firmid/mfa/enrol.html"
     optional = False
+    # Who demands MFA, in the page's words: "application", "support" (agents) or "firm".
+    required_by = "firm"
     user = None
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -80,9 +97,10 @@ class _EnhanceSecurityPage(View):
         return self._render(EnrolForm(), status=403, refusal=refusal)
 
     def _refused(self, form: EnrolForm, outcome: Outcome) -> HttpResponse:
+        message = refusal_message(outcome=outcome, user=self.user)
         if outcome is Outcome.LOCKED:
-            return self._abandon(outcome.message)
-        form.add_error("code", outcome.message)
+            return self._abandon(message)
+        form.add_error("code", message)
         return self._render(form, status=400)
 
     def _render(self, form: EnrolForm, status: int = 200, refusal: str = "", **extra: object) -> HttpResponse:
@@ -90,7 +108,7 @@ class _EnhanceSecurityPage(View):
         url = enrolment.totp_url(self.user, secret)
         context = {
             "form": form, "secret": secret, "totp_url": url, "qr_svg": enrolment.totp_qr_svg(url),
-            "optional": self.optional, "refusal": refusal, **extra,
+            "optional": self.optional, "required_by": self.required_by, "refusal": refusal, **extra,
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -99,15 +117,26 @@ class _EnhanceSecurityPage(View):
     login_stage_required(stage=EnrolmentStage.key, redirect_urlname="account_login"), name="dispatch"
 )
 class EnrolView(_EnhanceSecurityPage):
-    """During sign-in, as the firm's level says: offered (Suggested) or demanded (Forced)."""
+    """During sign-in, as the firm's level says: offered (Suggested) or demanded (Forced).
+
+    Offered becomes demanded when the sign-in is heading to an application that requires
+    MFA: "later" would only lead to that application's own set-up page.
+    """
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
         self.stage = request._login_stage
         self.user = self.stage.login.user
+        changed = account_changed(self.stage)
+        if changed:
+            return refuse_sign_in(request, self.stage.login, detail=changed)
         decision = user_mfa_decision(user=self.user)
-        if decision.action not in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED):
-            return self.stage.exit()
-        self.optional = decision.action is Action.ENROLL_OPTIONAL
+        if decision.action is Action.VERIFY:
+            # A factor was set up elsewhere meanwhile: this sign-in has not given its code.
+            return refuse_sign_in(request, self.stage.login, detail="factor set up elsewhere while signing in")
+        if not decision.may_enroll:
+            return self.stage.exit()  # nothing to set up now; the last stage checks the rest
+        self.required_by = _required_by(self.user, forced=decision.must_enroll, next_url=self.stage.login.redirect_url)
+        self.optional = not self.required_by
         return super().dispatch(request, *args, **kwargs)
 
     def done(self) -> HttpResponse:
@@ -115,10 +144,23 @@ class EnrolView(_EnhanceSecurityPage):
 
     def _later(self) -> HttpResponse:
         if not self.optional:
-            refusal = "Your firm requires multi-factor authentication: it cannot be set up later."
-            return self._render(EnrolForm(), status=403, refusal=refusal)
+            return self._render(EnrolForm(), status=403, refusal=_LATER_REFUSALS[self.required_by])
         enrolment.postpone_enrolment(self.request, self.user)
         return self.stage.exit()
+
+
+_LATER_REFUSALS = {
+    "application": "The application you are opening requires multi-factor authentication: it cannot be set up later.",
+    "support": "Support staff always use multi-factor authentication: it cannot be set up later.",
+    "firm": "Your firm requires multi-factor authentication: it cannot be set up later.",
+}
+
+
+def _required_by(user, *, forced: bool, next_url: str | None) -> str:  # noqa: ANN001
+    """Who demands MFA of this sign-in ("" when nobody does: Activate later is offered)."""
+    if forced:
+        return "support" if user.is_support_agent else "firm"
+    return "application" if authorization_requires_mfa(next_url) else ""
 
 
 @method_decorator(login_required, name="dispatch")
@@ -126,8 +168,11 @@ class StepUpEnrolView(_EnhanceSecurityPage):
     """A signed-in user without a factor, sent by an application that requires MFA.
 
     Setting the factor up proves its possession, so the session then counts as MFA and the
-    user goes back to `next` (the application's authorization request).
+    user goes back to `next` (the application's authorization request). The key is the one
+    shown earlier in this session, if any: the user may have scanned it already.
     """
+
+    required_by = "application"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
         self.user = request.user

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Min
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from firmid.core import clock, request_memo
@@ -18,6 +19,8 @@ from firmid.oidc import policy, selectors
 Grant = get_grant_model()
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
+# The grants of the token endpoint, as discovery lists them (grant_types_supported).
+GRANT_TYPES = ("authorization_code", "refresh_token")
 
 
 class FirmidValidator(OAuth2Validator):
@@ -58,6 +61,9 @@ class FirmidValidator(OAuth2Validator):
 
     def get_id_token_dictionary(self, token, token_handler, request):  # noqa: ANN001, ANN201
         claims, expiration = super().get_id_token_dictionary(token, token_handler, request)
+        # oauthlib reads the clock for iat a moment before DOT reads it for exp: across a
+        # second's boundary the token would live a second longer than configured.
+        claims["iat"] = claims["exp"] - oauth2_settings.ID_TOKEN_EXPIRE_SECONDS
         context = getattr(request, "firmid_auth_context", None)
         if context:
             claims.update(auth_time=int(context["auth_time"]), amr=context["amr"], acr=context["acr"])
@@ -71,7 +77,7 @@ class FirmidValidator(OAuth2Validator):
         return super().validate_response_type(client_id, response_type, client, request, *args, **kwargs)
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
-        if grant_type not in ("authorization_code", "refresh_token"):
+        if grant_type not in GRANT_TYPES:
             raise errors.UnsupportedGrantTypeError(request=request)
         return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
 
@@ -147,7 +153,10 @@ class FirmidValidator(OAuth2Validator):
         grant = self._exchanged_grant(code, request) if request is not None else None
         if grant is None:
             return super().confirm_redirect_uri(client_id, code, redirect_uri, client, request, *args, **kwargs)
-        return grant.redirect_uri_allowed(redirect_uri)
+        if not grant.redirect_uri_allowed(redirect_uri):
+            # RFC 6749 5.2 names this invalid_grant; oauthlib would answer invalid_request.
+            raise errors.InvalidGrantError(description="redirect_uri is not the one of the authorization request.")
+        return True
 
     def get_code_challenge(self, code, request):  # noqa: ANN001, ANN201
         grant = self._exchanged_grant(code, request)

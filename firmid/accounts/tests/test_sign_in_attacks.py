@@ -200,3 +200,12 @@ def test_audit_events_are_append_only(alice) -> None:  # noqa: ANN001
         AuditEvent.objects.filter(pk=event.pk).update(detail="rewritten")
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.all().delete()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", [LOGIN, "/accounts/password/reset/"])
+@pytest.mark.parametrize("next_url", ["http://[::1", "/oauth/authorize/?login_hint=a@b.test&redirect_uri=http://[::1"])
+def test_malformed_next_url_is_a_page_not_a_server_error(client, path: str, next_url: str) -> None:  # noqa: ANN001
+    assert client.get(path, {"next": next_url}).status_code == 200
+    response = client.post(path, {"next": next_url, "login": "nobody@example.test", "email": "x", "password": "x"})
+    assert response.status_code < 500

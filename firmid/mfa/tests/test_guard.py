@@ -39,16 +39,16 @@ def test_totp_code_accepted_once_then_replay_is_refused(make_user, frozen_clock)
     user = make_user()
     code = code_now(SECRET)
     assert verify(user, code) is Outcome.ACCEPTED
-    assert verify(user, code) is Outcome.REFUSED
+    assert verify(user, code) is Outcome.REPLAYED
     frozen_clock.advance(20)  # still inside the ±1 step window
-    assert verify(user, code) is Outcome.REFUSED
+    assert verify(user, code) is Outcome.REPLAYED
 
 
 def test_padded_code_cannot_replay_a_used_code(make_user, frozen_clock) -> None:  # noqa: ANN001
     user = make_user()
     code = code_now(SECRET)
     assert verify(user, code) is Outcome.ACCEPTED
-    assert verify(user, f" {code} ") is Outcome.REFUSED
+    assert verify(user, f" {code} ") is Outcome.REPLAYED
     assert verify(user, f"0{code}") is Outcome.MALFORMED
 
 
@@ -56,7 +56,7 @@ def test_code_of_an_older_step_is_refused_after_a_newer_one(make_user, frozen_cl
     user = make_user()
     older, newer = code_now(SECRET, -1), code_now(SECRET, 0)
     assert verify(user, newer) is Outcome.ACCEPTED
-    assert verify(user, older) is Outcome.REFUSED
+    assert verify(user, older) is Outcome.REPLAYED
 
 
 def test_next_step_code_is_accepted_after_current_one(make_user, frozen_clock) -> None:  # noqa: ANN001
@@ -155,7 +155,7 @@ def test_first_code_raced_before_any_guard_row_exists_is_accepted_exactly_once(m
     code = code_now(SECRET)
     outcomes = race(4, lambda: verify(user, code))
     # The row is created by one request and found by the others, which then take their slots.
-    assert Counter(outcomes) == {Outcome.ACCEPTED: 1, Outcome.REFUSED: 3}
+    assert Counter(outcomes) == {Outcome.ACCEPTED: 1, Outcome.REPLAYED: 3}
     assert MfaGuard.objects.count() == 1
 
 

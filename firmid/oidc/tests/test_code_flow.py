@@ -186,3 +186,28 @@ def test_a_client_cannot_introspect_another_clients_token(client, alice, passwor
 
     assert introspect(registration)["active"] is True
     assert introspect(other) == {"active": False}
+
+
+def test_id_token_lives_exactly_its_lifetime_across_a_second_boundary(
+    client, alice, password, registration, pkce, monkeypatch,  # noqa: ANN001
+) -> None:
+    """oauthlib stamps iat a moment before DOT stamps exp: at x.999 s and x+1.001 s they
+    used to be 601 s apart, a token living longer than configured (a flaky client check)."""
+    import time as time_module
+    from datetime import datetime, timezone
+
+    from django.conf import settings
+    from oauth2_provider import oauth2_validators
+
+    verifier, challenge = pkce
+    url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
+    client.get(url)
+    sign_in(client, alice.email, password)
+    code = code_from(client.get(url))
+    now = time_module.time()
+    second = int(now) + 0.999
+    monkeypatch.setattr("oauthlib.openid.connect.core.grant_types.base.time.time", lambda: second)
+    later = datetime.fromtimestamp(int(now) + 1.001, tz=timezone.utc)
+    monkeypatch.setattr(oauth2_validators.timezone, "now", lambda: later)
+    claims = id_token_claims(client, exchange(registration, code, verifier).json()["id_token"])
+    assert claims["exp"] - claims["iat"] == settings.OAUTH2_PROVIDER["ID_TOKEN_EXPIRE_SECONDS"]
