@@ -1,6 +1,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from firmid.myaccount import views as myaccount
 from firmid.ops import views as ops
 
 urlpatterns = [
@@ -9,6 +10,8 @@ urlpatterns = [
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
     path("accounts/", include("firmid.mfa.urls")),
+    # Each user has one address, set by support: allauth's page to add more is gone.
+    path("accounts/email/", myaccount.address_page_gone),
     path("accounts/", include("allauth.urls")),
     path("my-account/", include("firmid.myaccount.urls")),
     path("administration/", include("firmid.administration.urls")),
@@ -17,3 +20,5 @@ urlpatterns = [
 ]
 
 handler500 = "firmid.ops.views.server_error"
+# Bodies Django refuses before any view (too large, too many fields): JSON on the OAuth endpoints.
+handler400 = "firmid.oidc.token_views.bad_request"

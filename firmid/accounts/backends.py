@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 
 from firmid.accounts.models import User
+from firmid.accounts.selectors import user_by_address
 from firmid.mfa.selectors import user_with_snapshot
 
 
@@ -13,3 +14,10 @@ class AuthenticationBackend(AllauthBackend):
         """The signed-in user of a request, read with what the MFA decision needs (one query)."""
         user = user_with_snapshot(user_id=user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+    def _authenticate_by_email(self, email: str, password: str) -> User | None:
+        # The user's one address signs in, never another allauth address row (issue 7, item 2).
+        # allauth's private hook: pinned by firmid/accounts/tests/test_address.py.
+        if not email:
+            return None
+        return self._check_password(user_by_address(email=email), password)

@@ -6,6 +6,7 @@ from enum import Enum
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from firmid.accounts.models import CLIENT_ROLES, Role, User
 from firmid.core.errors import NotFound
@@ -51,3 +52,9 @@ def firm_user_get(*, public_id: UUID) -> User:
     if user is None:
         raise NotFound("No firm user has this id.")
     return user
+
+
+def user_by_address(*, email: str) -> User | None:
+    """Return the user whose one address is `email`, in any case; allauth's other address rows never count."""
+    # Lower(email) is the unique index user_email_unique_ci: one user at most, found by the index.
+    return User.objects.alias(address=Lower("email")).filter(address=email.strip().lower()).first()

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
+from firmid.accounts import notifications
 from firmid.accounts.models import User
 from firmid.accounts.permissions import require_can_change_mfa
+from firmid.accounts.selectors import user_by_address
 from firmid.audit.services import audit_record
-from firmid.core.errors import Conflict
+from firmid.core.errors import Conflict, ServiceError
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -41,3 +46,81 @@ def user_set_active(*, actor: User, user: User, active: bool, request: HttpReque
         action="user_enabled" if active else "user_disabled", actor=actor, subject=user, request=request,
         old_value=str(not active), new_value=str(active),
     )
+
+
+class PasswordEvent(models.TextChoices):
+    """The audit action of a new password, by how it was given."""
+
+    CHANGED = "password_changed", "Password changed"
+    SET = "password_set", "Password set"
+    RESET = "password_reset", "Password reset by emailed link"
+
+
+@transaction.atomic
+def user_set_password(
+    *, user: User, password: str, action: PasswordEvent = PasswordEvent.CHANGED, request: HttpRequest | None = None
+) -> None:
+    """Save `user`'s new password, end all their sessions and tokens, and audit it, all or nothing."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    # A reset is made by whoever holds the emailed link, not by a signed-in user.
+    actor = None if action == PasswordEvent.RESET else user
+    user_password_written(user=user, action=action, actor=actor, request=request)
+
+
+@transaction.atomic
+def user_password_written(
+    *, user: User, action: str, actor: User | None = None, request: HttpRequest | None = None, detail: str = ""
+) -> None:
+    """After a new password was saved: end every session and token of `user`, and audit it."""
+    user_end_sessions(user=user)
+    # The in-memory user must carry the new generation, or keeping this session would use a stale hash.
+    user.refresh_from_db(fields=["session_generation"])
+    audit_record(action=action, actor=actor, subject=user, request=request, detail=detail)
+
+
+def user_change_email(*, actor: User, user: User, email: str, request: HttpRequest | None = None) -> None:
+    """Give a firm user a new address (support only): their sessions and tokens end, both addresses are told."""
+    require_can_change_mfa(actor)
+    if user.is_support_agent:
+        raise Conflict("Support agents are not managed here.")
+    new = clean_address(email)
+    if new == user.email.lower():
+        raise ServiceError("This is already the user's address.")
+    try:
+        old = _save_address(actor=actor, user=user, new=new, request=request)
+    except IntegrityError:
+        # Taken meanwhile by another account (the database's unique address decides).
+        raise Conflict(_TAKEN.format(email=new)) from None
+    transaction.on_commit(lambda: notifications.address_changed(user=user, old=old))
+
+
+_TAKEN = "Another account already uses {email}: each address belongs to one user."
+
+
+def clean_address(email: str) -> str:
+    """Return `email` trimmed and lowercased, or refuse it with a clear message."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ServiceError("Enter a valid email address.") from None
+    if len(email) > User._meta.get_field("email").max_length:
+        raise ServiceError("This email address is too long.")
+    return email
+
+
+@transaction.atomic
+def _save_address(*, actor: User, user: User, new: str, request: HttpRequest | None) -> str:
+    """Write the new address, end what the user holds and audit it; return the old address."""
+    old = User.objects.select_for_update().values_list("email", flat=True).get(pk=user.pk)
+    if user_by_address(email=new) is not None:
+        raise Conflict(_TAKEN.format(email=new))
+    User.objects.filter(pk=user.pk).update(email=new)
+    # allauth's own copy of the address (notices, re-authentication) follows the one address.
+    EmailAddress.objects.filter(user=user).exclude(primary=True).delete()
+    EmailAddress.objects.update_or_create(user=user, primary=True, defaults={"email": new, "verified": True})
+    user.email = new
+    user_end_sessions(user=user)
+    audit_record(action="email_changed", actor=actor, subject=user, request=request, old_value=old, new_value=new)
+    return old

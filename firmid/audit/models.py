@@ -34,8 +34,9 @@ class AuditEvent(models.Model):
     )
     subject_email = models.CharField(max_length=254, blank=True)
     user_type = models.CharField(max_length=32, blank=True)
-    old_value = models.CharField(max_length=64, blank=True)
-    new_value = models.CharField(max_length=64, blank=True)
+    # Wide enough for an email address (address changes keep the old and the new one).
+    old_value = models.CharField(max_length=254, blank=True)
+    new_value = models.CharField(max_length=254, blank=True)
     factor_type = models.CharField(max_length=32, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(max_length=255, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from firmid.mfa.selectors import user_mfa_decision
@@ -25,3 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "totp": totp,
     }
     return render(request, "myaccount/home.html", context)
+
+
+def address_page_gone(request: HttpRequest) -> HttpResponse:
+    """Answer 404 where allauth listed and added addresses: a user's one address is set by support."""
+    raise Http404("Your address is set by your firm's support.")

@@ -1,0 +1,28 @@
+"""Emails that tell a user their address changed: the old address first, so its owner can object.
+
+They need no request, so the Administration application, the API and the CLI send the same ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+if TYPE_CHECKING:
+    from firmid.accounts.models import User
+
+
+def _send(template: str, to: str, context: dict) -> None:
+    subject = render_to_string(f"firmid/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"firmid/email/{template}_message.txt", context)
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [to])
+
+
+def address_changed(*, user: User, old: str) -> None:
+    """Tell the old address that it no longer signs in, and the new one that it now does."""
+    context = {"user": user, "old": old, "new": user.email}
+    _send("address_changed_old", old, context)
+    _send("address_changed_new", user.email, context)
