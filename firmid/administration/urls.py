@@ -1,7 +1,7 @@
 from django.urls import path
 
 from firmid.accounts.selectors import UserKind
-from firmid.administration.views import applications, coverage, firms, users
+from firmid.administration.views import applications, coverage, firms, user_email, users
 
 app_name = "administration"
 urlpatterns = [
@@ -17,9 +17,11 @@ urlpatterns = [
     path("client-users/", users.user_list, {"kind": UserKind.CLIENT_USERS}, name="client_users"),
     path("users/<uuid:public_id>/security/", users.user_security, name="user_security"),
     path("users/<uuid:public_id>/activate-mfa/", users.user_activate, name="user_activate_mfa"),
+    path("users/<uuid:public_id>/deactivate-mfa/", users.user_deactivate, name="user_deactivate_mfa"),
     path("users/<uuid:public_id>/reset-mfa/", users.user_reset, name="user_reset_mfa"),
     path("users/<uuid:public_id>/disable/", users.user_disable, name="user_disable"),
     path("users/<uuid:public_id>/enable/", users.user_enable, name="user_enable"),
+    path("users/<uuid:public_id>/email/", user_email.user_email, name="user_email"),
     path("applications/", applications.application_list, name="applications"),
     path("applications/new/", applications.application_new, name="application_new"),
     path("applications/<int:pk>/", applications.application_detail, name="application"),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from firmid.policy import Action, MfaLevel, Status, UserType
+from firmid.policy import Action, ForcedBy, MfaLevel, Status, UserType
 
 LEVEL_VALUES = [level.value for level in MfaLevel]
 USER_TYPE_VALUES = [user_type.value for user_type in UserType]
+FORCED_BY_VALUES = [reason.value for reason in ForcedBy]
 
 
 class StrictSerializer(serializers.Serializer):
@@ -63,9 +65,11 @@ class SetLevelsInput(StrictSerializer):
 
 
 class ConfirmInput(StrictSerializer):
-    """The confirmation an irreversible action needs."""
+    """The confirmation an action that cannot be undone, or lowers protection, needs."""
 
-    confirm = StrictBooleanField(default=False, help_text="Must be true: the action cannot be undone.")
+    confirm = StrictBooleanField(
+        default=False, help_text="Must be true: the action cannot be undone, or it lowers protection."
+    )
 
 
 class EmptyInput(StrictSerializer):
@@ -113,6 +117,17 @@ class UserMfaOutput(serializers.Serializer):
         source="action.value",
         help_text="What the user must do at their next sign-in.",
     )
+    forced_by = serializers.SerializerMethodField(
+        help_text=(
+            "Why MFA is required of the user, configured or not: firm_level (their firm's level for their "
+            "user type is mandatory), individual_activation (support activated MFA for them). Empty when "
+            "MFA is not required, and under SSO."
+        ),
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=FORCED_BY_VALUES)))
+    def get_forced_by(self, body: Mapping[str, Any]) -> list[str]:
+        return sorted(reason.value for reason in body["forced_by"])
 
 
 class EnrolmentRowSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("v1/mfa-coverage", coverage.PlatformCoverage.as_view(), name="mfa_coverage"),
     path("v1/users/<uuid:public_id>/mfa", users.UserMfa.as_view(), name="user_mfa"),
     path("v1/users/<uuid:public_id>/mfa/activate", users.UserMfaActivate.as_view(), name="user_mfa_activate"),
+    path("v1/users/<uuid:public_id>/mfa/deactivate", users.UserMfaDeactivate.as_view(), name="user_mfa_deactivate"),
     path("v1/users/<uuid:public_id>/mfa/reset", users.UserMfaReset.as_view(), name="user_mfa_reset"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Last: what matched nothing above (a malformed id too) still gets a JSON answer.

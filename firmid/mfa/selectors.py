@@ -9,6 +9,7 @@ enrols, resets or changes a level sees its own change.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
@@ -115,6 +116,16 @@ def user_policy_input(*, user: User) -> PolicyInput:
 def user_mfa_decision(*, user: User) -> Decision:
     """Decide what `user` must do now, from the current state of the database."""
     return decide(user_policy_input(user=user))
+
+
+def user_mfa_decision_after_reset(*, user: User) -> Decision:
+    """Decide what `user` must do once a reset removed their factors (level and activation stay)."""
+    return decide(replace(user_policy_input(user=user), has_factor=False))
+
+
+def user_mfa_decision_after_deactivation(*, user: User) -> Decision:
+    """Decide what `user` must do once their individual activation is undone (factors stay)."""
+    return decide(replace(user_policy_input(user=user), individually_activated=False))
 
 
 def firm_mfa_levels(*, firm: Firm) -> dict[UserType, MfaLevel]:

@@ -1,4 +1,4 @@
-"""Writes of MFA policy: firm levels, a user's individual activation, a user's reset."""
+"""Writes of MFA policy: firm levels, a user's individual activation (and its undoing), a user's reset."""
 
 from __future__ import annotations
 
@@ -17,8 +17,14 @@ from firmid.audit.services import audit_record
 from firmid.core.errors import Conflict, ServiceError
 from firmid.mfa import crypto, guard, notifications
 from firmid.mfa.models import FirmMfaLevel
-from firmid.mfa.selectors import firm_mfa_levels, firm_sso_user_types, forget_decisions, user_mfa_decision
-from firmid.policy import MfaLevel, Status, UserType
+from firmid.mfa.selectors import (
+    firm_mfa_levels,
+    firm_sso_user_types,
+    forget_decisions,
+    user_mfa_decision,
+    user_mfa_decision_after_deactivation,
+)
+from firmid.policy import Decision, MfaLevel, Status, UserType
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -129,8 +135,44 @@ def user_activate_mfa(*, actor: User, user: User, request: HttpRequest | None = 
     user.mfa_individually_activated = True
 
 
+def user_deactivate_mfa(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
+    """Undo MFA's individual activation for `user`; a factor they configured stays and is still asked for."""
+    require_can_change_mfa(actor)
+    before = require_mfa_deactivatable(user=user)
+    after = user_mfa_decision_after_deactivation(user=user)
+    with transaction.atomic():
+        # Only one of two agents undoing it at once changes the row, and only that one audits.
+        undone = User.objects.filter(pk=user.pk, mfa_individually_activated=True).update(
+            mfa_individually_activated=False
+        )
+        if not undone:
+            raise Conflict("MFA's individual activation for this user was already undone.")
+        forget_decisions()
+        audit_record(
+            action="mfa_user_deactivated", actor=actor, subject=user, request=request,
+            old_value=before.status.value, new_value=after.status.value,
+            detail="individual activation undone; configured factors kept",
+        )
+    user.mfa_individually_activated = False
+
+
+def require_mfa_deactivatable(*, user: User) -> Decision:
+    """Refuse unless firmid manages `user`'s MFA and it was activated for them individually; return their decision."""
+    decision = user_mfa_decision(user=user)
+    if user.is_support_agent:
+        raise Conflict("Support agents always use MFA: it cannot be deactivated for them.")
+    if decision.managed_by_sso:
+        raise Conflict(
+            "This user signs in through their firm's SSO connection: their identity provider manages "
+            "MFA, so it cannot be deactivated here."
+        )
+    if not decision.forced_by_activation:
+        raise Conflict("MFA was not activated for this user: there is no individual activation to undo.")
+    return decision
+
+
 def user_reset_mfa(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
-    """Remove the user's factors and end their sessions; their firm's level applies again."""
+    """Remove the user's factors and end their sessions; their firm's level (and any individual activation) apply."""
     require_can_change_mfa(actor)
     if user.is_support_agent or user_mfa_decision(user=user).status is Status.MANAGED_BY_SSO:
         raise Conflict("This user's MFA is not managed by firmid, so it cannot be reset here.")

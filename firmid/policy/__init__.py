@@ -3,6 +3,7 @@
 from firmid.policy.decision import (
     Action,
     Decision,
+    ForcedBy,
     MfaLevel,
     PolicyInput,
     Status,
@@ -10,4 +11,4 @@ from firmid.policy.decision import (
     decide,
 )
 
-__all__ = ["Action", "Decision", "MfaLevel", "PolicyInput", "Status", "UserType", "decide"]
+__all__ = ["Action", "Decision", "ForcedBy", "MfaLevel", "PolicyInput", "Status", "UserType", "decide"]

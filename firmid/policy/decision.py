@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from enum import Enum
 
@@ -53,6 +54,14 @@ class Status(str, Enum):
     MANAGED_BY_SSO = "Managed by SSO"
 
 
+class ForcedBy(str, Enum):
+    """Why the policy requires MFA of a user: each reason holds on its own."""
+
+    FIRM_LEVEL = "firm_level"
+    INDIVIDUAL_ACTIVATION = "individual_activation"
+    SUPPORT_AGENT = "support_agent"
+
+
 @dataclass(frozen=True)
 class PolicyInput:
     """A frozen snapshot of everything the decision depends on."""
@@ -68,6 +77,16 @@ class PolicyInput:
 class Decision:
     action: Action
     status: Status
+    # Why MFA is required of the user, configured or not; empty when it is not, or under SSO.
+    forced_by: frozenset[ForcedBy] = frozenset()
+
+    @property
+    def forced_by_firm_level(self) -> bool:
+        return ForcedBy.FIRM_LEVEL in self.forced_by
+
+    @property
+    def forced_by_activation(self) -> bool:
+        return ForcedBy.INDIVIDUAL_ACTIVATION in self.forced_by
 
     @property
     def must_enroll(self) -> bool:
@@ -77,26 +96,55 @@ class Decision:
     def may_enroll(self) -> bool:
         return self.action in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED)
 
+    @property
+    def may_postpone_enrolment(self) -> bool:
+        """Offered set-up with Activate later."""
+        return self.action is Action.ENROLL_OPTIONAL
+
+    @property
+    def asks_for_code(self) -> bool:
+        return self.action is Action.VERIFY
+
+    @property
+    def asks_for_nothing(self) -> bool:
+        """Signed in with the password only."""
+        return self.action is Action.NONE
+
+    @property
+    def managed_by_sso(self) -> bool:
+        return self.action is Action.SSO
+
 
 def decide(snapshot: PolicyInput) -> Decision:
     """Return what the user must do now and the status shown to support."""
     # The firm's identity provider is in charge, whatever firmid knows.
     if snapshot.sso and not snapshot.support_agent:
         return Decision(Action.SSO, Status.MANAGED_BY_SSO)
+    forced_by = _forced_by(snapshot)
     # A configured factor is always asked for: lowering a level never removes it.
     if snapshot.has_factor:
-        return Decision(Action.VERIFY, Status.CONFIGURED)
-    if _is_forced(snapshot):
-        return Decision(Action.ENROLL_REQUIRED, Status.FORCED)
+        return Decision(Action.VERIFY, Status.CONFIGURED, forced_by)
+    if forced_by:
+        return Decision(Action.ENROLL_REQUIRED, Status.FORCED, forced_by)
     if snapshot.level is MfaLevel.SUGGESTED:
         return Decision(Action.ENROLL_OPTIONAL, Status.SUGGESTED)
     return Decision(Action.NONE, Status.NOT_OFFERED)
 
 
-def _is_forced(snapshot: PolicyInput) -> bool:
+def _forced_by(snapshot: PolicyInput) -> frozenset[ForcedBy]:
+    key = (snapshot.level is MfaLevel.MANDATORY, snapshot.individually_activated, snapshot.support_agent)
+    return _FORCED_BY[key]
+
+
+def _reasons(by_level: bool, by_activation: bool, agent: bool) -> frozenset[ForcedBy]:
     # Support agents hold every firm's keys: they always use MFA.
-    return (
-        snapshot.support_agent
-        or snapshot.level is MfaLevel.MANDATORY
-        or snapshot.individually_activated
-    )
+    holds = {
+        ForcedBy.FIRM_LEVEL: by_level,
+        ForcedBy.INDIVIDUAL_ACTIVATION: by_activation,
+        ForcedBy.SUPPORT_AGENT: agent,
+    }
+    return frozenset(reason for reason, held in holds.items() if held)
+
+
+# Every sign-in step decides: the eight possible answers are made once.
+_FORCED_BY = {key: _reasons(*key) for key in itertools.product((False, True), repeat=3)}

@@ -47,6 +47,11 @@ def set_level(firm: Firm, user_type: UserType, level: MfaLevel) -> None:
     FirmMfaLevel.objects.update_or_create(firm=firm, user_type=user_type.value, defaults={"level": level.value})
 
 
+def user_url(user: User, action: str) -> str:
+    """A user's page in the Administration application: security, activate-mfa, reset-mfa…"""
+    return f"/administration/users/{user.public_id}/{action}/"
+
+
 def messages_of(response: HttpResponse) -> list[str]:
     """The messages a response left for the next page."""
     return [str(m) for m in get_messages(response.wsgi_request)]

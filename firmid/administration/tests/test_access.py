@@ -15,7 +15,7 @@ Application = get_application_model()
 
 STAFF_ONLY = "The Administration application is for support staff only."
 # Pages that are an action's Confirm step or form: level 1 is refused them.
-ACTION_PAGES = ("/reset-mfa/", "/disable/", "/new/", "/edit/", "/regenerate-secret/", "/delete/")
+ACTION_PAGES = ("/reset-mfa/", "/deactivate-mfa/", "/disable/", "/new/", "/edit/", "/regenerate-secret/", "/delete/")
 # Downloads, not pages: no left-hand bar.
 DOWNLOADS = ("/csv/",)
 
@@ -38,6 +38,7 @@ def page_urls(firm: Firm, user: User) -> list[str]:
         "/administration/client-users/",
         f"/administration/users/{user.public_id}/security/",
         f"/administration/users/{user.public_id}/activate-mfa/",
+        f"/administration/users/{user.public_id}/deactivate-mfa/",
         f"/administration/users/{user.public_id}/reset-mfa/",
         f"/administration/users/{user.public_id}/disable/",
         f"/administration/users/{user.public_id}/enable/",
@@ -54,6 +55,7 @@ def post_urls(firm: Firm, user: User) -> list[str]:
     return [
         f"/administration/firms/{firm.pk}/security/",
         f"/administration/users/{user.public_id}/activate-mfa/",
+        f"/administration/users/{user.public_id}/deactivate-mfa/",
         f"/administration/users/{user.public_id}/reset-mfa/",
         f"/administration/users/{user.public_id}/disable/",
         f"/administration/users/{user.public_id}/enable/",
@@ -146,6 +148,8 @@ def test_every_page_renders_for_agents(client: Client, signed_in_agent, demo_fir
     for url in views:
         if url.endswith(("/activate-mfa/", "/enable/")) or (url.endswith(ACTION_PAGES) and level == 1):
             continue  # an action, not a page (see the forged-POST tests)
+        if url.endswith("/deactivate-mfa/"):
+            continue  # its Confirm page exists for an individually activated user only (test_user_activation)
         response = client.get(url, follow=True)
         assert response.status_code == 200, url
         if url.endswith(DOWNLOADS):

@@ -8,7 +8,7 @@ from django.test import Client
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from firmid.accounts.models import User
-from firmid.administration.tests.conftest import demo_rp_tokens, mfa_state, sign_in_as
+from firmid.administration.tests.conftest import demo_rp_tokens, mfa_state, sign_in_as, user_url
 from firmid.audit.models import AuditEvent
 from firmid.tenancy.demo import DEMO_RP_CLIENT_ID
 
@@ -17,12 +17,6 @@ RefreshToken = get_refresh_token_model()
 ALICE = "alice@demo-accounting.test"
 
 
-def security_url(user: User) -> str:
-    return f"/administration/users/{user.public_id}/security/"
-
-
-def disable_url(user: User) -> str:
-    return f"/administration/users/{user.public_id}/disable/"
 
 
 def enable_url(user: User) -> str:
@@ -44,14 +38,14 @@ def refresh(tokens: dict) -> int:
 @pytest.mark.parametrize("level", [2, 3])
 def test_login_tab_offers_disable_to_level_2_and_3(client: Client, signed_in_agent, alice, level: int) -> None:  # noqa: ANN001
     signed_in_agent(level)
-    page = client.get(security_url(alice)).content.decode()
-    assert f'<a class="button danger" href="{disable_url(alice)}">Disable this user</a>' in page
+    page = client.get(user_url(alice, "security")).content.decode()
+    assert f'<a class="button danger" href="{user_url(alice, "disable")}">Disable this user</a>' in page
     assert "Enable this user" not in page and 'id="account-disabled"' not in page
 
 
 def test_level_1_sees_no_account_action(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
     signed_in_agent(1)
-    page = client.get(security_url(alice)).content.decode()
+    page = client.get(user_url(alice, "security")).content.decode()
     assert "Disable this user" not in page and "Enable this user" not in page
 
 
@@ -61,11 +55,11 @@ def test_disabling_ends_sessions_revokes_tokens_and_is_audited(client: Client, s
     sign_in_as(browser, alice)
     assert browser.get("/my-account/").status_code == 200
     agent = signed_in_agent(2)
-    confirm = client.get(disable_url(alice))
+    confirm = client.get(user_url(alice, "disable"))
     assert confirm.status_code == 200 and "<h1>Confirm</h1>" in confirm.content.decode()
     assert User.objects.get(pk=alice.pk).is_active  # the Confirm step changed nothing
-    response = client.post(disable_url(alice))
-    assert response.status_code == 302 and response.url == security_url(alice)
+    response = client.post(user_url(alice, "disable"))
+    assert response.status_code == 302 and response.url == user_url(alice, "security")
     assert not User.objects.get(pk=alice.pk).is_active
     # Signed out at the next request.
     response = browser.get("/my-account/")
@@ -77,7 +71,7 @@ def test_disabling_ends_sessions_revokes_tokens_and_is_audited(client: Client, s
     assert refresh(tokens) == 400
     event = AuditEvent.objects.get(action="user_disabled")
     assert (event.actor, event.subject, event.old_value, event.new_value) == (agent, alice, "True", "False")
-    page = client.get(security_url(alice)).content.decode()
+    page = client.get(user_url(alice, "security")).content.decode()
     assert 'id="account-disabled"' in page and "<strong>Disabled</strong>" in page
     assert "Enable this user" in page and "Disable this user" not in page
     assert '<span class="status">Disabled</span>' in client.get("/administration/practitioners/").content.decode()
@@ -85,7 +79,7 @@ def test_disabling_ends_sessions_revokes_tokens_and_is_audited(client: Client, s
 
 def test_a_disabled_user_cannot_sign_in_until_enabled(client: Client, signed_in_agent, alice, password) -> None:  # noqa: ANN001
     signed_in_agent(3)
-    client.post(disable_url(alice))
+    client.post(user_url(alice, "disable"))
     browser = Client()
     browser.post("/accounts/login/", {"login": ALICE, "password": password})
     assert browser.get("/my-account/").status_code == 302
@@ -99,8 +93,8 @@ def test_a_disabled_user_cannot_sign_in_until_enabled(client: Client, signed_in_
 def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
     signed_in_agent(1)
     before = (mfa_state(), list(User.objects.values_list("pk", "is_active")))
-    assert client.post(disable_url(alice)).status_code == 403
-    assert client.get(disable_url(alice)).status_code == 403
+    assert client.post(user_url(alice, "disable")).status_code == 403
+    assert client.get(user_url(alice, "disable")).status_code == 403
     assert client.post(enable_url(alice)).status_code == 403
     assert (mfa_state(), list(User.objects.values_list("pk", "is_active"))) == before
 

@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from firmid.accounts.models import Role, User
-from firmid.administration.tests.conftest import configure_totp, messages_of, mfa_state, set_level, sign_in_as
+from firmid.administration.tests.conftest import configure_totp, messages_of, mfa_state, set_level, sign_in_as, user_url
 from firmid.audit.models import AuditEvent
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
@@ -18,16 +18,7 @@ from firmid.tenancy.models import Firm
 from firmid.tenancy.services import client_company_create, firm_create, user_create
 
 
-def security_url(user: User) -> str:
-    return f"/administration/users/{user.public_id}/security/"
 
-
-def activate_url(user: User) -> str:
-    return f"/administration/users/{user.public_id}/activate-mfa/"
-
-
-def reset_url(user: User) -> str:
-    return f"/administration/users/{user.public_id}/reset-mfa/"
 
 
 def demo_user(email: str) -> User:
@@ -59,8 +50,8 @@ def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(clien
     assert '<input type="search" name="q" value="" aria-label="Search users"' in page
     for column in ("Name", "Email", "Firm", "Role", "MFA status"):
         assert f'<th scope="col">{column}</th>' in page
-    assert f'<a href="{security_url(alice)}">Alice Martin</a>' in page
-    assert f'<a href="{security_url(erin)}">Erin Walsh</a>' in page
+    assert f'<a href="{user_url(alice, "security")}">Alice Martin</a>' in page
+    assert f'<a href="{user_url(erin, "security")}">Erin Walsh</a>' in page
     assert '<span class="status">Managed by SSO</span>' in page
     assert '<span class="status">Not offered</span>' in page
     assert "bob@client-one.test" not in page and "support.l1@firmid.test" not in page
@@ -155,7 +146,7 @@ def test_user_list_is_paginated_by_50(client: Client, signed_in_agent, db) -> No
 @pytest.mark.parametrize("level", [1, 2])
 def test_login_tab_shows_the_status(client: Client, signed_in_agent, alice, level) -> None:  # noqa: ANN001
     signed_in_agent(level)
-    response = client.get(security_url(alice))
+    response = client.get(user_url(alice, "security"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Alice Martin" in page and "alice@demo-accounting.test" in page
@@ -182,20 +173,20 @@ def test_level_2_agent_is_offered_the_action_that_fits_the_status(client: Client
     elif prepare == "configured":
         configure_totp(alice)
     signed_in_agent(2)
-    page = client.get(security_url(alice)).content.decode()
+    page = client.get(user_url(alice, "security")).content.decode()
     assert f'id="mfa-status">{status}</span>' in page
     assert action in page
     other = {"Reset MFA", "Activate MFA for this user"} - {action}
     assert other.pop() not in page
     if action == "Reset MFA":
-        assert f'<a class="button danger" href="{reset_url(alice)}">Reset MFA</a>' in page
+        assert f'<a class="button danger" href="{user_url(alice, "reset-mfa")}">Reset MFA</a>' in page
     else:
-        assert f'<form method="post" action="{activate_url(alice)}">' in page
+        assert f'<form method="post" action="{user_url(alice, "activate-mfa")}">' in page
 
 
 def test_sso_user_shows_managed_by_sso_and_no_action(client: Client, signed_in_agent, erin) -> None:  # noqa: ANN001
     signed_in_agent(3)
-    page = client.get(security_url(erin)).content.decode()
+    page = client.get(user_url(erin, "security")).content.decode()
     assert 'id="mfa-status">Managed by SSO</span>' in page
     assert "This user signs in through the firm's SSO connection, which manages their MFA." in page
     assert "Activate MFA for this user" not in page and "Reset MFA" not in page
@@ -204,7 +195,7 @@ def test_sso_user_shows_managed_by_sso_and_no_action(client: Client, signed_in_a
 def test_level_1_agent_sees_no_action_on_the_login_tab(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
     configure_totp(alice)
     signed_in_agent(1)
-    page = client.get(security_url(alice)).content.decode()
+    page = client.get(user_url(alice, "security")).content.decode()
     assert 'id="mfa-status">Configured</span>' in page
     assert "/activate-mfa/" not in page and "/reset-mfa/" not in page
     assert page.count("<form") == 1  # the header's Sign out only
@@ -227,8 +218,8 @@ def test_unknown_user_and_support_agents_are_not_found(client: Client, signed_in
 
 def test_level_2_agent_activates_mfa_for_a_user(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
     agent = signed_in_agent(2)
-    response = client.post(activate_url(alice))
-    assert response.status_code == 302 and response.url == security_url(alice)
+    response = client.post(user_url(alice, "activate-mfa"))
+    assert response.status_code == 302 and response.url == user_url(alice, "security")
     assert messages_of(response) == [
         "MFA activated for alice@demo-accounting.test: they will set it up at their next sign-in."
     ]
@@ -243,7 +234,7 @@ def test_activating_mfa_of_a_configured_user_is_refused(client: Client, signed_i
     configure_totp(alice)
     signed_in_agent(2)
     before = mfa_state()
-    response = client.post(activate_url(alice))
+    response = client.post(user_url(alice, "activate-mfa"))
     assert response.status_code == 409
     assert "their status is Configured" in response.content.decode()
     assert mfa_state() == before
@@ -252,8 +243,8 @@ def test_activating_mfa_of_a_configured_user_is_refused(client: Client, signed_i
 def test_activating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_agent, erin) -> None:  # noqa: ANN001
     signed_in_agent(3)
     before = mfa_state()
-    assert client.post(activate_url(erin)).status_code == 409
-    assert client.post(reset_url(erin)).status_code == 409
+    assert client.post(user_url(erin, "activate-mfa")).status_code == 409
+    assert client.post(user_url(erin, "reset-mfa")).status_code == 409
     assert mfa_state() == before
 
 
@@ -261,13 +252,16 @@ def test_reset_asks_to_confirm_first(client: Client, signed_in_agent, alice) -> 
     configure_totp(alice)
     signed_in_agent(2)
     before = mfa_state()
-    page = client.get(reset_url(alice)).content.decode()
+    page = client.get(user_url(alice, "reset-mfa")).content.decode()
     assert "<h1>Confirm</h1>" in page
+    assert "Reset MFA for alice@demo-accounting.test? Then:" in page
+    assert "every factor they set up is removed (authenticator app, passkeys, recovery codes)" in page
+    assert "every session they have ends and every application's tokens they hold are revoked" in page
     assert (
-        "Reset MFA for alice@demo-accounting.test? Their authenticator is removed and all their "
-        "sessions end; at their next sign-in the firm's MFA level applies again."
+        "at their next sign-in they sign in with their password only "
+        "(the firm's level for Practitioners is Upon request)."
     ) in page
-    assert f'<form method="post" action="{reset_url(alice)}">' in page
+    assert f'<form method="post" action="{user_url(alice, "reset-mfa")}">' in page
     assert '<button type="submit">Confirm</button>' in page
     assert mfa_state() == before
 
@@ -278,14 +272,14 @@ def test_reset_removes_the_factors_and_signs_the_user_out(client: Client, signed
     sign_in_as(alices_browser, alice)
     assert alices_browser.get("/my-account/").status_code == 200
     agent = signed_in_agent(2)
-    response = client.post(reset_url(alice))
-    assert response.status_code == 302 and response.url == security_url(alice)
+    response = client.post(user_url(alice, "reset-mfa"))
+    assert response.status_code == 302 and response.url == user_url(alice, "security")
     assert messages_of(response) == ["MFA reset for alice@demo-accounting.test."]
     assert not Authenticator.objects.filter(user=alice).exists()
     assert AuditEvent.objects.filter(action="mfa_reset", actor=agent, subject=alice).exists()
     signed_out = alices_browser.get("/my-account/")
     assert signed_out.status_code == 302 and signed_out.url.startswith("/accounts/login/")
-    assert 'id="mfa-status">Not offered</span>' in client.get(security_url(alice)).content.decode()
+    assert 'id="mfa-status">Not offered</span>' in client.get(user_url(alice, "security")).content.decode()
 
 
 def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, alice, demo) -> None:  # noqa: ANN001
@@ -293,10 +287,10 @@ def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client
     bob = demo_user("bob@client-one.test")
     signed_in_agent(1)
     before = mfa_state()
-    for url in (activate_url(bob), reset_url(alice), activate_url(alice), reset_url(bob)):
+    for url in (user_url(bob, "activate-mfa"), user_url(alice, "reset-mfa"), user_url(alice, "activate-mfa"), user_url(bob, "reset-mfa")):
         response = client.post(url)
         assert response.status_code == 403, url
         assert "Only level 2 and 3 support agents can change MFA settings." in response.content.decode()
-    assert client.get(reset_url(alice)).status_code == 403
+    assert client.get(user_url(alice, "reset-mfa")).status_code == 403
     assert mfa_state() == before
     assert Authenticator.objects.filter(user=alice).exists()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
-
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -18,9 +20,16 @@ from firmid.accounts.services import user_set_active
 from firmid.administration import forms
 from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
-from firmid.mfa.selectors import policy_input_of, user_mfa_decision, with_mfa_snapshot
-from firmid.mfa.services import user_activate_mfa, user_reset_mfa
-from firmid.policy import Status, decide
+from firmid.mfa.selectors import (
+    policy_input_of,
+    user_mfa_decision,
+    user_mfa_decision_after_deactivation,
+    user_mfa_decision_after_reset,
+    user_policy_input,
+    with_mfa_snapshot,
+)
+from firmid.mfa.services import require_mfa_deactivatable, user_activate_mfa, user_deactivate_mfa, user_reset_mfa
+from firmid.policy import Decision, Status, decide
 
 USERS_PER_PAGE = 50
 TITLES = {UserKind.PRACTITIONERS: "Practitioners", UserKind.CLIENT_USERS: "Client users"}
@@ -46,17 +55,28 @@ def user_list(request: HttpRequest, kind: UserKind) -> HttpResponse:
 @require_GET
 def user_security(request: HttpRequest, public_id: UUID) -> HttpResponse:
     subject = firm_user_get(public_id=public_id)
-    status = user_mfa_decision(user=subject).status
+    decision = user_mfa_decision(user=subject)
     context = {
-        "subject": subject,
-        "status": status,
+        **_policy_context(subject),
+        "status": decision.status,
         "can_change": can_change_mfa(request.user),
-        # Which action the Login tab offers; the services still decide whether it is allowed.
-        "offer_activate": status in (Status.NOT_OFFERED, Status.SUGGESTED),
-        "offer_reset": status in (Status.CONFIGURED, Status.FORCED),
-        "section": _section_of(subject),
+        # Which actions the Login tab offers; the services still decide whether each is allowed.
+        "offer_activate": decision.status in (Status.NOT_OFFERED, Status.SUGGESTED),
+        "offer_deactivate": decision.forced_by_activation,
+        "offer_reset": decision.status in (Status.CONFIGURED, Status.FORCED),
     }
     return render(request, "administration/user_security.html", context)
+
+
+def _policy_context(subject: User) -> dict[str, Any]:
+    """What the Login tab and its Confirm pages name: the user, their decision, type and firm's level."""
+    return {
+        "subject": subject,
+        "decision": user_mfa_decision(user=subject),
+        "user_type": subject.user_type,
+        "level": user_policy_input(user=subject).level,
+        "section": _section_of(subject),
+    }
 
 
 @administration_view
@@ -68,32 +88,67 @@ def user_activate(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("administration:user_security", public_id=subject.public_id)
 
 
-def _confirm_then(request: HttpRequest, public_id: UUID, template: str, act, done: str) -> HttpResponse:  # noqa: ANN001
+@dataclass(frozen=True)
+class ConfirmStep:
+    """An action that asks Confirm first: its page, its service and the message once done.
+
+    `check(user=…)`, if given, is the service's own refusal, shown before the Confirm page too.
+    `after(user=…)`, if given, is the decision the user meets once the action is done: the
+    Confirm page says what happens next from it, not from a sentence written apart.
+    """
+
+    template: str
+    act: Callable[..., None]
+    done: str
+    after: Callable[..., Decision] | None = None
+    check: Callable[..., object] | None = None
+
+
+def _confirm_then(request: HttpRequest, public_id: UUID, step: ConfirmStep) -> HttpResponse:
     """GET: the Confirm step (only for those who may act); POST: act, then back to the Login tab."""
     subject = firm_user_get(public_id=public_id)
     if request.method == "GET":
         require_can_change_mfa(request.user)
-        return render(request, template, {"subject": subject, "section": _section_of(subject)})
-    act(actor=request.user, user=subject, request=request)
-    messages.success(request, done.format(email=subject.email))
+        if step.check:
+            step.check(user=subject)
+        after = step.after(user=subject) if step.after else None
+        return render(request, step.template, {**_policy_context(subject), "after": after})
+    step.act(actor=request.user, user=subject, request=request)
+    messages.success(request, step.done.format(email=subject.email))
     return redirect("administration:user_security", public_id=subject.public_id)
+
+
+RESET = ConfirmStep(
+    template="administration/user_reset_confirm.html", act=user_reset_mfa, done="MFA reset for {email}.",
+    after=user_mfa_decision_after_reset,
+)
+DEACTIVATE = ConfirmStep(
+    template="administration/user_deactivate_confirm.html", act=user_deactivate_mfa,
+    done="MFA deactivated for {email}: it is no longer activated for them individually.",
+    after=user_mfa_decision_after_deactivation, check=require_mfa_deactivatable,
+)
+DISABLE = ConfirmStep(
+    template="administration/user_disable_confirm.html", act=partial(user_set_active, active=False),
+    done="{email} is disabled: their sessions and tokens have ended.",
+)
 
 
 @administration_view
 @require_http_methods(["GET", "POST"])
 def user_reset(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return _confirm_then(
-        request, public_id, "administration/user_reset_confirm.html", user_reset_mfa, "MFA reset for {email}."
-    )
+    return _confirm_then(request, public_id, RESET)
+
+
+@administration_view
+@require_http_methods(["GET", "POST"])
+def user_deactivate(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _confirm_then(request, public_id, DEACTIVATE)
 
 
 @administration_view
 @require_http_methods(["GET", "POST"])
 def user_disable(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return _confirm_then(
-        request, public_id, "administration/user_disable_confirm.html",
-        partial(user_set_active, active=False), "{email} is disabled: their sessions and tokens have ended.",
-    )
+    return _confirm_then(request, public_id, DISABLE)
 
 
 @administration_view

@@ -27,10 +27,11 @@ def alice() -> User:
 
 
 def writes(firm: Firm, user: User) -> list[tuple[str, object]]:
-    """Every unsafe operation, each with a body that a level 2 agent would see accepted."""
+    """Every unsafe operation, each with a well-formed body (deactivate is accepted once activate was)."""
     return [
         (f"/api/v1/firms/{firm.pk}/mfa-levels", LEVELS_BODY),
         (f"/api/v1/users/{user.public_id}/mfa/activate", {}),
+        (f"/api/v1/users/{user.public_id}/mfa/deactivate", {"confirm": True}),
         (f"/api/v1/users/{user.public_id}/mfa/reset", {"confirm": True}),
     ]
 

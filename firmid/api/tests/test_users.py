@@ -1,4 +1,4 @@
-"""A firm user's MFA over the API: status, individual activation and reset."""
+"""A firm user's MFA over the API: status, individual activation (and its undoing) and reset."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from firmid.accounts.models import User
 from firmid.audit.models import AuditEvent
+from firmid.mfa.models import FirmMfaLevel
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -52,6 +53,7 @@ def test_user_status_is_the_policy_decision(l2, alice) -> None:  # noqa: ANN001
         },
         "status": "Not offered",
         "action": "none",
+        "forced_by": [],
     }
 
 
@@ -133,3 +135,69 @@ def test_reset_of_a_user_under_sso_is_409(l2, erin, unchanged) -> None:  # noqa:
         response = post(l2, mfa_url(erin, "reset"), {"confirm": True})
     assert response.status_code == 409
     assert "not managed by firmid" in response.json()["detail"]
+
+
+# --- why a user is Forced, and undoing an individual activation ---------------------------
+
+@pytest.fixture
+def alice_activated(alice: User) -> User:
+    User.objects.filter(pk=alice.pk).update(mfa_individually_activated=True)
+    return User.objects.get(pk=alice.pk)
+
+
+def test_user_status_says_why_mfa_is_forced(l2, alice_activated) -> None:  # noqa: ANN001
+    body = l2.get(mfa_url(alice_activated)).json()
+    assert (body["status"], body["forced_by"]) == ("Forced", ["individual_activation"])
+    FirmMfaLevel.objects.create(firm=alice_activated.firm, user_type="practitioners", level="mandatory")
+    assert l2.get(mfa_url(alice_activated)).json()["forced_by"] == ["firm_level", "individual_activation"]
+
+
+def test_deactivating_without_confirm_is_409_and_changes_nothing(l2, alice_activated, unchanged) -> None:  # noqa: ANN001
+    for body in (None, {}, {"confirm": False}):
+        with unchanged():
+            response = post(l2, mfa_url(alice_activated, "deactivate"), body)
+        assert response.status_code == 409
+        assert response.json()["code"] == "confirmation_required"
+        assert "lowers their protection" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [{"confirm": "true"}, {"confirm": True, "reason": "asked"}])
+def test_deactivating_with_bad_input_is_400(l2, alice_activated, unchanged, body) -> None:  # noqa: ANN001
+    with unchanged():
+        response = post(l2, mfa_url(alice_activated, "deactivate"), body)
+    assert response.status_code == 400
+
+
+def test_confirmed_deactivation_undoes_the_activation_keeps_the_factor_and_is_audited(l2, alice_activated) -> None:  # noqa: ANN001
+    TOTP.activate(alice_activated, generate_totp_secret())
+    response = post(l2, mfa_url(alice_activated, "deactivate"), {"confirm": True})
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["forced_by"]) == ("Configured", [])
+    alice_activated.refresh_from_db()
+    assert not alice_activated.mfa_individually_activated
+    assert Authenticator.objects.filter(user=alice_activated).exists()
+    event = AuditEvent.objects.get(action="mfa_user_deactivated")
+    assert (event.actor_email, event.subject_email) == ("agent.l2@firmid.test", alice_activated.email)
+
+
+def test_level_1_agent_forged_deactivation_is_403_and_changes_nothing(agent_client, alice_activated, unchanged) -> None:  # noqa: ANN001
+    level_1 = agent_client(1)
+    with unchanged():
+        response = post(level_1, mfa_url(alice_activated, "deactivate"), {"confirm": True})
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+
+
+def test_deactivating_a_user_never_activated_is_409(l2, alice, unchanged) -> None:  # noqa: ANN001
+    with unchanged():
+        response = post(l2, mfa_url(alice, "deactivate"), {"confirm": True})
+    assert response.status_code == 409
+    assert "MFA was not activated for this user" in response.json()["detail"]
+
+
+def test_deactivating_a_user_under_sso_is_409(l2, erin, unchanged) -> None:  # noqa: ANN001
+    User.objects.filter(pk=erin.pk).update(mfa_individually_activated=True)
+    with unchanged():
+        response = post(l2, mfa_url(erin, "deactivate"), {"confirm": True})
+    assert response.status_code == 409
+    assert "cannot be deactivated here" in response.json()["detail"]

@@ -1,4 +1,4 @@
-"""A firm user's MFA: their status, individual activation and reset."""
+"""A firm user's MFA: their status, individual activation (and its undoing) and reset."""
 
 from __future__ import annotations
 
@@ -15,17 +15,22 @@ from firmid.accounts.selectors import firm_user_get
 from firmid.api.serializers import ConfirmInput, EmptyInput, UserMfaOutput
 from firmid.api.views.common import error_responses, validated
 from firmid.mfa.selectors import user_mfa_decision
-from firmid.mfa.services import ConfirmationRequired, user_activate_mfa, user_reset_mfa
+from firmid.mfa.services import ConfirmationRequired, user_activate_mfa, user_deactivate_mfa, user_reset_mfa
 
 RESET_NOT_CONFIRMED = (
     "Resetting a user's MFA removes their factors and ends their sessions: "
+    'send {"confirm": true} to confirm.'
+)
+DEACTIVATE_NOT_CONFIRMED = (
+    "Deactivating MFA for a user lowers their protection (a factor they configured stays): "
     'send {"confirm": true} to confirm.'
 )
 
 
 def user_mfa_body(user: User) -> dict[str, Any]:
     decision = user_mfa_decision(user=user)
-    return UserMfaOutput({"user": user, "status": decision.status, "action": decision.action}).data
+    body = {"user": user, "status": decision.status, "action": decision.action, "forced_by": decision.forced_by}
+    return UserMfaOutput(body).data
 
 
 class UserMfa(APIView):
@@ -53,12 +58,32 @@ class UserMfaActivate(APIView):
         return Response(user_mfa_body(subject))
 
 
+class UserMfaDeactivate(APIView):
+    @extend_schema(
+        operation_id="user_mfa_deactivate", tags=["users"], summary="Undo MFA's individual activation for one user",
+        description=(
+            "The user is no longer asked to set MFA up because support activated it for them; their firm's "
+            "level still applies, and a factor they configured is never removed (they are still asked for its "
+            'code). Only for a user whose MFA was individually activated. Needs {"confirm": true}: it lowers '
+            "protection. Level 2 and 3 agents only."
+        ),
+        request=ConfirmInput, responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
+    )
+    def post(self, request: Request, public_id: UUID) -> Response:
+        subject = firm_user_get(public_id=public_id)
+        if not validated(ConfirmInput, request.data)["confirm"]:
+            raise ConfirmationRequired(DEACTIVATE_NOT_CONFIRMED)
+        user_deactivate_mfa(actor=request.user, user=subject, request=request)
+        return Response(user_mfa_body(subject))
+
+
 class UserMfaReset(APIView):
     @extend_schema(
         operation_id="user_mfa_reset", tags=["users"], summary="Reset a user's MFA (lost phone)",
         description=(
-            "Removes the user's factors and ends their sessions; their firm's level applies again at "
-            'their next sign-in. Needs {"confirm": true}. Level 2 and 3 agents only.'
+            "Removes the user's factors and ends their sessions and tokens; at their next sign-in their "
+            "firm's level, and MFA activated for them individually if it is, apply again. "
+            'Needs {"confirm": true}. Level 2 and 3 agents only.'
         ),
         request=ConfirmInput, responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
     )

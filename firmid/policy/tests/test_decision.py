@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from firmid.policy import Action, MfaLevel, PolicyInput, Status, decide
+from firmid.policy import Action, ForcedBy, MfaLevel, PolicyInput, Status, decide
 
 U, S, M = MfaLevel.UPON_REQUEST, MfaLevel.SUGGESTED, MfaLevel.MANDATORY
 NONE, VERIFY, OPT, REQ, SSO = (
@@ -16,66 +16,88 @@ NOT_OFFERED, SUGGESTED, FORCED, CONFIGURED, BY_SSO = (
     Status.NOT_OFFERED, Status.SUGGESTED, Status.FORCED, Status.CONFIGURED, Status.MANAGED_BY_SSO,
 )
 
-# level, sso, individually activated, has a factor, support agent -> action, status
+NOBODY = frozenset()
+LEVEL, ACTIVATED, AGENT = (
+    frozenset({ForcedBy.FIRM_LEVEL}), frozenset({ForcedBy.INDIVIDUAL_ACTIVATION}), frozenset({ForcedBy.SUPPORT_AGENT}),
+)
+
+# level, sso, individually activated, has a factor, support agent -> action, status, why MFA is required
 TABLE = [
     # Firm users, no SSO.
-    (U, False, False, False, False, NONE, NOT_OFFERED),
-    (U, False, False, True, False, VERIFY, CONFIGURED),
-    (U, False, True, False, False, REQ, FORCED),
-    (U, False, True, True, False, VERIFY, CONFIGURED),
-    (S, False, False, False, False, OPT, SUGGESTED),
-    (S, False, False, True, False, VERIFY, CONFIGURED),
-    (S, False, True, False, False, REQ, FORCED),
-    (S, False, True, True, False, VERIFY, CONFIGURED),
-    (M, False, False, False, False, REQ, FORCED),
-    (M, False, False, True, False, VERIFY, CONFIGURED),
-    (M, False, True, False, False, REQ, FORCED),
-    (M, False, True, True, False, VERIFY, CONFIGURED),
+    (U, False, False, False, False, NONE, NOT_OFFERED, NOBODY),
+    (U, False, False, True, False, VERIFY, CONFIGURED, NOBODY),
+    (U, False, True, False, False, REQ, FORCED, ACTIVATED),
+    (U, False, True, True, False, VERIFY, CONFIGURED, ACTIVATED),
+    (S, False, False, False, False, OPT, SUGGESTED, NOBODY),
+    (S, False, False, True, False, VERIFY, CONFIGURED, NOBODY),
+    (S, False, True, False, False, REQ, FORCED, ACTIVATED),
+    (S, False, True, True, False, VERIFY, CONFIGURED, ACTIVATED),
+    (M, False, False, False, False, REQ, FORCED, LEVEL),
+    (M, False, False, True, False, VERIFY, CONFIGURED, LEVEL),
+    (M, False, True, False, False, REQ, FORCED, LEVEL | ACTIVATED),
+    (M, False, True, True, False, VERIFY, CONFIGURED, LEVEL | ACTIVATED),
     # Firm users whose type signs in through the firm's SSO: its identity provider is in charge.
-    (U, True, False, False, False, SSO, BY_SSO),
-    (U, True, False, True, False, SSO, BY_SSO),
-    (U, True, True, False, False, SSO, BY_SSO),
-    (U, True, True, True, False, SSO, BY_SSO),
-    (S, True, False, False, False, SSO, BY_SSO),
-    (S, True, False, True, False, SSO, BY_SSO),
-    (S, True, True, False, False, SSO, BY_SSO),
-    (S, True, True, True, False, SSO, BY_SSO),
-    (M, True, False, False, False, SSO, BY_SSO),
-    (M, True, False, True, False, SSO, BY_SSO),
-    (M, True, True, False, False, SSO, BY_SSO),
-    (M, True, True, True, False, SSO, BY_SSO),
+    (U, True, False, False, False, SSO, BY_SSO, NOBODY),
+    (U, True, False, True, False, SSO, BY_SSO, NOBODY),
+    (U, True, True, False, False, SSO, BY_SSO, NOBODY),
+    (U, True, True, True, False, SSO, BY_SSO, NOBODY),
+    (S, True, False, False, False, SSO, BY_SSO, NOBODY),
+    (S, True, False, True, False, SSO, BY_SSO, NOBODY),
+    (S, True, True, False, False, SSO, BY_SSO, NOBODY),
+    (S, True, True, True, False, SSO, BY_SSO, NOBODY),
+    (M, True, False, False, False, SSO, BY_SSO, NOBODY),
+    (M, True, False, True, False, SSO, BY_SSO, NOBODY),
+    (M, True, True, False, False, SSO, BY_SSO, NOBODY),
+    (M, True, True, True, False, SSO, BY_SSO, NOBODY),
     # Support agents always use MFA, whatever the other inputs say.
-    (U, False, False, False, True, REQ, FORCED),
-    (U, False, False, True, True, VERIFY, CONFIGURED),
-    (U, False, True, False, True, REQ, FORCED),
-    (U, False, True, True, True, VERIFY, CONFIGURED),
-    (S, False, False, False, True, REQ, FORCED),
-    (S, False, False, True, True, VERIFY, CONFIGURED),
-    (S, False, True, False, True, REQ, FORCED),
-    (S, False, True, True, True, VERIFY, CONFIGURED),
-    (M, False, False, False, True, REQ, FORCED),
-    (M, False, False, True, True, VERIFY, CONFIGURED),
-    (M, False, True, False, True, REQ, FORCED),
-    (M, False, True, True, True, VERIFY, CONFIGURED),
-    (U, True, False, False, True, REQ, FORCED),
-    (U, True, False, True, True, VERIFY, CONFIGURED),
-    (U, True, True, False, True, REQ, FORCED),
-    (U, True, True, True, True, VERIFY, CONFIGURED),
-    (S, True, False, False, True, REQ, FORCED),
-    (S, True, False, True, True, VERIFY, CONFIGURED),
-    (S, True, True, False, True, REQ, FORCED),
-    (S, True, True, True, True, VERIFY, CONFIGURED),
-    (M, True, False, False, True, REQ, FORCED),
-    (M, True, False, True, True, VERIFY, CONFIGURED),
-    (M, True, True, False, True, REQ, FORCED),
-    (M, True, True, True, True, VERIFY, CONFIGURED),
+    (U, False, False, False, True, REQ, FORCED, AGENT),
+    (U, False, False, True, True, VERIFY, CONFIGURED, AGENT),
+    (U, False, True, False, True, REQ, FORCED, ACTIVATED | AGENT),
+    (U, False, True, True, True, VERIFY, CONFIGURED, ACTIVATED | AGENT),
+    (S, False, False, False, True, REQ, FORCED, AGENT),
+    (S, False, False, True, True, VERIFY, CONFIGURED, AGENT),
+    (S, False, True, False, True, REQ, FORCED, ACTIVATED | AGENT),
+    (S, False, True, True, True, VERIFY, CONFIGURED, ACTIVATED | AGENT),
+    (M, False, False, False, True, REQ, FORCED, LEVEL | AGENT),
+    (M, False, False, True, True, VERIFY, CONFIGURED, LEVEL | AGENT),
+    (M, False, True, False, True, REQ, FORCED, LEVEL | ACTIVATED | AGENT),
+    (M, False, True, True, True, VERIFY, CONFIGURED, LEVEL | ACTIVATED | AGENT),
+    (U, True, False, False, True, REQ, FORCED, AGENT),
+    (U, True, False, True, True, VERIFY, CONFIGURED, AGENT),
+    (U, True, True, False, True, REQ, FORCED, ACTIVATED | AGENT),
+    (U, True, True, True, True, VERIFY, CONFIGURED, ACTIVATED | AGENT),
+    (S, True, False, False, True, REQ, FORCED, AGENT),
+    (S, True, False, True, True, VERIFY, CONFIGURED, AGENT),
+    (S, True, True, False, True, REQ, FORCED, ACTIVATED | AGENT),
+    (S, True, True, True, True, VERIFY, CONFIGURED, ACTIVATED | AGENT),
+    (M, True, False, False, True, REQ, FORCED, LEVEL | AGENT),
+    (M, True, False, True, True, VERIFY, CONFIGURED, LEVEL | AGENT),
+    (M, True, True, False, True, REQ, FORCED, LEVEL | ACTIVATED | AGENT),
+    (M, True, True, True, True, VERIFY, CONFIGURED, LEVEL | ACTIVATED | AGENT),
 ]
 
 
-@pytest.mark.parametrize(("level", "sso", "activated", "factor", "agent", "action", "status"), TABLE)
-def test_decision_table(level, sso, activated, factor, agent, action, status) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("level", "sso", "activated", "factor", "agent", "action", "status", "forced_by"), TABLE)
+def test_decision_table(level, sso, activated, factor, agent, action, status, forced_by) -> None:  # noqa: ANN001
     decision = decide(PolicyInput(level, sso, activated, factor, agent))
-    assert (decision.action, decision.status) == (action, status)
+    assert (decision.action, decision.status, decision.forced_by) == (action, status, forced_by)
+
+
+@pytest.mark.parametrize("row", TABLE)
+def test_every_forced_status_says_why(row: tuple) -> None:
+    *_, status, forced_by = row
+    if status is FORCED:
+        assert forced_by
+
+
+def test_forced_by_predicates_name_the_firm_level_and_the_activation() -> None:
+    by_level = decide(PolicyInput(M, False, False, False))
+    by_activation = decide(PolicyInput(U, False, True, False))
+    by_both = decide(PolicyInput(M, False, True, False))
+    assert (by_level.forced_by_firm_level, by_level.forced_by_activation) == (True, False)
+    assert (by_activation.forced_by_firm_level, by_activation.forced_by_activation) == (False, True)
+    assert (by_both.forced_by_firm_level, by_both.forced_by_activation) == (True, True)
+    assert not decide(PolicyInput(U, True, True, False)).forced_by_activation  # under SSO nothing is forced
 
 
 def test_table_covers_every_combination_once() -> None:
@@ -94,6 +116,22 @@ def test_only_enrolment_actions_allow_enrolment() -> None:
     assert decide(PolicyInput(S, False, False, False)).may_enroll
     assert decide(PolicyInput(M, False, False, False)).must_enroll
     assert not decide(PolicyInput(U, False, False, False)).may_enroll
+
+
+@pytest.mark.parametrize(
+    ("action", "predicate"),
+    [
+        (NONE, "asks_for_nothing"),
+        (VERIFY, "asks_for_code"),
+        (OPT, "may_postpone_enrolment"),
+        (REQ, "must_enroll"),
+        (SSO, "managed_by_sso"),
+    ],
+)
+def test_each_action_has_exactly_one_predicate(action: Action, predicate: str) -> None:
+    predicates = ("asks_for_nothing", "asks_for_code", "may_postpone_enrolment", "must_enroll", "managed_by_sso")
+    decision = next(decide(PolicyInput(*row[:5])) for row in TABLE if row[5] is action)
+    assert [name for name in predicates if getattr(decision, name)] == [predicate]
 
 
 def test_policy_module_imports_no_django() -> None:
