@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -41,6 +42,17 @@ def integer(name: str, default: int) -> int:
 
 def listing(name: str, default: str | None = "") -> list[str]:
     return [item.strip() for item in text(name, default).split(",") if item.strip()]
+
+
+def networks(name: str, default: str = "") -> list[str]:
+    """Return the comma-separated addresses or CIDR networks of the variable, each checked."""
+    checked = []
+    for item in listing(name, default):
+        try:
+            checked.append(str(ipaddress.ip_network(item)))
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network ({error}).") from None
+    return checked
 
 
 def persistent_secret(name: str, path: Path, make: "callable[[], str]") -> str:

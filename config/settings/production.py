@@ -11,6 +11,8 @@ FIRMID_ENCRYPTION_KEYS = env.listing("FIRMID_ENCRYPTION_KEYS", None)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", True)
+# Behind the TLS proxy: X-Forwarded-Proto says HTTPS. Believed only from FIRMID_TRUSTED_PROXIES
+# (TrustedProxyMiddleware removes it from anyone else); gunicorn.conf.py trusts the same list.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -6,6 +6,7 @@ import logging
 
 from firmid.audit.models import AuditEvent
 from firmid.core import clock
+from firmid.core.client_address import client_address
 from firmid.ops.metrics import count_event
 
 logger = logging.getLogger("firmid.audit")
@@ -60,10 +61,10 @@ def _publish(event: AuditEvent) -> None:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """Return the peer address; behind a proxy, the proxy must set REMOTE_ADDR (see deployment)."""
+    """Return the client's address, as the trusted proxies name it (firmid.core.client_address)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request) or None
 
 
 def _saved(user: User | None) -> User | None:

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from firmid.core.client_address import ForwardedForInvalid, client_address, from_trusted_proxy
 from firmid.ops.metrics import LATENCY
+
+logger = logging.getLogger("firmid.ops")
+
+# What a proxy may tell about the client: believed from FIRMID_TRUSTED_PROXIES only.
+_FORWARDING_PREFIXES = ("HTTP_X_FORWARDED_", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+# The WSGI environ key of the client address, for the access log (no header can set it).
+LOGGED_ADDRESS = "firmid.client_address"
 
 
 class LatencyMiddleware:
@@ -22,6 +31,34 @@ class LatencyMiddleware:
         LATENCY.labels(route).observe(time.perf_counter() - started)
         return response
 
+
+class TrustedProxyMiddleware:
+    """Believe forwarding headers only from a trusted proxy; refuse a malformed one with 400.
+
+    From anyone else they are removed before any layer reads them: Django's
+    SECURE_PROXY_SSL_HEADER (X-Forwarded-Proto), and any library that reads X-Forwarded-For.
+    From a trusted proxy, an X-Forwarded-For that names no client is a misconfigured proxy:
+    refused, never guessed, so that no request is counted under another client's address.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not from_trusted_proxy(request):
+            for key in [k for k in request.META if k.startswith(_FORWARDING_PREFIXES)]:
+                del request.META[key]
+            request.__dict__.pop("headers", None)  # a view of META read before: read again
+        try:
+            address = client_address(request)
+        except ForwardedForInvalid as error:
+            peer = request.META.get("REMOTE_ADDR", "")
+            request.META[LOGGED_ADDRESS] = peer
+            logger.warning("forwarding header refused", extra={"peer": peer, "error": str(error)})
+            return HttpResponse("The proxy sent an invalid X-Forwarded-For header.", status=400, content_type="text/plain")
+        # META is the WSGI environ: gunicorn's access log prints this (gunicorn.conf.py).
+        request.META[LOGGED_ADDRESS] = address or "-"
+        return self.get_response(request)
 
 
 class RefuseNulBytesMiddleware:

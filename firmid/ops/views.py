@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from firmid.core.client_address import client_address
 from firmid.ops.metrics import exposition
 
 logger = logging.getLogger("firmid.ops")
@@ -53,7 +54,7 @@ def _cache_ok() -> bool:
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics, for the networks in FIRMID_METRICS_ALLOWED_NETWORKS only."""
-    if not _allowed(request.META.get("REMOTE_ADDR", "")):
+    if not _allowed(client_address(request)):
         return HttpResponse("Metrics are not served to this address.", status=403, content_type="text/plain")
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
 
