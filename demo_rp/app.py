@@ -174,7 +174,7 @@ class DocumentsApp:
             ("Content-Length", str(len(body))),
             ("Cache-Control", "no-store"),
             ("Content-Security-Policy",
-             "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'; "
+             f"default-src 'none'; style-src {html.STYLE_SOURCE}; base-uri 'none'; frame-ancestors 'none'; "
              f"form-action 'self' {self.config.issuer_origin}"),
             ("X-Content-Type-Options", "nosniff"),
             ("X-Frame-Options", "DENY"),

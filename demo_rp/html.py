@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from datetime import datetime, timezone
 from html import escape
@@ -25,6 +27,11 @@ pre{background:#fff;border:1px solid #d5d9e0;padding:1rem;overflow:auto}
 .error{background:#fdecea;border:1px solid #f5b7b1;padding:.6rem 1rem}
 code{background:#eef0f3;padding:0 .2rem}
 """
+
+# The one inline style block, allowed by its hash: no other inline style or any script runs.
+# The meta policy adds to the header's (demo_rp/app.py); a browser enforces both.
+STYLE_SOURCE = "'sha256-{}'".format(base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode())
+META_POLICY = f"default-src 'none'; style-src {STYLE_SOURCE}; img-src 'self'; base-uri 'none'; object-src 'none'"
 
 # The claims an application of the platform reads, and what they mean (docs/oidc.md).
 CLAIMS = [
@@ -53,6 +60,7 @@ def layout(title: str, body: str, *, user: dict[str, Any] | None = None, csrf_to
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta http-equiv="Content-Security-Policy" content="{META_POLICY}">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
         f'<body><header><a href="/">Documents</a>{who}</header><main>{body}</main></body></html>'
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 
 MAX_LENGTH = 256
@@ -17,3 +19,40 @@ class MaximumLengthValidator:
 
     def get_help_text(self) -> str:
         return f"Your password can be up to {MAX_LENGTH} characters long."
+
+
+MIN_NAME_PART = 3
+
+
+class UserNameValidator:
+    """Refuse a password that contains the user's name or the name in their address.
+
+    Django's UserAttributeSimilarityValidator refuses a password *like* the name, but skips
+    one much longer than it ("carol-dupont-2024" passes for Carol Dupont). Here, ignoring
+    case and every character that is not a letter or digit, the password may contain
+    neither the whole name, nor any word of the name or of the address's local part that
+    has at least MIN_NAME_PART characters.
+    """
+
+    def validate(self, password: str, user: object = None) -> None:
+        squeezed = _letters_and_digits(password)
+        if any(part in squeezed for part in _name_parts(user)):
+            raise ValidationError(
+                "This password contains your name: choose one that doesn't.", code="password_contains_name"
+            )
+
+    def get_help_text(self) -> str:
+        return "Your password can't contain your name."
+
+
+def _name_parts(user: object) -> set[str]:
+    """The user's whole name and its words, and the words of the address before the @."""
+    full_name = getattr(user, "full_name", "") or ""
+    local_part = (getattr(user, "email", "") or "").partition("@")[0]
+    words = re.split(r"[\W_]+", f"{full_name} {local_part}".casefold())
+    parts = {_letters_and_digits(full_name), _letters_and_digits(local_part), *words}
+    return {part for part in parts if len(part) >= MIN_NAME_PART}
+
+
+def _letters_and_digits(text: str) -> str:
+    return "".join(character for character in text.casefold() if character.isalnum())
