@@ -73,6 +73,11 @@ class ApplicationForm(forms.Form):
         required=False, label="Post-logout redirect URIs", help_text=f"Optional. {ONE_PER_LINE}",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    allowed_origins = forms.CharField(
+        required=False, label="Allowed origins (single-page applications)", widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional. One origin per line, scheme://host[:port] with no path (https; http for localhost "
+        "only): the pages from which a browser application may call the token, UserInfo and revocation endpoints.",
+    )
     client_type = forms.ChoiceField(choices=CLIENT_TYPES, initial="confidential", widget=forms.RadioSelect)
     user_types = forms.MultipleChoiceField(
         required=False, choices=[(t.value, t.label) for t in UserType], widget=forms.CheckboxSelectMultiple,
@@ -92,6 +97,7 @@ class ApplicationForm(forms.Form):
             "redirect_uris": data["redirect_uris"].splitlines(),
             "post_logout_redirect_uris": data["post_logout_redirect_uris"].splitlines(),
             "user_types": data["user_types"], "allowed_scopes": data["scopes"], "require_mfa": data["require_mfa"],
+            "allowed_origins": data["allowed_origins"].splitlines(),
         }
 
 
@@ -107,5 +113,5 @@ class ApplicationEditForm(ApplicationForm):
             "redirect_uris": "\n".join(summary.redirect_uris),
             "post_logout_redirect_uris": "\n".join(summary.post_logout_redirect_uris),
             "user_types": [t.value for t in summary.user_types], "scopes": summary.scopes,
-            "require_mfa": summary.require_mfa,
+            "require_mfa": summary.require_mfa, "allowed_origins": "\n".join(summary.allowed_origins),
         })

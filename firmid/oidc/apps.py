@@ -7,3 +7,4 @@ class OidcConfig(AppConfig):
 
     def ready(self) -> None:
         from firmid.oidc import receivers  # noqa: F401
+        from firmid.oidc import cors  # noqa: F401 - connects the CORS receiver

@@ -37,6 +37,7 @@ class ApplicationSummary:
     user_types: list[UserType]
     scopes: list[str]
     require_mfa: bool
+    allowed_origins: list[str]
 
     @property
     def client_type_label(self) -> str:
@@ -76,6 +77,7 @@ def application_summary(application) -> ApplicationSummary:  # noqa: ANN001
         user_types=[UserType(t) for t in profile.user_types] if profile else [],
         scopes=list(profile.allowed_scopes) if profile else [],
         require_mfa=bool(profile and profile.require_mfa),
+        allowed_origins=application.allowed_origins.split(),
     )
 
 

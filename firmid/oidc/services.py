@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
+from ipaddress import ip_address
+from urllib.parse import urlparse, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -57,6 +58,7 @@ class _Settings:
     user_types: list[str]
     allowed_scopes: list[str]
     require_mfa: bool
+    allowed_origins: list[str]
 
 
 def _check_uris(uris: Sequence[str], what: str) -> list[str]:
@@ -81,6 +83,54 @@ def _check_uri(uri: str, what: str) -> None:
         raise ServiceError(refusal) from None
     if parts.scheme not in schemes or not parts.netloc or parts.fragment or "#" in uri:
         raise ServiceError(refusal)
+
+
+def _check_origins(origins: Sequence[str]) -> list[str]:
+    """Return the origins, normalised as browsers send them (RFC 6454), refusing anything else."""
+    cleaned = list(dict.fromkeys(_check_origin(o.strip()) for o in origins if o.strip()))
+    if len(cleaned) > URIS_MAX:
+        raise ServiceError(f"At most {URIS_MAX} allowed origins may be registered.")
+    return cleaned
+
+
+def _check_origin(origin: str) -> str:
+    parts = _origin_parts(origin)
+    if parts is None:
+        schemes = settings.OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"]
+        raise ServiceError(
+            f"Allowed origin {origin[:100]!r} is not an origin: scheme://host[:port] only "
+            f"({', '.join(schemes)}; http for localhost or 127.0.0.1 only), no path, no wildcard."
+        )
+    scheme, host, port = parts
+    host = f"[{host}]" if ":" in host else host
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+
+
+def _origin_parts(origin: str) -> tuple[str, str, int | None] | None:
+    """Scheme, host and port of `origin` if it is an exact origin firmid accepts; None otherwise."""
+    if len(origin) > URI_MAX or set("*?#@ ") & set(origin) or not (origin.isascii() and origin.isprintable()):
+        return None
+    try:
+        parts = urlsplit(origin.removesuffix("/"))
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in settings.OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] or not host or parts.path:
+        return None
+    # As for redirect URIs (RFC 8252 7.3), plain http only where nothing crosses a network.
+    if parts.scheme == "http" and not _is_loopback(host):
+        return None
+    return parts.scheme, host, port
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_types(user_types: Sequence[str]) -> list[str]:
@@ -108,7 +158,7 @@ def _check_name(name: str) -> str:
 
 def _checked(
     *, name: str, home_url: str, redirect_uris: Sequence[str], post_logout_redirect_uris: Sequence[str],
-    user_types: Sequence[str], allowed_scopes: Sequence[str], require_mfa: bool,
+    user_types: Sequence[str], allowed_scopes: Sequence[str], require_mfa: bool, allowed_origins: Sequence[str],
 ) -> _Settings:
     name = _check_name(name)
     home = _check_uris([home_url], "Home URL")
@@ -121,7 +171,7 @@ def _checked(
         name=name, home_url=home[0], redirect_uris=redirects,
         post_logout_redirect_uris=_check_uris(post_logout_redirect_uris, "Post-logout URI"),
         user_types=_check_types(user_types), allowed_scopes=_check_scopes(allowed_scopes),
-        require_mfa=bool(require_mfa),
+        require_mfa=bool(require_mfa), allowed_origins=_check_origins(allowed_origins),
     )
 
 
@@ -130,6 +180,7 @@ def _save(application: Application, values: _Settings) -> None:  # type: ignore[
     application.name = values.name
     application.redirect_uris = " ".join(values.redirect_uris)
     application.post_logout_redirect_uris = " ".join(values.post_logout_redirect_uris)
+    application.allowed_origins = " ".join(values.allowed_origins)
     try:
         application.full_clean(exclude=["user", "client_secret"])
     except ValidationError as error:
@@ -156,6 +207,7 @@ def application_register(
     allowed_scopes: Sequence[str] = SCOPES,
     require_mfa: bool = False,
     post_logout_redirect_uris: Sequence[str] = (),
+    allowed_origins: Sequence[str] = (),
     client_id: str | None = None,
     client_secret: str | None = None,
     request: HttpRequest | None = None,
@@ -165,7 +217,7 @@ def application_register(
         require_can_change_mfa(actor)
     values = _checked(
         name=name, home_url=home_url, redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
-        user_types=user_types, allowed_scopes=allowed_scopes, require_mfa=require_mfa,
+        user_types=user_types, allowed_scopes=allowed_scopes, require_mfa=require_mfa, allowed_origins=allowed_origins,
     )
     secret = (client_secret or generate_client_secret()) if confidential else None
     application = Application(
@@ -196,13 +248,14 @@ def application_update(
     allowed_scopes: Sequence[str],
     require_mfa: bool,
     post_logout_redirect_uris: Sequence[str] = (),
+    allowed_origins: Sequence[str] = (),
     request: HttpRequest | None = None,
 ) -> None:
     """Change what an application is registered with; tokens the new rules refuse are revoked."""
     require_can_change_mfa(actor)
     values = _checked(
         name=name, home_url=home_url, redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
-        user_types=user_types, allowed_scopes=allowed_scopes, require_mfa=require_mfa,
+        user_types=user_types, allowed_scopes=allowed_scopes, require_mfa=require_mfa, allowed_origins=allowed_origins,
     )
     before = ApplicationProfile.objects.filter(application=application).first()
     _save(application, values)

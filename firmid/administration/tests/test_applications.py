@@ -45,7 +45,9 @@ def shown_secret(response) -> str:  # noqa: ANN001
 def state() -> tuple:
     """Everything an application change could alter, and the audit log's size."""
     return (
-        sorted(Application.objects.values_list("pk", "name", "client_secret", "redirect_uris", "client_type")),
+        sorted(Application.objects.values_list(
+            "pk", "name", "client_secret", "redirect_uris", "client_type", "allowed_origins",
+        )),
         sorted(ApplicationProfile.objects.values_list("pk", "home_url", "user_types", "allowed_scopes", "require_mfa")),
         AuditEvent.objects.count(),
     )
@@ -188,6 +190,69 @@ def test_a_client_id_already_taken_is_refused(client: Client, signed_in_agent, d
     assert state() == before
 
 
+# --- allowed origins (CORS for single-page applications) ------------------------------
+
+def test_allowed_origins_are_registered_normalised_shown_and_audited(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+    agent = signed_in_agent(2)
+    assert "Allowed origins (single-page applications)" in client.get(NEW).content.decode()
+    origins = "https://SPA.example.test:443/\r\nhttp://localhost:5173\r\n\r\nhttp://127.0.0.1:8080\r\nhttps://spa.example.test"
+    response = client.post(NEW, {**GOOD, "client_type": "public", "allowed_origins": origins})
+    assert response.status_code == 200
+    app = Application.objects.get(name="Payroll")
+    # As browsers send an Origin header: lower case, no default port, no slash; each once.
+    assert app.allowed_origins == "https://spa.example.test http://localhost:5173 http://127.0.0.1:8080"
+    assert AuditEvent.objects.filter(action="application_registered", actor=agent, new_value=app.client_id).exists()
+    page = client.get(detail_url(app)).content.decode()
+    assert "Allowed origins (single-page applications)" in page
+    assert "<code>https://spa.example.test</code><br><code>http://localhost:5173</code>" in page
+    form = client.get(f"{detail_url(app)}edit/").content.decode()
+    assert "https://spa.example.test\nhttp://localhost:5173\nhttp://127.0.0.1:8080</textarea>" in form
+
+
+def test_editing_allowed_origins_is_audited_in_the_same_change(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+    agent = signed_in_agent(3)
+    response = client.post(f"{detail_url(documents)}edit/", {
+        "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/callback",
+        "scopes": ["openid"], "allowed_origins": "https://documents.example.test",
+    })
+    assert response.status_code == 302
+    documents.refresh_from_db()
+    assert documents.allowed_origins == "https://documents.example.test"
+    assert AuditEvent.objects.filter(action="application_updated", actor=agent, new_value=DEMO_RP_CLIENT_ID).exists()
+    assert "<code>https://documents.example.test</code>" in client.get(detail_url(documents)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://spa.example.test/app", "https://spa.example.test//", "https://*.example.test", "*", "null",
+     "http://spa.example.test", "http://192.168.1.10:8080", "https://spa.example.test?x=1", "https://spa.example.test#x",
+     "https://user:pw@spa.example.test", "javascript:alert(1)", "ftp://spa.example.test", "spa.example.test",
+     "https://spa.example.test:99999", "https://spä.example.test", "https://" + "a" * 600],
+)
+def test_an_allowed_origin_that_is_not_an_exact_origin_is_refused(client: Client, signed_in_agent, documents, origin) -> None:  # noqa: ANN001
+    signed_in_agent(2)
+    before = state()
+    response = client.post(NEW, {**GOOD, "allowed_origins": f"https://ok.example.test\r\n{origin}"})
+    assert response.status_code == 400
+    assert "is not an origin: scheme://host[:port] only" in response.content.decode()
+    assert state() == before
+    response = client.post(f"{detail_url(documents)}edit/", {
+        "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/callback",
+        "scopes": ["openid"], "allowed_origins": origin,
+    })
+    assert response.status_code == 400 and "is not an origin" in response.content.decode()
+    assert state() == before
+
+
+def test_at_most_twenty_allowed_origins(make_agent, db) -> None:  # noqa: ANN001
+    with pytest.raises(ServiceError, match="At most 20 allowed origins"):
+        application_register(
+            actor=make_agent(2), name="X", home_url="https://x.test/", redirect_uris=["https://x.test/cb"],
+            allowed_origins=[f"https://spa{n}.example.test" for n in range(21)],
+        )
+    assert not Application.objects.exists()
+
+
 # --- level 1 may not change anything ----------------------------------------------------
 
 def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
@@ -196,7 +261,7 @@ def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, sig
     assert client.get(NEW).status_code == 403
     for url in (NEW, f"{detail_url(documents)}edit/", f"{detail_url(documents)}regenerate-secret/",
                 f"{detail_url(documents)}delete/"):
-        response = client.post(url, {**GOOD, "name": "Hijacked"})
+        response = client.post(url, {**GOOD, "name": "Hijacked", "allowed_origins": "https://evil.example.test"})
         assert response.status_code == 403, url
         assert client.get(url).status_code == 403, url
     assert state() == before
