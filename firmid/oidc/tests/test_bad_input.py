@@ -151,7 +151,12 @@ def test_authorize_other_methods_are_405(signed_in, registration, method: str) -
 
 
 def _form(body: bytes, **headers: str):  # noqa: ANN202
-    return Client().post(TOKEN, body, content_type="application/x-www-form-urlencoded", **headers)
+    return _post(TOKEN, body, **headers)
+
+
+def _post(endpoint: str, body: bytes, **headers: str):  # noqa: ANN202
+    client = Client(raise_request_exception=False)
+    return client.post(endpoint, body, content_type="application/x-www-form-urlencoded", **headers)
 
 
 def test_token_unknown_client_and_wrong_secret_are_401_invalid_client(registration, public) -> None:  # noqa: ANN001
@@ -220,8 +225,9 @@ def test_token_malformed_bodies(registration) -> None:  # noqa: ANN001
     assert oauth_error(_form(b"grant_type=authorization_code&grant_type=refresh_token&code=x", **auth)) == (
         "invalid_request"  # RFC 6749 3.2: parameters MUST NOT be repeated
     )
-    assert oauth_error(_form(b"grant_type=\xff\xfe&code=\xff", **auth)) == "unsupported_grant_type"
-    assert oauth_error(_form(b"grant_type=authorization_code&code=%FF%FE&redirect_uri=x", **auth)) == "invalid_grant"
+    # RFC 6749 Appendix B: UTF-8 (Django turned these bytes into U+FFFD and went on).
+    assert oauth_error(_form(b"grant_type=\xff\xfe&code=\xff", **auth)) == "invalid_request"
+    assert oauth_error(_form(b"grant_type=authorization_code&code=%FF%FE&redirect_uri=x", **auth)) == "invalid_request"
     assert oauth_error(_form(b"%%%&&&===", **auth)) in ("invalid_request", "unsupported_grant_type")
     as_json = Client().post(TOKEN, {"grant_type": "authorization_code"}, content_type="application/json", **auth)
     assert oauth_error(as_json) in ("invalid_request", "unsupported_grant_type")  # form-encoded only
@@ -230,6 +236,70 @@ def test_token_malformed_bodies(registration) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
 def test_token_other_methods_are_405(db, method: str) -> None:  # noqa: ANN001
     assert getattr(Client(), method)(TOKEN).status_code == 405
+
+
+def _json_invalid_request(response) -> None:  # noqa: ANN001
+    """A JSON invalid_request that no cache keeps (never Django's HTML 400 page)."""
+    assert oauth_error(response) == "invalid_request", response.content[:200]
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("endpoint", [TOKEN, REVOKE])
+def test_oversized_token_request_is_a_json_invalid_request(registration, settings, endpoint: str) -> None:  # noqa: ANN001
+    # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE where it is first read (a
+    # middleware), before any view: it was an HTML page.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200_000
+    auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
+    big = b"grant_type=refresh_token&token=x&refresh_token=" + b"r" * 200_001
+    _json_invalid_request(_post(endpoint, big, **auth))
+    assert Client().post(endpoint, {"token": "x", "refresh_token": "r" * 200_001}, **auth).status_code == 400  # multipart
+
+
+@pytest.mark.parametrize("endpoint", [TOKEN, REVOKE])
+def test_token_request_with_too_many_fields_is_a_json_invalid_request(registration, endpoint: str) -> None:  # noqa: ANN001
+    fields = b"&".join(b"p%d=1" % i for i in range(1100))  # DATA_UPLOAD_MAX_NUMBER_FIELDS: 1000
+    _json_invalid_request(_post(endpoint, b"grant_type=refresh_token&" + fields))
+
+
+@pytest.mark.parametrize("endpoint", [TOKEN, REVOKE])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"grant_type": "refresh_token", "refresh_token": "x", "token": "x"}', "application/json"),
+        (b"grant_type=refresh_token&refresh_token=x&token=x", "text/plain"),
+        (b"grant_type=refresh_token&refresh_token=x&token=x", ""),
+        (b"grant_type=refresh_token&refresh_token=\xff&token=\xff", "application/x-www-form-urlencoded"),
+        (b"grant_type=refresh_token&refresh_token=%C3%28&token=%C3%28", "application/x-www-form-urlencoded"),
+        (b"grant_type=refresh_token&refresh_token=x&refresh_token=y&token=x&token=y", "application/x-www-form-urlencoded"),
+        (b"--b\r\nbroken", "multipart/form-data; boundary=b"),
+    ],
+)
+def test_malformed_token_request_body_is_a_json_invalid_request(registration, body: bytes, content_type: str, endpoint: str) -> None:  # noqa: ANN001
+    auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
+    _json_invalid_request(Client().post(endpoint, body, content_type=content_type, **auth))
+
+
+@pytest.mark.parametrize("name", ["code", "redirect_uri", "code_verifier", "client_id", "client_secret", "scope"])
+def test_token_request_with_a_repeated_parameter_is_invalid_request(registration, name: str) -> None:  # noqa: ANN001
+    # RFC 6749 3.2: "Request and response parameters MUST NOT be included more than once."
+    form = [("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", REDIRECT), ("code_verifier", "v" * 43),
+            ("client_id", registration.application.client_id), ("client_secret", registration.client_secret), ("scope", "openid")]
+    form.append((name, "2"))
+    _json_invalid_request(_form(urlencode(form).encode()))
+
+
+def test_token_request_with_a_file_is_invalid_request(registration) -> None:  # noqa: ANN001
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
+    data = {"grant_type": "refresh_token", "refresh_token": SimpleUploadedFile("r.txt", b"x" * 1000)}
+    _json_invalid_request(Client().post(TOKEN, data, **auth))
+
+
+def test_oversized_userinfo_post_is_json(db, settings) -> None:  # noqa: ANN001
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = _post(USERINFO, b"access_token=" + b"t" * 2000)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
 
 
 # UserInfo, revocation, introspection, logout, discovery, JWKS ----------------------------
@@ -258,7 +328,8 @@ def test_revocation_bad_input(registration) -> None:  # noqa: ANN001
     for data in ({"token": "t" * 100_000}, {"token": "x", "token_type_hint": "bogus"}):
         assert Client().post(REVOKE, data, **auth).status_code == 200  # RFC 7009 2.2
     assert oauth_error(Client().post(REVOKE, {"token": "\x00"}, **auth)) == "invalid_request"
-    assert Client().post(REVOKE, b"token=%FF", content_type="application/x-www-form-urlencoded", **auth).status_code == 200
+    not_utf8 = Client().post(REVOKE, b"token=%FF", content_type="application/x-www-form-urlencoded", **auth)
+    assert oauth_error(not_utf8) == "invalid_request"  # RFC 6749 Appendix B (was 200: U+FFFD, no such token)
     bad = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, "wrong")}
     assert oauth_error(Client().post(REVOKE, {"token": "x"}, **bad), status=401) == "invalid_client"
     assert Client().get(REVOKE, {"token": "x"}, **auth).status_code == 405

@@ -5,6 +5,7 @@ OIDC Core 5.3 and 12, RFC 6749 6, RFC 6750 2, RFC 7009, RFC 7662, RFC 9700 2.2.2
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -20,12 +21,18 @@ from firmid.oidc.tests.conftest import REDIRECT
 from firmid.oidc.tests.oidcc import (
     INTROSPECT,
     REVOKE,
+    TOKEN,
     USERINFO,
     alice,  # noqa: F401
+    auth_request,
     basic,
     code_flow,
+    code_of,
+    exchange,
     oauth_error,
     refresh,
+    sign_in,
+    token_post,
     tokens_ok,
     verify_id_token,
 )
@@ -147,7 +154,7 @@ def test_userinfo_refuses_a_token_in_the_query(flow) -> None:  # noqa: ANN001
     for method in ("get", "post"):
         response = getattr(Client(), method)(f"{USERINFO}?access_token={tokens['access_token']}")
         assert oauth_error(response) == "invalid_request"  # RFC 6750 3.1
-        assert response["WWW-Authenticate"].startswith('Bearer error="invalid_request"')
+        assert _challenge(response)[0] == "Bearer" and _challenge(response)[1]["error"] == "invalid_request"
 
 
 def test_userinfo_without_or_with_a_bad_token_is_401_with_a_challenge(db) -> None:  # noqa: ANN001
@@ -203,8 +210,9 @@ def test_introspection_for_an_authenticated_client(flow, registration) -> None: 
     body = response.json()
     assert body["active"] is True and body["client_id"] == registration.application.client_id
     assert set(body["scope"].split()) == {"openid", "profile", "email"} and body["exp"] > 0
-    for token in ("no-such-token", tokens["refresh_token"]):  # an access-token introspection endpoint
-        assert Client().post(INTROSPECT, {"token": token}, **_client_auth(registration)).json() == {"active": False}
+    assert Client().post(INTROSPECT, {"token": "no-such-token"}, **_client_auth(registration)).json() == {"active": False}
+    # A live refresh token is active too (RFC 7662 2.2; firmid/oidc/tests/test_introspection.py).
+    assert Client().post(INTROSPECT, {"token": tokens["refresh_token"]}, **_client_auth(registration)).json()["active"]
     Client().post(REVOKE, {"token": tokens["access_token"]}, **_client_auth(registration))
     revoked = Client().post(INTROSPECT, {"token": tokens["access_token"]}, **_client_auth(registration))
     assert revoked.json() == {"active": False}
@@ -220,3 +228,143 @@ def test_introspection_needs_an_authorized_caller(flow, registration) -> None:  
     # A user's access token (no "introspection" scope) is not an authorization to introspect.
     response = Client().post(INTROSPECT, {"token": tokens["access_token"]}, **_bearer(tokens["access_token"]))
     assert response.status_code in (401, 403) and b"active" not in response.content
+
+
+# Token endpoint errors (RFC 6749 5.1, 5.2; strict clients read them to the letter) ----------
+
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+UNLISTED_GRANTS = [
+    DEVICE_CODE, "client_credentials", "password", "implicit", "openid", "urn:openid:params:grant-type:ciba",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:token-exchange",
+    "urn:ietf:params:oauth:grant-type:saml2-bearer", "AUTHORIZATION_CODE",
+]
+
+
+def _token_error(response, status: int = 400) -> dict:  # noqa: ANN001
+    """An RFC 6749 5.2 error: JSON, never stored (5.1 holds for errors too)."""
+    assert oauth_error(response, status)
+    assert response["Cache-Control"] == "no-store" and response["Pragma"] == "no-cache"
+    return response.json()
+
+
+def test_token_endpoint_lists_its_grants_in_discovery(db) -> None:  # noqa: ANN001
+    from firmid.oidc.validators import GRANT_TYPES
+
+    discovery = Client().get("/.well-known/openid-configuration").json()
+    assert set(discovery["grant_types_supported"]) == set(GRANT_TYPES)
+
+
+@pytest.mark.parametrize("grant_type", UNLISTED_GRANTS)
+def test_grant_not_listed_in_discovery_is_unsupported_grant_type(registration, grant_type: str) -> None:  # noqa: ANN001
+    for extra in ({}, {"device_code": "x", "code": "x", "username": "a@b.test", "password": "x", "assertion": "x"}):
+        for auth in ("basic", "none"):
+            response = token_post({"grant_type": grant_type, **extra}, registration=registration, auth=auth)
+            assert _token_error(response)["error"] == "unsupported_grant_type", (grant_type, extra, auth)
+
+
+def test_device_code_grant_is_unsupported_not_a_500_or_a_404(db) -> None:  # noqa: ANN001
+    # Was a 500 HTML page without device_code, and a 404 device_not_found (a lookup before any
+    # client authentication) with one.
+    for data in ({"grant_type": DEVICE_CODE}, {"grant_type": DEVICE_CODE, "device_code": "guess"}):
+        response = Client(raise_request_exception=False).post(TOKEN, data)
+        assert _token_error(response)["error"] == "unsupported_grant_type"
+
+
+def test_token_request_without_grant_type_is_invalid_request(registration) -> None:  # noqa: ANN001
+    # RFC 6749 5.2: a missing required parameter is invalid_request (oauthlib answered
+    # unsupported_grant_type, as if an authorization_code grant had been asked for).
+    for data in ({"code": "x", "redirect_uri": REDIRECT}, {"grant_type": "", "code": "x"}):
+        assert _token_error(token_post(data, registration=registration))["error"] == "invalid_request"
+
+
+def test_redirect_uri_mismatch_at_the_code_exchange_is_invalid_grant(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    # RFC 6749 5.2: "does not match the redirection URI used in the authorization request"
+    # is invalid_grant (oauthlib said invalid_request).
+    sign_in(client, alice.email, password)
+    for uri in ("http://127.0.0.1:9999/other", REDIRECT + "/", "https://attacker.example/cb"):
+        request = auth_request(registration)
+        code = code_of(client.get(request.url), request)
+        assert _token_error(exchange(registration, code, request.verifier, redirect_uri=uri))["error"] == "invalid_grant"
+
+
+def test_invalid_client_after_http_basic_answers_the_basic_challenge(registration) -> None:  # noqa: ANN001
+    # RFC 6749 5.2: 401 with a WWW-Authenticate of the scheme the client used (was "Bearer").
+    wrong = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, "wrong")}
+    data = {"grant_type": "authorization_code", "code": "x", "redirect_uri": REDIRECT, "code_verifier": "v" * 43}
+    for endpoint, body in ((TOKEN, data), (REVOKE, {"token": "x"})):
+        response = Client().post(endpoint, body, **wrong)
+        assert _token_error(response, status=401)["error"] == "invalid_client", endpoint
+        assert response["WWW-Authenticate"] == 'Basic realm="firmid"', endpoint
+
+
+def test_invalid_client_after_client_secret_post_is_401_with_the_basic_challenge(registration) -> None:  # noqa: ANN001
+    # RFC 6749 5.2 allows 401 here; a 401 carries a challenge (RFC 9110 15.5.2): the Basic one.
+    client_id = registration.application.client_id
+    data = {"grant_type": "refresh_token", "refresh_token": "x", "client_id": client_id, "client_secret": "wrong"}
+    for endpoint, body in ((TOKEN, data), (REVOKE, {"token": "x", "client_id": client_id, "client_secret": "wrong"})):
+        response = Client().post(endpoint, body)
+        assert _token_error(response, status=401)["error"] == "invalid_client", endpoint
+        assert response["WWW-Authenticate"] == 'Basic realm="firmid"', endpoint
+
+
+def test_client_authenticating_two_ways_is_invalid_request(registration) -> None:  # noqa: ANN001
+    # RFC 6749 2.3: a client MUST NOT use more than one authentication method in a request.
+    auth = _client_auth(registration)
+    both = {"client_secret": registration.client_secret}
+    response = Client().post(TOKEN, {"grant_type": "refresh_token", "refresh_token": "x", **both}, **auth)
+    assert _token_error(response)["error"] == "invalid_request"
+    assert _token_error(Client().post(REVOKE, {"token": "x", **both}, **auth))["error"] == "invalid_request"
+
+
+def test_every_token_response_is_json_and_never_stored(flow, registration) -> None:  # noqa: ANN001
+    _, tokens = flow
+    tokens_ok(refresh(registration, tokens["refresh_token"]))
+    for response in (
+        Client().post(f"{TOKEN}?code=x", {"grant_type": "authorization_code"}, **_client_auth(registration)),
+        token_post({"grant_type": "refresh_token", "refresh_token": "spent"}, registration=registration),
+        token_post({"grant_type": DEVICE_CODE}, registration=registration),
+        Client().post(TOKEN, {"grant_type": "refresh_token", "refresh_token": "x"}),
+    ):
+        assert _token_error(response, status=response.status_code)["error"]
+
+
+# UserInfo errors (RFC 6750 3 and 3.1, OIDC Core 5.3.3) ---------------------------------------
+
+
+def _challenge(response) -> tuple[str, dict]:  # noqa: ANN001
+    """The scheme and auth-params of a WWW-Authenticate challenge."""
+    scheme, _, rest = response["WWW-Authenticate"].partition(" ")
+    return scheme, dict(re.findall(r'(\w+)="([^"]*)"', rest))
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_AUTHORIZATION": "Basic Zm9vOmJhcg=="}, {"HTTP_AUTHORIZATION": "DPoP x"}])
+def test_userinfo_without_a_bearer_token_has_no_error_in_its_challenge(db, headers: dict) -> None:  # noqa: ANN001
+    # RFC 6750 3.1: a request without any authentication information (or another scheme)
+    # SHOULD NOT get an error code; DOT answered invalid_token, in text/html.
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(USERINFO, **headers)
+        assert response.status_code == 401 and response["Content-Type"] == "application/json"
+        assert _challenge(response) == ("Bearer", {"realm": "firmid"})
+        assert "error" not in response.json()
+
+
+def test_userinfo_with_a_dead_token_is_invalid_token(flow, registration) -> None:  # noqa: ANN001
+    _, tokens = flow
+    Client().post(REVOKE, {"token": tokens["access_token"]}, **_client_auth(registration))
+    for token in ("not-a-token", tokens["access_token"]):
+        response = Client().get(USERINFO, **_bearer(token))
+        assert response.status_code == 401 and response.json()["error"] == "invalid_token"
+        scheme, params = _challenge(response)
+        assert scheme == "Bearer" and params["realm"] == "firmid" and params["error"] == "invalid_token"
+
+
+def test_userinfo_with_a_token_without_the_openid_scope_is_403_insufficient_scope(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    # OIDC Core 5.3.1 needs the openid scope; RFC 6750 3.1: a live token without the scope
+    # the resource needs is insufficient_scope, 403 (DOT: 401 invalid_token).
+    _, tokens = code_flow(client, registration, alice, password, scope="profile email")
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(USERINFO, **_bearer(tokens["access_token"]))
+        assert response.status_code == 403 and response.json()["error"] == "insufficient_scope"
+        assert response["Content-Type"] == "application/json"
+        scheme, params = _challenge(response)
+        assert scheme == "Bearer" and params["error"] == "insufficient_scope" and params["scope"] == "openid"
