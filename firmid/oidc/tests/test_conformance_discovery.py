@@ -50,7 +50,12 @@ def test_oidcc_discovery_endpoint_verification(discovery: dict) -> None:
     assert "none" not in discovery["id_token_signing_alg_values_supported"]
     assert {"openid", "profile", "email"} <= set(discovery["scopes_supported"])
     assert {"client_secret_basic", "client_secret_post"} <= set(discovery["token_endpoint_auth_methods_supported"])
-    assert {"none", "login"} <= set(discovery["prompt_values_supported"])
+    # Exactly what is handled: consent is refused (consent_required), select_account signs in again.
+    assert sorted(discovery["prompt_values_supported"]) == ["login", "none", "select_account"]
+    # form_post is implemented; fragment (the default with query when left out) is refused.
+    assert discovery["response_modes_supported"] == ["query", "form_post"]
+    # RFC 7662 2.1: confidential clients only, never "none".
+    assert discovery["introspection_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
     assert discovery["acr_values_supported"] == ["urn:firmid:acr:pwd", "urn:firmid:acr:mfa"]
     # Every claim firmid can release is listed (RECOMMENDED), not only firmid's own.
     assert {"sub", "name", "email", "email_verified", "firm", "user_type", "role", "auth_time", "amr", "acr"} <= set(

@@ -89,6 +89,46 @@ def test_oidcc_prompt_login(client, alice, password, registration, clock) -> Non
     assert second["auth_time"] >= first["auth_time"] + 60
 
 
+def test_prompt_consent_is_refused_with_consent_required_not_ignored(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    # OIDC Core 3.1.2.1: the OP that cannot obtain consent MUST return an error; firmid shows
+    # no consent screen (the firm registers its applications), so it never pretends to.
+    request = auth_request(registration, prompt="consent")
+    assert error_of(client.get(request.url), request) == "consent_required"  # before any sign-in
+    sign_in(client, alice.email, password)
+    request = auth_request(registration, prompt="login consent")
+    assert error_of(client.get(request.url), request) == "consent_required"
+    assert not Grant.objects.exists()
+
+
+def test_prompt_select_account_signs_out_and_lets_another_account_sign_in(client, alice, password, registration, make_user) -> None:  # noqa: ANN001, F811
+    bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
+    sign_in(client, alice.email, password)
+    request = auth_request(registration, prompt="select_account")
+    response = client.get(request.url)
+    assert goes_to_login(response)  # the sign-in page is where an account is chosen
+    assert client.get("/my-account/").status_code != 200  # alice's session has ended
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    assert "prompt" not in parse_qs(urlparse(next_url).query)  # consumed: no loop
+    assert sign_in(client, bob.email, password, next_url)["Location"] == next_url
+    again = auth_request(registration, state=request.state, nonce=request.nonce)
+    assert _id_token(client, registration, again)["sub"] == str(bob.public_id)
+
+
+def test_prompt_select_account_without_session_is_the_sign_in_page_once(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+    request = auth_request(registration, prompt="select_account")
+    response = client.get(request.url)
+    assert goes_to_login(response)
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    assert "prompt" not in parse_qs(urlparse(next_url).query)
+    sign_in(client, alice.email, password, next_url)
+    assert code_of(client.get(next_url), auth_request(registration, state=request.state))
+
+
+def test_prompt_none_with_select_account_is_invalid_request(client, registration) -> None:  # noqa: ANN001
+    request = auth_request(registration, prompt="none select_account")
+    assert error_of(client.get(request.url), request) == "invalid_request"
+
+
 # max_age -----------------------------------------------------------------------------------
 
 
