@@ -16,6 +16,9 @@ ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", "127.0.0.1,localhost")
 FIRMID_ENCRYPTION_KEYS = env.listing("FIRMID_ENCRYPTION_KEYS", "")
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth, so that its changepassword command (which also ends the
+    # user's tokens and is audited) replaces Django's.
+    "firmid.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -27,13 +30,13 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "firmid.core",
     "firmid.tenancy",
-    "firmid.accounts",
     "firmid.sso",
     "firmid.mfa",
     "firmid.audit",
     "firmid.administration",
     "firmid.myaccount",
     "firmid.ops",
+    "corsheaders",
     "oauth2_provider",
     "firmid.oidc",
     "rest_framework",
@@ -43,9 +46,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "firmid.ops.middleware.LatencyMiddleware",
+    # Outermost but for the latency timer: every response, whichever layer answers, carries
+    # the Content-Security-Policy, and the pages showing a TOTP key are never stored.
+    "firmid.core.headers.ContentSecurityPolicyMiddleware",
+    "firmid.core.headers.SecretPagesNotStoredMiddleware",
+    # Before anything reads the scheme or the client: forwarding headers count only from
+    # FIRMID_TRUSTED_PROXIES (firmid/core/client_address.py).
+    "firmid.ops.middleware.TrustedProxyMiddleware",
     "firmid.core.request_memo.RequestMemoMiddleware",
     "firmid.ops.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before any layer that may answer: preflights of the CORS endpoints end here
+    # (CORS_URLS_REGEX below; which origin may read what: firmid/oidc/cors.py).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,7 +136,11 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "firmid.accounts.password_validation.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "full_name")},
+    },
+    {"NAME": "firmid.accounts.password_validation.UserNameValidator"},
 ]
 # OWASP's Argon2id floor: 19 MiB, 2 passes, 1 lane.
 FIRMID_ARGON2_MEMORY_KIB = env.integer("FIRMID_ARGON2_MEMORY_KIB", 19 * 1024)
@@ -144,6 +161,26 @@ FIRMID_SESSION_ABSOLUTE_SECONDS = env.integer("FIRMID_SESSION_ABSOLUTE_SECONDS",
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp), on every response: scripts and styles from firmid's
+# own static files only (no inline script, no style= attribute, no eval), images from
+# firmid or data: URIs (allauth's QR code), never framed, no <base>, no plugins.
+# form-action is 'self' plus, on a page of a sign-in or sign-out started by an application,
+# that application's registered redirect origin: Chromium checks form-action on every
+# redirect that follows a form submission, and the sign-in POST ends at the application's
+# redirect_uri (firmid/core/headers.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -167,13 +204,22 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# Nobody signs up: a reset asked for an unknown address sends nothing (no mail to strangers).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
-ACCOUNT_FORMS = {"login": "firmid.accounts.forms.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "firmid.accounts.forms.LoginForm",
+    # A reset finds a user by their one address only; every new password ends sessions and tokens.
+    "reset_password": "firmid.accounts.forms.ResetPasswordForm",
+    "change_password": "firmid.accounts.forms.ChangePasswordForm",
+    "set_password": "firmid.accounts.forms.SetPasswordForm",
+    "reset_password_from_key": "firmid.accounts.forms.ResetPasswordKeyForm",
+}
 # The half-finished sign-in (password given, second factor or enrolment pending) lives
 # this long; it is also the window an enrolment must be completed in.
 ACCOUNT_LOGIN_TIMEOUT = env.integer("FIRMID_LOGIN_TIMEOUT_SECONDS", 600)
@@ -226,6 +272,9 @@ LOGGING = {
 }
 # Who may read /metrics (Prometheus scrapers); everyone else gets 403.
 FIRMID_METRICS_ALLOWED_NETWORKS = env.listing("FIRMID_METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+# The proxies firmid sits behind (addresses or CIDR networks; docs/deployment.md). Only their
+# X-Forwarded-For and X-Forwarded-Proto are believed; empty: the peer is the client.
+FIRMID_TRUSTED_PROXIES = env.networks("FIRMID_TRUSTED_PROXIES", "")
 
 
 # --- REST API (firmid.api) ---------------------------------------------------------
@@ -263,6 +312,17 @@ FIRMID_OIDC_SIGNING_KEY = ""
 FIRMID_OIDC_RETIRED_KEYS: list[str] = []
 # A rotation chain of refresh tokens ends this long after the sign-in, whatever the use.
 FIRMID_REFRESH_ABSOLUTE_SECONDS = env.integer("FIRMID_REFRESH_ABSOLUTE_SECONDS", 12 * 3600)
+# CORS (django-cors-headers) on the endpoints a single-page application calls by fetch:
+# token, userinfo, revocation. No origin is allowed here: each application lists its own
+# (its allowed origins, Administration → Applications), and firmid/oidc/cors.py decides per
+# request. Never with credentials (no cookie is ever read cross-origin); discovery and the
+# JWKS stay readable by any origin (Access-Control-Allow-Origin: *, set by their views).
+CORS_URLS_REGEX = r"^/oauth/(token|revoke|userinfo)/$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate"]
+CORS_PREFLIGHT_MAX_AGE = 3600
 OAUTH2_PROVIDER_GRANT_MODEL = "oidc.Grant"
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
@@ -304,6 +364,8 @@ def oauth2_provider_settings(
         "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
         "REQUEST_APPROVAL_PROMPT": "auto",
         "ALLOWED_REDIRECT_URI_SCHEMES": redirect_schemes,
+        # The schemes of allowed origins (CORS): the same as redirect URIs'.
+        "ALLOWED_SCHEMES": redirect_schemes,
         "ALLOW_URI_WILDCARDS": False,
         "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
         "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
