@@ -13,6 +13,9 @@ from firmid.mfa import totp
 from firmid.tenancy.demo import DEMO_PASSWORD, load_demo
 from firmid.tenancy.services import client_company_create, firm_create, user_create
 
+# failing_audit: a real failing trigger on the audit table (firmid/audit/testing.py).
+pytest_plugins = ["firmid.audit.testing"]
+
 
 class MovableClock:
     """Replaces firmid's clock seam: tests move time instead of sleeping."""

@@ -1,4 +1,8 @@
-"""Authentication events reach the audit log through the signals Django and allauth send."""
+"""Authentication events reach the audit log through the signals Django and allauth send.
+
+They record what happened (a sign-in, a code used), not a change of the account: each
+change is audited by the service that makes it, in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -31,18 +35,10 @@ def on_password_failed(sender: Any, credentials: dict, request: Any = None, **kw
     )
 
 
-@receiver(mfa_signals.authenticator_added)
-def on_factor_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    audit_record(
-        action="mfa_factor_added", actor=user, subject=user, request=request, factor_type=authenticator.type
-    )
-
-
-@receiver(mfa_signals.authenticator_removed)
-def on_factor_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    audit_record(
-        action="mfa_factor_removed", actor=user, subject=user, request=request, factor_type=authenticator.type
-    )
+# A factor added or removed is audited by firmid's own flows (firmid/mfa/enrolment.py,
+# firmid/mfa/account_views.py), inside the transaction of the change: allauth sends
+# authenticator_added only after the commit, and authenticator_removed outside any
+# transaction, so a row written from them could be lost while the change stays.
 
 
 @receiver(mfa_signals.authenticator_used)

@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING
 
 import logging
 
+from django.db import DatabaseError, InterfaceError, OperationalError
+
 from firmid.audit.models import AuditEvent
 from firmid.core import clock
 from firmid.core.client_address import client_address
@@ -18,6 +20,15 @@ if TYPE_CHECKING:
     from firmid.tenancy.models import Firm
 
 
+class AuditUnavailable(OperationalError):
+    """The audit log refused a row: the change it records must not be made either.
+
+    An OperationalError, so that every edge answers it as it answers a database it cannot
+    reach (a 503 with Retry-After, firmid.ops.outages.server_error), never a 500 and never
+    as a service's refusal or a conflict (a failed insert may be an IntegrityError).
+    """
+
+
 def audit_record(
     *,
     action: str,
@@ -28,20 +39,30 @@ def audit_record(
     request: HttpRequest | None = None,
     **fields: str,
 ) -> AuditEvent:
-    """Append one audit event; the firm defaults to the subject's."""
+    """Append one audit event; the firm defaults to the subject's.
+
+    Called inside the transaction of the change it records (never on commit): if the row
+    cannot be written, AuditUnavailable rolls the change back with it.
+    """
     firm_id = firm.pk if firm is not None else (subject.firm_id if subject is not None else None)
-    event = AuditEvent.objects.create(
-        at=clock.now(),
-        action=action,
-        outcome=outcome,
-        actor=_saved(actor),
-        actor_email=actor.email if actor else "",
-        subject=_saved(subject),
-        subject_email=subject.email if subject else "",
-        firm_id=firm_id,
-        ip_address=client_ip(request),
-        **fields,
-    )
+    try:
+        event = AuditEvent.objects.create(
+            at=clock.now(),
+            action=action,
+            outcome=outcome,
+            actor=_saved(actor),
+            actor_email=actor.email if actor else "",
+            subject=_saved(subject),
+            subject_email=subject.email if subject else "",
+            firm_id=firm_id,
+            ip_address=client_ip(request),
+            **fields,
+        )
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: answered as such, and logged there once
+    except DatabaseError as error:  # it answered, and refused the row (a trigger, a read-only database)
+        logger.error("audit row not written: %s", action, extra={"event": action, "error": type(error).__name__})
+        raise AuditUnavailable(f"The audit log cannot record {action} right now.") from error
     _publish(event)
     return event
 

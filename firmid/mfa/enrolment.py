@@ -39,10 +39,11 @@ def totp_qr_svg(url: str) -> str:
 
 
 def complete_enrolment(request: HttpRequest, user: User, secret: str) -> Authenticator:
-    """Store the confirmed factor (encrypted), count it as this sign-in's second factor, notify."""
+    """Store the confirmed factor (encrypted) with its audit row, count it as this sign-in's second factor, notify."""
     try:
         with transaction.atomic():
             authenticator = TOTP.activate(user, secret).instance
+            audit_factor_added(request=request, user=user, authenticator=authenticator)
     except IntegrityError:
         raise Conflict("An authenticator is already set up for this account. Sign in again.") from None
     request.session.pop(PENDING_SECRET, None)
@@ -52,6 +53,20 @@ def complete_enrolment(request: HttpRequest, user: User, secret: str) -> Authent
     )
     notifications.factor_enrolled(user=user)
     return authenticator
+
+
+def audit_factor_added(*, request: HttpRequest | None, user: User, authenticator: Authenticator) -> None:
+    """Audit a factor set up by its user: call it inside the transaction that stores the factor."""
+    audit_record(
+        action="mfa_factor_added", actor=user, subject=user, request=request, factor_type=authenticator.type
+    )
+
+
+def audit_factor_removed(*, request: HttpRequest | None, user: User, authenticator: Authenticator) -> None:
+    """Audit a factor removed by its user: call it inside the transaction that deletes the factor."""
+    audit_record(
+        action="mfa_factor_removed", actor=user, subject=user, request=request, factor_type=authenticator.type
+    )
 
 
 def forget_pending_secret(request: HttpRequest) -> None:

@@ -10,7 +10,9 @@ class Grant(AbstractGrant):
 
     A code is marked consumed (never deleted) at its first exchange, so that a second
     exchange is recognised as a reuse and the tokens of the first one are revoked
-    (RFC 6749 §4.1.2, RFC 9700 §4.5).
+    (RFC 6749 §4.1.2, RFC 9700 §4.5). The consumption, the tokens and their link here
+    (issued_access_token_id, issued_token_family) commit in the exchange's one transaction:
+    a consumed code always names what it issued, and a cut exchange leaves it unconsumed.
     """
 
     auth_time = models.DateTimeField(null=True, blank=True)

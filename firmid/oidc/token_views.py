@@ -15,6 +15,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
@@ -108,7 +109,12 @@ class TokenView(dot_views.TokenView):
         refusal = _token_refusal(request)
         if refusal:
             return refusal
-        return _strict(super().post(request, *args, **kwargs))
+        # One transaction per exchange: the code consumed (or the refresh token rotated) and
+        # the tokens it issues commit together. A worker stopped in between leaves the code
+        # as it was, and the application's retry gets its tokens, not invalid_grant.
+        with transaction.atomic():
+            response = super().post(request, *args, **kwargs)
+        return _strict(response)
 
 
 class RevokeTokenView(dot_views.RevokeTokenView):

@@ -7,7 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 from django.db.models import Min
-from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
@@ -41,6 +46,9 @@ class FirmidValidator(OAuth2Validator):
         remembered = request_memo.remembered("oidc_applications")
         if remembered is not None and not request.client and client_id in remembered:
             request.client = remembered[client_id]
+        if not request.client:
+            # With its profile (scopes, user types, require MFA), which every use reads next.
+            request.client = _application_with_profile(client_id)
         application = super()._load_application(client_id, request)
         if remembered is not None and application is not None:
             remembered[client_id] = application
@@ -118,13 +126,17 @@ class FirmidValidator(OAuth2Validator):
         return grant
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
-        grant = Grant.objects.filter(code=code, application=client).first()
+        # Runs inside the exchange's transaction (TokenView), which select_for_update demands:
+        # the code is consumed only if its tokens are issued, and a second exchange of the
+        # code waits for the first to end, then reads what it issued.
+        grant = Grant.objects.select_for_update().filter(code=code, application=client).first()
         if grant is None:
             return False
-        # Consume the code before anything else: of two exchanges, one only wins.
-        if not Grant.objects.filter(pk=grant.pk, consumed_at__isnull=True).update(consumed_at=clock.now()):
-            policy.revoke_issued_by(grant)
+        if grant.consumed_at is not None:
+            policy.revoke_issued_by(grant)  # a reuse: what the first exchange issued goes
             return False
+        grant.consumed_at = clock.now()
+        grant.save(update_fields=["consumed_at"])
         # The code's user, read with their MFA snapshot for the policy check below.
         user = user_with_snapshot(user_id=grant.user_id)
         if grant.is_expired() or user is None:
@@ -198,10 +210,11 @@ class FirmidValidator(OAuth2Validator):
         return refresh_token
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
-        # Kept (consumed) rather than deleted, so that a reuse can revoke what it issued.
+        # Kept (consumed) rather than deleted, so that a reuse can revoke what it issued: the
+        # tokens and this link commit in the exchange's one transaction, or none of them does.
         issued = getattr(request, "firmid_issued_access_token", None)
         refresh = getattr(request, "firmid_issued_refresh_token", None) if issued else None
-        Grant.objects.filter(code=code, application=request.client).update(
+        Grant.objects.filter(pk=request.firmid_grant.pk).update(
             issued_access_token_id=issued.pk if issued else None,
             issued_token_family=refresh.token_family if refresh else None,
         )
@@ -233,6 +246,13 @@ class FirmidValidator(OAuth2Validator):
 
     def validate_bearer_token(self, token, scopes, request) -> bool:  # noqa: ANN001
         return super().validate_bearer_token(token, scopes, request) and policy.may_hold_tokens(request.user)
+
+
+def _application_with_profile(client_id: str):  # noqa: ANN202
+    try:
+        return get_application_model().objects.select_related("firmid_profile").filter(client_id=client_id).first()
+    except ValueError:  # a client_id the database cannot even represent: no such application
+        return None
 
 
 def _family_started(family) -> datetime:  # noqa: ANN001
