@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("firmid.oidc.urls")),
 ]
 
-handler500 = "firmid.ops.views.server_error"
+# A store that cannot serve (database, Redis) is a 503 with Retry-After; anything else a 500.
+handler500 = "firmid.ops.outages.server_error"
 # Bodies Django refuses before any view (too large, too many fields): JSON on the OAuth endpoints.
 handler400 = "firmid.oidc.token_views.bad_request"

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from firmid.accounts.backends import password_refused
 from firmid.accounts.services import user_set_password
 from firmid.audit.services import audit_record
 from firmid.core import clock
 from firmid.core.client_address import client_address
+from firmid.ops.outages import unavailable_store
+
+logger = logging.getLogger("firmid.accounts")
 
 SIGNED_IN_AT = "firmid_signed_in_at"
 # When the session's idle expiry last moved forward (SessionPolicyMiddleware).
@@ -50,6 +57,34 @@ class AccountAdapter(DefaultAccountAdapter):
         methods = super().get_reauthentication_methods(user)
         with_mfa = [m for m in methods if m["id"] == "mfa_reauthenticate"]
         return with_mfa or methods
+
+    def authenticate(self, request: HttpRequest, **credentials):  # noqa: ANN003, ANN201
+        # allauth counts an attempt as failed before checking it (pre_authenticate) and gives
+        # it back on success. An attempt a store failed midway was never checked: give it back
+        # too, or a database outage would lock people out after it (issue 12, item 3).
+        # A password checked and refused stays counted, whatever fails after the verdict.
+        try:
+            return super().authenticate(request, **credentials)
+        except Exception as error:
+            if unavailable_store(error) is not None and not password_refused(request):
+                self._give_back_attempt()
+            raise
+
+    def _give_back_attempt(self) -> None:
+        try:
+            self._rollback_login_failed_rl_usage()  # allauth's: pinned by test_outage_is_not_a_failure.py
+        except Exception as error:
+            if unavailable_store(error) is None:
+                raise
+            # The cache is down too: the attempt stays counted, the stricter side.
+            logger.warning("unchecked sign-in attempt still counted", extra={"error": type(error).__name__})
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:  # noqa: ANN003
+        # allauth's key is the site's domain (Host, port included, without django.contrib.sites)
+        # plus the login: each Host port gave a locked account five fresh guesses. One key per
+        # account, whatever the request says its host is (pinned by test_password_step.py).
+        login = str(credentials.get("email", credentials.get("username", ""))).lower()
+        return f"{settings.FIRMID_ISSUER}:{login}"
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if getattr(request.user, "is_support_agent", False):

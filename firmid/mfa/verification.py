@@ -6,6 +6,8 @@ import math
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from django.db import transaction
+
 from firmid.audit.services import audit_record
 from firmid.mfa import guard, notifications, totp
 
@@ -65,19 +67,32 @@ def verify_code(
     code = totp.parse_code(raw_code)
     if code is None:
         return Outcome.MALFORMED
+    # One transaction: the slot taken, the code's result and its audit row commit together.
+    # An attempt the database failed midway leaves no spent slot behind: an outage is never
+    # counted as wrong codes (issue 12, item 3). Concurrent attempts queue on the guard row.
+    with transaction.atomic():
+        outcome, locked = _checked(user=user, secret=secret, code=code, request=request, purpose=purpose)
+    if outcome in (Outcome.REFUSED, Outcome.REPLAYED) or locked:
+        # After the commit: a mail server that fails does not undo the counted failure.
+        notifications.second_factor_failed(user=user, request=request, locked=locked)
+    return outcome
+
+
+def _checked(*, user: User, secret: str, code: str, request: HttpRequest | None, purpose: str) -> tuple[Outcome, bool]:
+    """The outcome of a well-formed code, and whether this attempt locked the account."""
     if not guard.reserve_attempt(user_id=user.pk):
         audit_record(action=purpose, outcome="locked", actor=user, subject=user, request=request, factor_type="totp")
-        return Outcome.LOCKED
+        return Outcome.LOCKED, False
     step = totp.matching_step(secret, code)
     if step is None:
         return _failed(user=user, request=request, purpose=purpose, replayed=False)
     if guard.claim_step_and_reset(user_id=user.pk, step=step):
-        return Outcome.ACCEPTED
+        return Outcome.ACCEPTED, False
     # Still a failed attempt (its slot is spent): only the words differ.
     return _failed(user=user, request=request, purpose=purpose, replayed=True)
 
 
-def _failed(*, user: User, request: HttpRequest | None, purpose: str, replayed: bool) -> Outcome:
+def _failed(*, user: User, request: HttpRequest | None, purpose: str, replayed: bool) -> tuple[Outcome, bool]:
     locked = guard.record_failure(user_id=user.pk)
     details = ["code already used" if replayed else "", "account locked" if locked else ""]
     audit_record(
@@ -89,7 +104,6 @@ def _failed(*, user: User, request: HttpRequest | None, purpose: str, replayed: 
         factor_type="totp",
         detail="; ".join(filter(None, details)),
     )
-    notifications.second_factor_failed(user=user, request=request, locked=locked)
     if locked:
-        return Outcome.LOCKED
-    return Outcome.REPLAYED if replayed else Outcome.REFUSED
+        return Outcome.LOCKED, True
+    return (Outcome.REPLAYED if replayed else Outcome.REFUSED), False

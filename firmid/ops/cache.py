@@ -1,4 +1,4 @@
-"""The shared cache in the database: Django's table and rows, one statement per write.
+"""The shared cache: in the database (Django's table and rows, one statement per write), or Redis.
 
 Django's DatabaseCache counts the whole table, then runs SELECT and INSERT or UPDATE in a
 transaction on every set, add and touch: five round trips on PostgreSQL, four times per
@@ -7,6 +7,9 @@ statement, atomic on its own (an upsert for set and add), so concurrent adds of 
 have exactly one winner, and the table is counted only when culling, on about one write
 in `OPTIONS["CULL_EVERY"]`. The rows are encoded and dated as Django's backend does, so
 `createcachetable` makes the table and either class reads what the other wrote.
+
+With Redis, every wait is bounded and a Redis that does not answer raises CacheUnavailable
+(a 503, firmid/ops/outages.py), noted once per outage, never a 500 or an unbounded wait.
 """
 
 from __future__ import annotations
@@ -18,13 +21,20 @@ import random
 from datetime import datetime, timezone
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.timezone import now as tz_now
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from firmid.ops import outages
 
 logger = logging.getLogger("firmid.ops")
 
@@ -99,3 +109,45 @@ class DatabaseCache(DjangoDatabaseCache):
                     self._cull(connection.alias, cursor, now, count)
         except DatabaseError:
             logger.warning("cache cull failed", exc_info=True)
+
+
+# Loopback or a LAN answers in milliseconds: a Redis that takes seconds is down. One retry,
+# at once, on a refused or broken connection (a pooled connection after a Redis restart);
+# a timeout is not retried, so a request waits at most about connect + read timeouts.
+REDIS_DEFAULT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "retry": Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
+}
+
+
+class _ReportingRedis(redis.Redis):
+    """A Redis client whose lost connection is CacheUnavailable, noted at the start and end of an outage."""
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        try:
+            result = super().execute_command(*args, **options)
+        except outages.REDIS_ERRORS as error:
+            outages.note_unavailable(store=outages.CACHE, error=error)
+            raise outages.CacheUnavailable(f"Redis does not answer ({type(error).__name__})") from error
+        outages.note_available(store=outages.CACHE)
+        return result
+
+
+class _RedisClient(RedisCacheClient):
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._client = _ReportingRedis
+
+
+class RedisCache(DjangoRedisCache):
+    """Django's Redis cache, with bounded waits and a Redis that does not answer reported as such."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        options = {**REDIS_DEFAULT_OPTIONS, **params.get("OPTIONS", {})}
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._class = _RedisClient
+
+    def server(self) -> redis.Redis:
+        """The client of the server that takes writes (for its INFO: firmid/ops/checks.py)."""
+        return self._cache.get_client(write=True)

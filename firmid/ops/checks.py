@@ -1,6 +1,8 @@
-"""System checks of the deployment settings that decide who a client is."""
+"""System checks of the deployment: who a client is, and a Redis that keeps attempt counters."""
 
 from __future__ import annotations
+
+import logging
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -47,3 +49,70 @@ def check_proxy_configured(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN2
             id="firmid.W023",
         )]
     return []
+
+
+# Redis as the cache holds the attempt counters and lockouts of the password step: it must
+# keep them across a restart (an append-only file) and never evict them (noeviction).
+REDIS_REQUIRED_POLICY = "noeviction"
+
+
+def redis_security_problem() -> str | None:
+    """Why the Redis cache could forget attempt counters and lockouts; None if it keeps them (or is no Redis).
+
+    Read from INFO, which managed Redis services allow where they refuse CONFIG. Raises
+    CacheUnavailable (firmid/ops/outages.py) when Redis does not answer.
+    """
+    from django.core.cache import caches
+
+    from firmid.ops.cache import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return None
+    server = cache.server()
+    persistence, memory = server.info("persistence"), server.info("memory")
+    problems = []
+    if str(persistence.get("aof_enabled", "0")) != "1":
+        problems.append(
+            "it keeps no append-only file (appendonly no), so a restart forgets every attempt "
+            "counter and lockout: set `appendonly yes`"
+        )
+    policy = memory.get("maxmemory_policy", "")
+    if policy != REDIS_REQUIRED_POLICY:
+        problems.append(
+            f"it may evict keys when full (maxmemory-policy {policy or 'unknown'}), and an evicted key "
+            f"is a forgotten attempt counter: set `maxmemory-policy {REDIS_REQUIRED_POLICY}`"
+        )
+    if not problems:
+        return None
+    return "Redis (REDIS_URL) cannot hold sign-in security state: " + "; ".join(problems) + " (docs/deployment.md)."
+
+
+@register(Tags.caches, Tags.security)
+def check_redis_keeps_security_state(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    from firmid.ops.outages import CacheUnavailable
+
+    try:
+        problem = redis_security_problem()
+    except CacheUnavailable as error:
+        return [Warning(
+            f"Redis (REDIS_URL) was not checked: it does not answer ({error}).",
+            hint="Check again once it runs: it must use appendonly yes and maxmemory-policy noeviction.",
+            id="firmid.W031",
+        )]
+    if problem is None:
+        return []
+    return [Error(problem, hint="Fix Redis's configuration, or unset REDIS_URL to keep them in PostgreSQL.", id="firmid.E030")]
+
+
+def verify_redis_at_start() -> None:
+    """Refuse to serve on a Redis that would forget attempt counters; one not answering yet is /readyz's."""
+    from firmid.ops.outages import CacheUnavailable
+
+    try:
+        problem = redis_security_problem()
+    except CacheUnavailable as error:
+        logging.getLogger("firmid.ops").warning("Redis not checked at start: it does not answer", extra={"error": str(error)})
+        return
+    if problem is not None:
+        raise ImproperlyConfigured(problem)

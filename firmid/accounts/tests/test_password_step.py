@@ -62,3 +62,15 @@ def test_long_passphrases_are_not_truncated(make_user, client) -> None:  # noqa:
     user.save()
     assert not user.check_password(long[:72])
     assert sign_in(client, user.email, long).url == HOME
+
+
+def test_password_guesses_sent_with_other_host_ports_share_the_account_limit(client, carol, password, hashes) -> None:  # noqa: ANN001
+    """allauth keys the per-account limit by the site's domain, Host's port included: each port
+    gave a locked account five fresh guesses (found by the fault suite, behind a proxy that
+    passes Host through)."""
+    for port in range(1, 6):
+        client.post("/accounts/login/", {"login": carol.email, "password": "wrong"}, HTTP_HOST=f"testserver:{port}")
+    hashes.clear()
+    response = client.post("/accounts/login/", {"login": carol.email, "password": password}, HTTP_HOST="testserver:6")
+    assert response.status_code == 200 and "Too many" in response.content.decode()
+    assert hashes == []
