@@ -115,8 +115,11 @@ CACHES = {
     }
 }
 if env.text("REDIS_URL", ""):
+    # Attempt counters and lockouts live here: Redis must keep them across a restart and never
+    # evict them (appendonly yes, maxmemory-policy noeviction; `manage.py check` refuses
+    # otherwise, docs/deployment.md). A Redis that does not answer is a 503, within seconds.
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "firmid.ops.cache.RedisCache",
         "LOCATION": env.text("REDIS_URL"),
         "KEY_PREFIX": "firmid",
     }
@@ -272,6 +275,9 @@ LOGGING = {
 }
 # Who may read /metrics (Prometheus scrapers); everyone else gets 403.
 FIRMID_METRICS_ALLOWED_NETWORKS = env.listing("FIRMID_METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+# How far this node's clock may differ from the database's before /readyz fails: locks, codes
+# and sessions are compared across nodes (docs/deployment.md, "Clock synchronisation").
+FIRMID_MAX_CLOCK_SKEW_SECONDS = env.integer("FIRMID_MAX_CLOCK_SKEW_SECONDS", 2)
 # The proxies firmid sits behind (addresses or CIDR networks; docs/deployment.md). Only their
 # X-Forwarded-For and X-Forwarded-Proto are believed; empty: the peer is the client.
 FIRMID_TRUSTED_PROXIES = env.networks("FIRMID_TRUSTED_PROXIES", "")

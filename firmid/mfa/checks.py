@@ -21,3 +21,67 @@ def check_encryption_keys(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN20
             )
         ]
     return []
+
+
+# Said at start-up, in /readyz and by `manage.py check --database default`; names the
+# setting, never a key.
+WRONG_KEYS = (
+    "FIRMID_ENCRYPTION_KEYS cannot decrypt the TOTP secrets stored in the database: every "
+    "second-factor code would fail. Configure the key(s) these secrets were encrypted with "
+    "(newest first; after a rotation keep the old key until `rotate_mfa_keys` has run)."
+)
+
+
+def stored_secrets_problem() -> str | None:
+    """Say why the configured keys cannot decrypt the stored TOTP secrets, or None if they can.
+
+    The oldest and the newest secret are the canaries: rotation re-encrypts all of them at
+    once, so a key that decrypts both decrypts the rest. No secret yet: nothing to check.
+    """
+    from allauth.mfa.models import Authenticator
+    from cryptography.fernet import InvalidToken
+
+    from firmid.mfa import crypto
+
+    totps = Authenticator.objects.filter(type=Authenticator.Type.TOTP)
+    for canary in {totps.order_by("pk").first(), totps.order_by("-pk").first()} - {None}:
+        try:
+            crypto.decrypt(canary.data["secret"])
+        except (InvalidToken, KeyError, TypeError, ValueError):
+            return WRONG_KEYS
+    return None
+
+
+@register(Tags.database)
+def check_keys_decrypt_stored_secrets(app_configs, databases=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    if not databases or "default" not in databases or check_encryption_keys(app_configs):
+        return []
+    from django.db import DatabaseError
+
+    try:
+        problem = stored_secrets_problem()
+    except DatabaseError:
+        return []  # not migrated yet, or unreachable: nothing stored to check
+    return [Error(problem, id="firmid.E012")] if problem else []
+
+
+def verify_keys_at_start() -> None:
+    """Refuse to start when the configured keys cannot decrypt the stored secrets.
+
+    Called by config/wsgi.py once the application is loaded, so gunicorn's workers fail to
+    boot with this message. A database that cannot be read now is left to /readyz: an
+    outage at start must not keep the node from coming up when the database returns.
+    """
+    import logging
+
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    try:
+        problem = stored_secrets_problem()
+    except DatabaseError:
+        logging.getLogger("firmid.mfa").warning("encryption keys not checked at start: the database does not answer")
+        return
+    if problem:
+        logging.getLogger("firmid.mfa").critical(problem)
+        raise ImproperlyConfigured(problem)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client import REGISTRY
 
 SIGN_INS = Counter("firmid_sign_ins_total", "Completed sign-ins", ["outcome"])
@@ -14,6 +14,12 @@ LOCKOUTS = Counter("firmid_lockouts_total", "Accounts locked after too many wron
 LATENCY = Histogram(
     "firmid_request_seconds", "Time to answer a request", ["route"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+# This node's clock minus the database's (firmid/ops/readiness.py); under gunicorn, the
+# latest measurement of any live worker (they share one clock).
+CLOCK_SKEW = Gauge(
+    "firmid_clock_skew_seconds", "This node's clock minus the database's, in seconds",
+    multiprocess_mode="livemostrecent",
 )
 
 # Audit actions and outcomes as metrics: one table, so the two never disagree.

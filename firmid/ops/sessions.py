@@ -3,7 +3,7 @@
 Django's database backend turns any DatabaseError while updating a session into UpdateError,
 which SessionMiddleware answers with 400 "session interrupted" (as if the user had signed
 out in a concurrent request). When the error is the database going away in the middle of
-the request (a restart, a failover), the truth is a 503: the original error is raised again,
+the request (a restart, a failover) or refusing writes (read-only), the truth is a 503: the original error is raised again,
 so that firmid's 500 handler answers 503 with Retry-After like every other outage.
 
 A sign-in changes the session id twice (ASVS 7.2.4). Here the new id's row is written once,
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import InterfaceError, OperationalError
 from django.utils.crypto import get_random_string
+
+from firmid.ops.store_errors import is_store_unavailable
 
 
 class SessionStore(DatabaseSessionStore):
@@ -25,8 +26,9 @@ class SessionStore(DatabaseSessionStore):
             super().save(must_create=must_create)
         except UpdateError as error:
             cause = error.__context__
-            if isinstance(cause, (OperationalError, InterfaceError)):
-                raise cause from None
+            if cause is not None and is_store_unavailable(cause):  # lost, or read-only
+                # Not `from None`: that would drop the driver's error (its SQLSTATE) from the chain.
+                raise cause  # noqa: B904
             raise
 
     def cycle_key(self) -> None:

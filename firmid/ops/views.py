@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import sys
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from firmid.core.client_address import client_address
 from firmid.ops.metrics import exposition
+from firmid.ops.readiness import measure_clock_skew, readiness_checks
 
 logger = logging.getLogger("firmid.ops")
 
@@ -27,28 +25,34 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready: the database and the shared cache both answer; else 503 naming what failed."""
-    checks = {"database": _database_ok(), "cache": _cache_ok()}
-    ready = all(checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": {k: "ok" if v else "failed" for k, v in checks.items()}}
-    return JsonResponse(body, status=200 if ready else 503)
+    """Ready: this node can serve a sign-in now; else 503 naming each failed check and why."""
+    checks = readiness_checks()
+    ready = all(check.ok for check in checks)
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {check.name: "ok" if check.ok else "failed" for check in checks},
+        "reasons": {check.name: check.reason for check in checks if not check.ok},
+    }
+    _note_readiness(ready, body["reasons"])
+    response = JsonResponse(body, status=200 if ready else 503)
+    # A load balancer probes every few seconds: the change is logged once (above), not
+    # each unready probe as an error by django.request.
+    response._has_been_logged = True
+    return response
 
 
-def _database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except Exception:  # noqa: BLE001 — any failure means "not ready"
-        return False
+_readiness = {"ready": None}  # per process: what the last probe found
 
 
-def _cache_ok() -> bool:
-    try:
-        cache.set("firmid:readyz", "1", 10)
-        return cache.get("firmid:readyz") == "1"
-    except Exception:  # noqa: BLE001
-        return False
+def _note_readiness(ready: bool, reasons: dict[str, str]) -> None:
+    """Log when this process becomes unready or ready again, once per change."""
+    if _readiness["ready"] is ready:
+        return
+    _readiness["ready"] = ready
+    if ready:
+        logger.info("ready again")
+    else:
+        logger.warning("not ready: %s", "; ".join(f"{name}: {reason}" for name, reason in reasons.items()))
 
 
 @require_GET
@@ -56,6 +60,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics, for the networks in FIRMID_METRICS_ALLOWED_NETWORKS only."""
     if not _allowed(client_address(request)):
         return HttpResponse("Metrics are not served to this address.", status=403, content_type="text/plain")
+    try:
+        measure_clock_skew()  # a scrape reads the skew as it is now, not at the last probe
+    except Exception:  # noqa: BLE001 — metrics answer without the database; /readyz says it is down
+        pass  # the gauge keeps its last value
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
@@ -68,18 +76,5 @@ def _allowed(address: str) -> bool:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's 500 handler: an unreachable database is a 503 with Retry-After, not a crash.
-
-    It is the handler, not a middleware, because the database fails first inside other
-    middleware (sessions, authentication), where no view's exception hook would see it.
-    """
-    error = sys.exc_info()[1]
-    if isinstance(error, (OperationalError, InterfaceError)):
-        logger.warning("database unavailable", extra={"path": request.path, "error": type(error).__name__})
-        response = HttpResponse(
-            "firmid cannot reach its database right now. Please try again in a moment.",
-            status=503, content_type="text/plain",
-        )
-        response["Retry-After"] = "5"
-        return response
+    """A real fault's 500; store outages are answered 503 before this (firmid.ops.outages.server_error)."""
     return HttpResponse("Something went wrong on our side.", status=500, content_type="text/plain")

@@ -23,7 +23,7 @@ def test_healthz_answers_without_the_database(client, django_assert_num_queries)
 def test_readyz_checks_database_and_cache(client) -> None:  # noqa: ANN001
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "cache": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "clock": "ok", "encryption_keys": "ok"}
 
 
 @pytest.mark.django_db
