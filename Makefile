@@ -38,12 +38,13 @@ check: install
 
 # The whole suite, on the embedded SQLite database and again on a throw-away PostgreSQL
 # with Redis as the cache (scripts/with-services starts and removes them). The
-# multi-process tests start PostgreSQL of their own, so the second run leaves them out.
+# multi-process and fault tests (tests/multiprocess, tests/faults) start PostgreSQL (and
+# Redis) of their own, so the second run leaves them out.
 # pytest's exit code 5 (no test collected) fails like any other error.
 test: install
 	test -d tests/clients/node/node_modules || npm ci --prefix tests/clients/node --no-audit --no-fund
 	$(BIN)/python -m pytest
-	scripts/with-services --redis -- $(BIN)/python -m pytest -m "not multiprocess" -p no:cacheprovider
+	scripts/with-services --redis -- $(BIN)/python -m pytest -m "not multiprocess and not faults" -p no:cacheprovider
 
 # Several gunicorn workers on the configured database (DATABASE_URL), as in production.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))

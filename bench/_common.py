@@ -154,14 +154,18 @@ def ensure_postgres(script: str, argv: Sequence[str], redis: bool = False) -> No
 
 
 def bench_secrets() -> dict[str, str]:
-    """Keys made for this run only, given to the bench process and to gunicorn alike."""
+    """Keys made for this run only, given to the bench process and to gunicorn alike.
+
+    An encryption key in the environment is kept: benches run one after another on one
+    database must decrypt each other's TOTP secrets, or firmid refuses to start.
+    """
     from cryptography.fernet import Fernet
 
     from config import env
 
     return {
         "SECRET_KEY": base64.urlsafe_b64encode(os.urandom(40)).decode(),
-        "FIRMID_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIRMID_ENCRYPTION_KEYS": os.environ.get("FIRMID_ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
         "FIRMID_OIDC_SIGNING_KEY": env.rsa_private_key_pem(),
     }
 

@@ -72,6 +72,10 @@ class Postgres:
             check=True, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
 
+    def tool(self, name: str, *args: str, timeout: float = 60) -> None:
+        """Run one of PostgreSQL's programs (pg_dump, pg_restore, createdb...) as the server's user."""
+        self._run(name, *args, timeout=timeout)
+
     def start(self) -> None:
         if not self._created:
             self._run("initdb", "-D", str(self.data), "-U", ROLE, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")

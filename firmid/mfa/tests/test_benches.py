@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.contrib.auth.hashers import check_password, identify_hasher
 
 from conftest import tampered
@@ -36,6 +37,8 @@ def test_scale_bench_runs_and_counts_the_queries(capsys: pytest.CaptureFixture[s
 def test_signin_and_memory_benches_run_against_gunicorn() -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "FIRMID_BENCH_UNDER_SERVICES", "DJANGO_SETTINGS_MODULE")}
+    # The two benches share one database: one key, or the second refuses to start (item 8 of issue 12).
+    env["FIRMID_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
     script = (
         '"$0" bench/signin.py --users 40 --in-process 0 --argon2-seconds 0.2 --clients 2 --seconds 0.5 '
         '--steady-seconds 0.5 --warmup 0; '
