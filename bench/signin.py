@@ -33,6 +33,7 @@ import argparse
 import cProfile
 import itertools
 import multiprocessing
+import os
 import statistics
 import sys
 import threading
@@ -284,6 +285,9 @@ def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures:
     previous = 0
     for name, total in marks:
         figures.queries[name] = total - previous
+        if os.environ.get("FIRMID_BENCH_PRINT_SQL"):
+            for query in queries.captured_queries[previous:total]:
+                print(f"    {name}: {query['sql'][:150]}")
         previous = total
     cpu: dict[str, list[float]] = {}
     profiler = cProfile.Profile() if profile else None

@@ -88,7 +88,9 @@ class CompletionStage(LoginStage):
 
 def account_changed(stage: LoginStage) -> str | None:
     """Why the account is no longer as this sign-in found it after the password (for the audit), or None."""
-    return _changed(stage, _fresh_user(stage))
+    # allauth reads the pending login's user from the database at every request: it is
+    # this request's state of the account, without a second read.
+    return _changed(stage, stage.login.user)
 
 
 def sign_in_shortfall(stage: LoginStage) -> str | None:

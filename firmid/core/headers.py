@@ -13,12 +13,14 @@ by the request never reaches the header, so a crafted link cannot widen the poli
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
@@ -118,13 +120,43 @@ def _redirect_origins(query: dict[str, list[str]]) -> set[str]:
     client_ids, redirect_uris = query.get("client_id", []), query.get("redirect_uri", [])
     if len(client_ids) != 1 or len(redirect_uris) > 1:
         return set()
-    application = get_application_model().objects.filter(client_id=client_ids[0]).first()
+    application = _registered_application(client_ids[0])
     if application is None:
         return set()
     uri = redirect_uris[0] if redirect_uris else application.default_redirect_uri
     if not uri or not application.redirect_uri_allowed(uri):
         return set()
     return _origin(uri)
+
+
+# A sign-in shows a page per step, each asking which application it belongs to: the answer
+# is kept a minute per process. The header is a browser's second line of defence (the
+# provider checks every redirect URI exactly, at every request), so a URI an agent removes
+# leaves form-action within a minute rather than at once.
+_APPLICATIONS_SECONDS = 60
+_APPLICATIONS_MAX = 1024
+_applications: dict[str, tuple[float, object]] = {}
+
+
+def _forget_applications(**kwargs: object) -> None:
+    _applications.clear()  # this process sees its own changes at once
+
+
+post_save.connect(_forget_applications, sender=get_application_model())
+post_delete.connect(_forget_applications, sender=get_application_model())
+
+
+def _registered_application(client_id: str):  # noqa: ANN202
+    """The application of `client_id` (or None), as read at most a minute ago by this process."""
+    now = time.monotonic()
+    kept = _applications.get(client_id)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    application = get_application_model().objects.filter(client_id=client_id).first()
+    if len(_applications) >= _APPLICATIONS_MAX:
+        _applications.clear()
+    _applications[client_id] = (now + _APPLICATIONS_SECONDS, application)
+    return application
 
 
 def _post_logout_origins(query: dict[str, list[str]]) -> set[str]:

@@ -6,7 +6,6 @@ from allauth.account.internal.decorators import login_stage_required
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.stagekit import clear_login
 from allauth.mfa.base import views as mfa_views
-from allauth.mfa.internal.constants import LoginStageKey as MfaStageKey
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -29,18 +28,20 @@ from firmid.oidc.requirements import authorization_requires_mfa
 from firmid.policy import Action
 
 
-@method_decorator(
-    login_stage_required(stage=MfaStageKey.MFA_AUTHENTICATE.value, redirect_urlname="account_login"),
-    name="dispatch",
-)
 class AuthenticateView(mfa_views.AuthenticateView):
     """allauth's code page: a refused code is a 4xx, and a reset or disable meanwhile ends the sign-in."""
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        changed = account_changed(request._login_stage)
-        if changed:
-            return refuse_sign_in(request, request._login_stage.login, detail=changed)
-        return super().dispatch(request, *args, **kwargs)
+    # After allauth's own stage check (its dispatch), before a code is read: one read of
+    # the pending login per request.
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        return self._refusal() or super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        return self._refusal() or super().post(request, *args, **kwargs)
+
+    def _refusal(self) -> HttpResponse | None:
+        changed = account_changed(self.stage)
+        return refuse_sign_in(self.request, self.stage.login, detail=changed) if changed else None
 
     def form_invalid(self, form) -> HttpResponse:  # noqa: ANN001
         response = super().form_invalid(form)
