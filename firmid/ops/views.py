@@ -45,14 +45,18 @@ _readiness = {"ready": None}  # per process: what the last probe found
 
 
 def _note_readiness(ready: bool, reasons: dict[str, str]) -> None:
-    """Log when this process becomes unready or ready again, once per change."""
+    """Log when this process becomes unready or ready again, once per change.
+
+    At INFO: what made it unready (a store outage, the clock) is logged as an alarm where it
+    is found, once per outage.
+    """
     if _readiness["ready"] is ready:
         return
     _readiness["ready"] = ready
     if ready:
         logger.info("ready again")
     else:
-        logger.warning("not ready: %s", "; ".join(f"{name}: {reason}" for name, reason in reasons.items()))
+        logger.info("not ready: %s", "; ".join(f"{name}: {reason}" for name, reason in reasons.items()))
 
 
 @require_GET
