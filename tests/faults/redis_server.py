@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.multiprocess.postgres import free_port
+from tests.multiprocess.postgres import LocalServer, free_port
 
 PRODUCTION = ("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")
 
@@ -21,7 +21,7 @@ def installed() -> bool:
     return shutil.which("redis-server") is not None and shutil.which("redis-cli") is not None
 
 
-class Redis:
+class Redis(LocalServer):
     def __init__(self) -> None:
         self.port = free_port()
         self.work = Path(tempfile.mkdtemp(prefix="firmid-redis."))
@@ -71,16 +71,5 @@ class Redis:
             raise RuntimeError(f"redis-cli {' '.join(command)}: {done.stdout}{done.stderr}")
         return done.stdout.strip()
 
-    def destroy(self) -> None:
-        """Stop whatever is left and remove the folder; never raises."""
-        try:
-            self.stop()
-        except (subprocess.SubprocessError, OSError):
-            pass
-        shutil.rmtree(self.work, ignore_errors=True)
-
-    def log_text(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
+    def stop_now(self) -> None:
+        self.stop()

@@ -35,7 +35,31 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Postgres:
+class LocalServer:
+    """A throw-away server in a folder of its own (`work`, `log`): stopped and removed whatever happens."""
+
+    work: Path
+    log: Path
+
+    def stop_now(self) -> None:
+        raise NotImplementedError
+
+    def destroy(self) -> None:
+        """Stop whatever is left and remove the folder; never raises."""
+        try:
+            self.stop_now()
+        except (subprocess.SubprocessError, OSError):
+            pass
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def log_text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+class Postgres(LocalServer):
     """One server: `start()` creates it the first time; `stop()` and `start()` keep its data."""
 
     def __init__(self, bin_dir: Path | None = None) -> None:
@@ -96,16 +120,5 @@ class Postgres:
         self.stop(mode)
         self.start()
 
-    def destroy(self) -> None:
-        """Stop whatever is left and remove the folder; never raises."""
-        try:
-            self.stop("immediate")
-        except (subprocess.SubprocessError, OSError):
-            pass
-        shutil.rmtree(self.work, ignore_errors=True)
-
-    def log_text(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
+    def stop_now(self) -> None:
+        self.stop("immediate")
