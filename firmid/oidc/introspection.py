@@ -9,15 +9,13 @@ answer names the user by `sub`, the same opaque id the ID token carries.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
-from django.db.models import Min
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model, refresh_token_expire_timedelta
 from oauth2_provider.settings import oauth2_settings
 
 from firmid.core import clock
-from firmid.oidc import policy, selectors
+from firmid.oidc import policy
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -43,7 +41,7 @@ def _access_token_answer(checksum: str, client) -> dict | None:  # noqa: ANN001
     token = AccessToken.objects.select_related("user", "application").filter(token_checksum=checksum).first()
     if token is None:
         return None
-    if token.application_id != client.pk or token.is_expired() or not _user_may_hold(token.user, client):
+    if token.application_id != client.pk or token.is_expired() or not policy.may_hold_application_tokens(token.user, client):
         return INACTIVE
     answer = _answer(client=client, user=token.user, scope=token.scope, issued=token.created, expires=token.expires)
     if token.resource:  # RFC 8707: the resources the token was bound to
@@ -60,7 +58,7 @@ def _refresh_token_answer(checksum: str, client) -> dict | None:  # noqa: ANN001
     if token is None or token.application_id != client.pk or token.access_token is None:
         return INACTIVE
     expires = refresh_token_expiry(token)
-    if expires <= clock.now() or not _user_may_hold(token.user, client):
+    if expires <= clock.now() or not policy.may_hold_application_tokens(token.user, client):
         return INACTIVE
     answer = _answer(client=client, user=token.user, scope=token.access_token.scope, issued=token.created, expires=expires)
     return {**answer, "token_type": "refresh_token"}
@@ -70,15 +68,9 @@ def refresh_token_expiry(token) -> datetime:  # noqa: ANN001
     """When a live refresh token stops working: its sliding lifetime or its chain's end, the earlier."""
     # DOT's sliding lifetime runs from its access token's expiry (validate_refresh_token);
     # firmid ends every chain FIRMID_REFRESH_ABSOLUTE_SECONDS after its first token.
-    family = RefreshToken.objects.filter(token_family=token.token_family) if token.token_family else None
-    started = family.aggregate(start=Min("created"))["start"] if family is not None else None
-    absolute = (started or token.created) + timedelta(seconds=settings.FIRMID_REFRESH_ABSOLUTE_SECONDS)
+    absolute = policy.refresh_chain_end(family=token.token_family, created=token.created)
     sliding = refresh_token_expire_timedelta()
     return min(token.access_token.expires + sliding, absolute) if sliding else absolute
-
-
-def _user_may_hold(user, client) -> bool:  # noqa: ANN001
-    return policy.may_hold_tokens(user) and selectors.application_admits(application=client, user=user)
 
 
 def _answer(*, client, user, scope: str, issued: datetime, expires: datetime) -> dict:  # noqa: ANN001

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from firmid.accounts.models import User
 from firmid.mfa.selectors import user_mfa_decision
+from firmid.oidc import selectors
 from firmid.policy import Action
 
 AccessToken = get_access_token_model()
@@ -18,6 +23,17 @@ def may_hold_tokens(user: User | None) -> bool:
     if user is None or not user.is_active:
         return False
     return user_mfa_decision(user=user).action not in (Action.ENROLL_REQUIRED, Action.SSO)
+
+
+def may_hold_application_tokens(user: User | None, application) -> bool:  # noqa: ANN001
+    """The user may hold tokens at all, and this application is still open to them."""
+    return may_hold_tokens(user) and selectors.application_admits(application=application, user=user)
+
+
+def refresh_chain_end(*, family, created: datetime) -> datetime:  # noqa: ANN001
+    """When a rotation chain stops refreshing: FIRMID_REFRESH_ABSOLUTE_SECONDS after its first token."""
+    started = RefreshToken.objects.filter(token_family=family).aggregate(start=Min("created"))["start"] if family else None
+    return (started or created) + timedelta(seconds=settings.FIRMID_REFRESH_ABSOLUTE_SECONDS)
 
 
 @transaction.atomic

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from django.conf import settings
-from django.db.models import Min
 from oauth2_provider.models import (
     get_access_token_model,
     get_application_model,
@@ -233,14 +231,10 @@ class FirmidValidator(OAuth2Validator):
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
-        family = request.refresh_token_instance.token_family
-        if _family_started(family) < clock.now() - timedelta(seconds=settings.FIRMID_REFRESH_ABSOLUTE_SECONDS):
-            RefreshToken.revoke_family(family)
-            return False
-        if not policy.may_hold_tokens(request.user) or not selectors.application_admits(
-            application=client, user=request.user
-        ):
-            RefreshToken.revoke_family(family)
+        token = request.refresh_token_instance
+        chain_over = policy.refresh_chain_end(family=token.token_family, created=token.created) < clock.now()
+        if chain_over or not policy.may_hold_application_tokens(request.user, client):
+            RefreshToken.revoke_family(token.token_family)
             return False
         return True
 
@@ -254,7 +248,3 @@ def _application_with_profile(client_id: str):  # noqa: ANN202
     except ValueError:  # a client_id the database cannot even represent: no such application
         return None
 
-
-def _family_started(family) -> datetime:  # noqa: ANN001
-    """The creation of the first refresh token of a rotation chain: the absolute expiry's start."""
-    return RefreshToken.objects.filter(token_family=family).aggregate(start=Min("created"))["start"]

@@ -18,7 +18,6 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 
 from tests.multiprocess.browsers import HOME, location
 
