@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run run-rp test install migrate demo check bench serve
+.PHONY: run run-rp test lint install migrate demo check bench serve
 
 $(BIN)/.installed: constraints.txt requirements.in requirements-dev.in
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,10 +41,14 @@ check: install
 # multi-process and fault tests (tests/multiprocess, tests/faults) start PostgreSQL (and
 # Redis) of their own, so the second run leaves them out.
 # pytest's exit code 5 (no test collected) fails like any other error.
-test: install
+test: install lint
 	test -d tests/clients/node/node_modules || npm ci --prefix tests/clients/node --no-audit --no-fund
 	$(BIN)/python -m pytest
 	scripts/with-services --redis -- $(BIN)/python -m pytest -m "not multiprocess and not faults" -p no:cacheprovider
+
+# The architecture contract (pyproject.toml: the apps' layers, docs/architecture.md).
+lint: install
+	$(BIN)/lint-imports --no-cache
 
 # Several gunicorn workers on the configured database (DATABASE_URL), as in production.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))

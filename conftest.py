@@ -10,8 +10,9 @@ from django.db import close_old_connections, connections
 from firmid.accounts.models import Role, User
 from firmid.core import clock
 from firmid.mfa import totp
-from firmid.tenancy.demo import DEMO_PASSWORD, load_demo
-from firmid.tenancy.services import client_company_create, firm_create, user_create
+from firmid.demo.data import DEMO_PASSWORD, load_demo
+from firmid.tenancy.services import client_company_create, firm_create
+from firmid.accounts.services import user_create
 
 # failing_audit: a real failing trigger on the audit table (firmid/audit/testing.py).
 pytest_plugins = ["firmid.audit.testing"]

@@ -31,8 +31,9 @@ INSTALLED_APPS = [
     "firmid.core",
     "firmid.tenancy",
     "firmid.sso",
-    "firmid.mfa",
     "firmid.audit",
+    "firmid.mfa",
+    "firmid.signin",
     "firmid.administration",
     "firmid.myaccount",
     "firmid.ops",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "firmid.api",
+    "firmid.demo",
 ]
 
 MIDDLEWARE = [
@@ -64,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "firmid.accounts.middleware.SessionPolicyMiddleware",
+    "firmid.signin.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -125,7 +127,7 @@ if env.text("REDIS_URL", ""):
     }
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["firmid.accounts.backends.AuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["firmid.signin.backends.AuthenticationBackend"]
 # The first hasher hashes every password; the second is for applications' random client
 # secrets only (OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"], firmid/oidc/hashers.py).
 PASSWORD_HASHERS = [
@@ -232,11 +234,6 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
-# Benchmarks only (bench/signin.py, bench/memory.py): turns allauth's limits off so that
-# many sign-ins from one loopback address are not throttled. Never set it in production:
-# it removes the per-address and per-account limits of the password step.
-if env.flag("FIRMID_RATE_LIMITS_OFF", False):
-    ACCOUNT_RATE_LIMITS = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[firmid] "
 
 MFA_ADAPTER = "firmid.mfa.adapter.MFAAdapter"

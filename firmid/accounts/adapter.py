@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from firmid.accounts.backends import password_refused
+from firmid.accounts.attempts import password_refused
 from firmid.accounts.services import user_set_password
 from firmid.audit.services import audit_record
 from firmid.core import clock
@@ -38,11 +38,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_stages(self) -> list[str]:
         return [
-            "firmid.accounts.stages.FirstFactorStage",
+            "firmid.signin.stages.FirstFactorStage",
             *super().get_login_stages(),
-            "firmid.accounts.stages.EnrolmentStage",
+            "firmid.signin.stages.EnrolmentStage",
             # Always last: the sign-in completes only if the policy is met at that moment.
-            "firmid.accounts.stages.CompletionStage",
+            "firmid.signin.stages.CompletionStage",
         ]
 
     def is_safe_url(self, url: str | None) -> bool:

@@ -10,8 +10,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
-from firmid.accounts import notifications
-from firmid.accounts.models import User
+from firmid.accounts import notifications, signals
+from firmid.accounts.models import TYPE_OF_ROLE, Role, User
 from firmid.accounts.permissions import require_can_change_mfa
 from firmid.accounts.selectors import user_by_address
 from firmid.audit.services import audit_record
@@ -20,14 +20,14 @@ from firmid.core.errors import Conflict, ServiceError
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from firmid.tenancy.models import ClientCompany, Firm
+
 
 @transaction.atomic
 def user_end_sessions(*, user: User) -> None:
     """End every session of `user` (their session hash changes) and revoke all their tokens."""
-    from firmid.oidc.policy import revoke_user_tokens
-
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
-    revoke_user_tokens(user=user)
+    signals.sessions_ended.send(sender=User, user=user)
 
 
 @transaction.atomic
@@ -124,3 +124,32 @@ def _save_address(*, actor: User, user: User, new: str, request: HttpRequest | N
     user_end_sessions(user=user)
     audit_record(action="email_changed", actor=actor, subject=user, request=request, old_value=old, new_value=new)
     return old
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str | None,
+    firm: Firm | None = None,
+    client_company: ClientCompany | None = None,
+    support_level: int | None = None,
+) -> User:
+    """Create a user with a verified email address; `password=None` makes it unusable."""
+    email = email.strip().lower()
+    if client_company is not None and firm is not None and client_company.firm_id != firm.pk:
+        raise ServiceError("The client company belongs to another firm.")
+    if client_company is not None and firm is None:
+        firm = client_company.firm
+    if role != Role.SUPPORT_AGENT and role not in TYPE_OF_ROLE:
+        raise ServiceError(f"Unknown role {role!r}.")
+    user = User(
+        email=email, full_name=full_name, role=role, firm=firm,
+        client_company=client_company, support_level=support_level,
+    )
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user

@@ -6,6 +6,9 @@ class MfaConfig(AppConfig):
     label = "firmid_mfa"
 
     def ready(self) -> None:
-        from firmid.mfa import checks, signals  # noqa: F401
+        from firmid.mfa import checks, signals
+        from firmid.ops.readiness import register_data_check
 
         signals.connect()
+        # /readyz: the configured keys decrypt the TOTP secrets the database holds.
+        register_data_check("encryption_keys", checks.stored_secrets_problem)

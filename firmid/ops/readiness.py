@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,16 +41,27 @@ class Check:
     reason: str = ""
 
 
+# Checks of what the database holds, registered by the apps that own it (firmid.mfa registers
+# "encryption_keys" in its AppConfig.ready): ops is infrastructure and imports no domain app.
+# Each returns why the data cannot be served, or None.
+_data_checks: dict[str, Callable[[], str | None]] = {}
+
+
+def register_data_check(name: str, problem: Callable[[], str | None]) -> None:
+    """Add a readiness check of stored data: `problem()` says what is wrong, or None."""
+    _data_checks[name] = problem
+
+
 def readiness_checks() -> list[Check]:
     """Run every readiness check; the database's first, since the others read it."""
     database = database_check()
     checks = [database, cache_check()]
     if database.ok:
-        checks += [clock_check(), encryption_keys_check()]
+        checks += [clock_check(), *(data_check(name) for name in _data_checks)]
     else:
         checks += [
             Check("clock", False, "not measured: the database is unavailable"),
-            Check("encryption_keys", False, "not checked: the database is unavailable"),
+            *(Check(name, False, "not checked: the database is unavailable") for name in _data_checks),
         ]
     return checks
 
@@ -110,15 +122,13 @@ def clock_check() -> Check:
     return Check("clock", True)
 
 
-def encryption_keys_check() -> Check:
-    """Check that FIRMID_ENCRYPTION_KEYS decrypt the TOTP secrets stored in the database."""
-    from firmid.mfa.checks import stored_secrets_problem
-
+def data_check(name: str) -> Check:
+    """Run the registered check of stored data called `name`."""
     try:
-        problem = stored_secrets_problem()
+        problem = _data_checks[name]()
     except DatabaseError as error:
-        return Check("encryption_keys", False, f"not checked: the database does not answer ({type(error).__name__})")
-    return Check("encryption_keys", problem is None, problem or "")
+        return Check(name, False, f"not checked: the database does not answer ({type(error).__name__})")
+    return Check(name, problem is None, problem or "")
 
 
 # The last skew measured by this process, for /metrics and for a log line when it changes side.

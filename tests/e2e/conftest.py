@@ -16,7 +16,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from firmid.tenancy.demo import load_demo
+from firmid.demo.data import load_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from conftest import code_now
-from firmid.tenancy.demo import DEMO_PASSWORD
+from firmid.demo.data import DEMO_PASSWORD
 
 LOGIN = "/accounts/login/"
 ENROL = "/accounts/security/enrol/"

@@ -1,6 +1,6 @@
 """The help-centre article, end to end: support sets a firm's MFA levels, users meet them.
 
-Demo data (firmid.tenancy.demo): agents support.l1/l2/l3@firmid.test; Demo Accounting with
+Demo data (firmid.demo.data): agents support.l1/l2/l3@firmid.test; Demo Accounting with
 alice (practitioner) and bob (client administrator) of Client One; Northwind Partners,
 whose practitioners (erin) sign in through the firm's SSO connection. Every level starts at
 Upon request and nobody has MFA.

@@ -23,7 +23,8 @@ def main() -> None:
 
     from allauth.mfa.totp.internal.auth import TOTP
 
-    from firmid.tenancy.services import firm_create, user_create
+    from firmid.tenancy.services import firm_create
+    from firmid.accounts.services import user_create
 
     password = sys.stdin.readline().rstrip("\n")
     created = {}

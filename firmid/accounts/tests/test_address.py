@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import HOME, LOGIN, sign_in
+from firmid.signin.tests.test_sign_in_flow import HOME, LOGIN, sign_in
 
 EMAIL_PAGE = "/accounts/email/"
 RESET = "/accounts/password/reset/"

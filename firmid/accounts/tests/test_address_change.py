@@ -12,7 +12,7 @@ from django.test import Client
 from firmid.accounts import services
 from firmid.accounts.models import Role, User
 from firmid.accounts.services import user_change_email
-from firmid.accounts.tests.test_sign_in_flow import HOME, sign_in
+from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
 from firmid.audit.models import AuditEvent
 from firmid.core.errors import Conflict, NotAllowed, ServiceError
 from firmid.oidc.tests.conftest import registration  # noqa: F401

@@ -18,9 +18,9 @@ from django.core.cache import cache
 from django.db import OperationalError
 
 from conftest import code_now
-from firmid.accounts import backends
+from firmid.signin import backends
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import HOME, sign_in
+from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
 from firmid.audit import receivers
 from firmid.audit.models import AuditEvent
 from firmid.mfa import guard

@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 
 from firmid.accounts import services
 from firmid.accounts.models import Role, User
-from firmid.accounts.tests.test_sign_in_flow import HOME, sign_in
+from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
 from firmid.administration.tests.conftest import sign_in_as
 from firmid.audit.models import AuditEvent
 from firmid.oidc.tests.conftest import registration  # noqa: F401

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from firmid.accounts.models import Role, User
-from firmid.accounts.tests.test_sign_in_flow import sign_in
+from firmid.signin.tests.test_sign_in_flow import sign_in
 
 CHANGE = "/accounts/password/change/"
 

@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import identify_hasher
 
 from firmid.accounts.hashers import FirmidArgon2PasswordHasher
 from firmid.accounts.models import Role, User
-from firmid.accounts.tests.test_sign_in_flow import HOME, sign_in
+from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def demo_firm(demo) -> Firm:  # noqa: ANN001
 def demo_rp_tokens(email: str, password: str, totp_secret: str | None = None) -> dict:
     """Sign `email` in to the demo application "Documents" through the code flow; return its tokens."""
     from conftest import code_now
-    from firmid.tenancy.demo import DEMO_RP_CLIENT_ID, DEMO_RP_URL
+    from firmid.demo.data import DEMO_RP_CLIENT_ID, DEMO_RP_URL
 
     browser = Client()
     assert browser.post("/accounts/login/", {"login": email, "password": password}).status_code == 302

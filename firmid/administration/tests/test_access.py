@@ -8,7 +8,7 @@ from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import User
 from firmid.administration.tests.conftest import mfa_state, sign_in_as
-from firmid.tenancy.demo import DEMO_RP_CLIENT_ID
+from firmid.demo.data import DEMO_RP_CLIENT_ID
 from firmid.tenancy.models import Firm
 
 Application = get_application_model()

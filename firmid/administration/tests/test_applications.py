@@ -18,7 +18,7 @@ from firmid.audit.models import AuditEvent
 from firmid.core.errors import NotAllowed, ServiceError
 from firmid.oidc.models import ApplicationProfile
 from firmid.oidc.services import application_register, application_update
-from firmid.tenancy.demo import DEMO_RP_CLIENT_ID, load_demo
+from firmid.demo.data import DEMO_RP_CLIENT_ID, load_demo
 
 Application = get_application_model()
 AccessToken = get_access_token_model()

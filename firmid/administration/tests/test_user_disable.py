@@ -10,7 +10,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from firmid.accounts.models import User
 from firmid.administration.tests.conftest import demo_rp_tokens, mfa_state, sign_in_as, user_url
 from firmid.audit.models import AuditEvent
-from firmid.tenancy.demo import DEMO_RP_CLIENT_ID
+from firmid.demo.data import DEMO_RP_CLIENT_ID
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()

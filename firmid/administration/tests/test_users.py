@@ -15,7 +15,8 @@ from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
 from firmid.sso.services import sso_connect
 from firmid.tenancy.models import Firm
-from firmid.tenancy.services import client_company_create, firm_create, user_create
+from firmid.tenancy.services import client_company_create, firm_create
+from firmid.accounts.services import user_create
 
 
 

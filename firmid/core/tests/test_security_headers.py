@@ -11,7 +11,7 @@ from django.test import Client
 from firmid.accounts.models import Role
 from firmid.core.headers import application_origins
 from conftest import code_now
-from firmid.accounts.tests.test_sign_in_flow import ENROL, HOME, LOGIN, set_level, shown_key, sign_in
+from firmid.signin.tests.test_sign_in_flow import ENROL, HOME, LOGIN, set_level, shown_key, sign_in
 from firmid.oidc.services import application_register
 from firmid.policy import MfaLevel, UserType
 

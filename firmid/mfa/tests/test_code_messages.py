@@ -10,7 +10,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 
 from conftest import code_now
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import ENROL, HOME, LOGIN, MFA, set_level, shown_key, sign_in
+from firmid.signin.tests.test_sign_in_flow import ENROL, HOME, LOGIN, MFA, set_level, shown_key, sign_in
 from firmid.core import clock
 from firmid.mfa import guard
 from firmid.mfa.models import MfaGuard

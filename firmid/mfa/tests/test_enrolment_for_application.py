@@ -7,7 +7,7 @@ from django.test import Client
 
 from conftest import code_now
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import ENROL, HOME, set_level, shown_key, sign_in
+from firmid.signin.tests.test_sign_in_flow import ENROL, HOME, set_level, shown_key, sign_in
 from firmid.oidc.context import ACR_MFA
 from firmid.oidc.requirements import authorization_requires_mfa
 from firmid.oidc.services import application_register

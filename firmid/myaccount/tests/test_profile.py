@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import HOME, sign_in
+from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
 
 
 def test_profile_shows_the_one_address_and_who_changes_it(client, make_user, password) -> None:  # noqa: ANN001

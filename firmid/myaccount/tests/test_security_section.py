@@ -8,7 +8,7 @@ from django.core import mail
 
 from conftest import code_now
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import HOME, MFA, set_level, sign_in
+from firmid.signin.tests.test_sign_in_flow import HOME, MFA, set_level, sign_in
 from firmid.policy import MfaLevel, UserType
 
 ACTIVATE = "/accounts/2fa/totp/activate/"

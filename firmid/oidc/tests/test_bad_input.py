@@ -391,7 +391,7 @@ RAW = st.binary(max_size=120).map(lambda raw: quote(raw, safe="=&"))
 
 def _reauthenticate(client: Client, user) -> None:  # noqa: ANN001
     """A signed-in session again (examples may sign the user out), without hashing a password."""
-    client.force_login(user, backend="firmid.accounts.backends.AuthenticationBackend")
+    client.force_login(user, backend="firmid.signin.backends.AuthenticationBackend")
     session = client.session
     session[SIGNED_IN_AT] = time.time()
     session.save()

@@ -13,7 +13,7 @@ from jwcrypto import jwk, jwt
 
 from conftest import code_now
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import ENROL, MFA, set_level, shown_key, sign_in
+from firmid.signin.tests.test_sign_in_flow import ENROL, MFA, set_level, shown_key, sign_in
 from firmid.oidc.tests.conftest import REDIRECT
 from firmid.policy import MfaLevel, UserType
 

@@ -17,7 +17,7 @@ from django.test import Client
 from config import env
 from conftest import code_now
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import set_level
+from firmid.signin.tests.test_sign_in_flow import set_level
 from firmid.oidc.models import Grant
 from firmid.oidc.services import application_register
 from firmid.oidc.tests.conftest import REDIRECT

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 
-from firmid.accounts.tests.test_sign_in_flow import set_level
+from firmid.signin.tests.test_sign_in_flow import set_level
 from firmid.mfa.services import user_reset_mfa
 from firmid.oidc.services import application_register
 from firmid.oidc.tests.conftest import REDIRECT

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import InternalError, connection
 
-from firmid.accounts.tests.test_sign_in_flow import LOGIN, sign_in
+from firmid.signin.tests.test_sign_in_flow import LOGIN, sign_in
 from firmid.ops.store_errors import is_read_only, is_store_unavailable
 
 
@@ -105,7 +105,7 @@ def test_other_database_errors_are_not_an_outage() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_signed_in_page_on_a_read_only_database_answers_503_not_400(client, demo, password, frozen_clock) -> None:  # noqa: ANN001
-    from firmid.accounts.tests.test_sign_in_flow import HOME
+    from firmid.signin.tests.test_sign_in_flow import HOME
 
     client.raise_request_exception = False
     assert sign_in(client, "carol@client-one.test", password).status_code == 302

@@ -22,9 +22,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 from django.test import RequestFactory
 
-from firmid.accounts import backends
+from firmid.signin import backends
 from firmid.accounts.models import Role
-from firmid.accounts.tests.test_sign_in_flow import HOME, sign_in
+from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
 from firmid.ops import outages
 from firmid.ops.checks import check_redis_keeps_security_state, redis_security_problem, verify_redis_at_start
 from firmid.ops.outages import CACHE, DATABASE, UNAVAILABLE, CacheUnavailable, server_error

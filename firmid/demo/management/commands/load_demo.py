@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from firmid.tenancy.demo import load_demo
+from firmid.demo.data import load_demo
 
 REFUSED = (
     "load_demo is for local development: it creates accounts with a known password "

@@ -10,7 +10,8 @@ from firmid.accounts.models import Role, User
 from firmid.oidc.services import application_register
 from firmid.policy import UserType
 from firmid.sso.services import sso_connect
-from firmid.tenancy.services import client_company_create, firm_create, user_create
+from firmid.tenancy.services import client_company_create, firm_create
+from firmid.accounts.services import user_create
 
 DEMO_PASSWORD = "demo-password"
 

@@ -17,8 +17,8 @@ from django.test import Client
 from conftest import code_now
 from firmid.accounts.models import User
 from firmid.accounts.services import user_set_active
-from firmid.accounts.stages import CHANGED_MEANWHILE
-from firmid.accounts.tests.test_sign_in_flow import ENROL, HOME, LOGIN, MFA, set_level, shown_key, sign_in
+from firmid.signin.stages import CHANGED_MEANWHILE
+from firmid.signin.tests.test_sign_in_flow import ENROL, HOME, LOGIN, MFA, set_level, shown_key, sign_in
 from firmid.audit.models import AuditEvent
 from firmid.mfa import enrolment, services
 from firmid.oidc.services import application_register

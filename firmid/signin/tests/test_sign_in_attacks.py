@@ -13,7 +13,7 @@ from django.test import Client
 
 from conftest import code_now
 from firmid.accounts.models import Role, User
-from firmid.accounts.tests.test_sign_in_flow import ENROL, HOME, LOGIN, MFA, enrol, set_level, shown_key, sign_in
+from firmid.signin.tests.test_sign_in_flow import ENROL, HOME, LOGIN, MFA, enrol, set_level, shown_key, sign_in
 from firmid.audit.models import AppendOnlyError, AuditEvent
 from firmid.mfa import services
 from firmid.policy import MfaLevel, UserType

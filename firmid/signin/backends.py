@@ -7,27 +7,17 @@ from typing import Any
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.http import HttpRequest
 
+from firmid.accounts.attempts import mark_password_refused
 from firmid.accounts.models import User
 from firmid.accounts.selectors import user_by_address
 from firmid.mfa.selectors import user_with_snapshot
-
-
-# Set on the request once the password step reached a verdict of "refused" (wrong password,
-# unknown address): an error after it (writing the failure's audit row) leaves the attempt
-# counted; an error before it gives it back (AccountAdapter.authenticate).
-PASSWORD_REFUSED = "firmid_password_refused"
-
-
-def password_refused(request: HttpRequest | None) -> bool:
-    """Say whether this request's password was checked and refused."""
-    return bool(getattr(request, PASSWORD_REFUSED, False))
 
 
 class AuthenticationBackend(AllauthBackend):
     def authenticate(self, request: HttpRequest | None, **credentials: Any) -> User | None:
         user = super().authenticate(request, **credentials)
         if user is None and request is not None:
-            setattr(request, PASSWORD_REFUSED, True)
+            mark_password_refused(request)
         return user
 
     def get_user(self, user_id: object) -> User | None:

@@ -17,15 +17,15 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from firmid.accounts.stages import EnrolmentStage, account_changed, refuse_sign_in
+from firmid.signin.stages import EnrolmentStage, account_changed, refuse_sign_in
 from firmid.core import clock
 from firmid.core.errors import ServiceError
 from firmid.mfa import enrolment
 from firmid.mfa.forms import EnrolForm
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.mfa.verification import Outcome, refusal_message, verify_code
-from firmid.oidc.requirements import authorization_requires_mfa
 from firmid.policy import Action
+from firmid.signin.destinations import next_url_demands_mfa
 
 
 class AuthenticateView(mfa_views.AuthenticateView):
@@ -161,7 +161,7 @@ def _required_by(user, *, forced: bool, next_url: str | None) -> str:  # noqa: A
     """Who demands MFA of this sign-in ("" when nobody does: Activate later is offered)."""
     if forced:
         return "support" if user.is_support_agent else "firm"
-    return "application" if authorization_requires_mfa(next_url) else ""
+    return "application" if next_url_demands_mfa(next_url) else ""
 
 
 @method_decorator(login_required, name="dispatch")

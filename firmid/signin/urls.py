@@ -1,0 +1,9 @@
+from django.urls import path
+
+from firmid.signin.views import AuthenticateView, EnrolView, StepUpEnrolView
+
+urlpatterns = [
+    path("2fa/authenticate/", AuthenticateView.as_view(), name="mfa_authenticate"),
+    path("security/enrol/", EnrolView.as_view(), name="firmid_mfa_enrol"),
+    path("security/step-up/", StepUpEnrolView.as_view(), name="firmid_mfa_step_up"),
+]
