@@ -4,7 +4,7 @@
 
 Starts a throw-away PostgreSQL (re-running itself under scripts/with-services unless
 DATABASE_URL is PostgreSQL), migrates, starts gunicorn with ONE sync worker
-(config.settings.local, DEBUG=false), then:
+(config.settings.bench, DEBUG=false), then:
 
 1. signs a user with TOTP in (authorization request → password → code → tokens) and reads
    their row of django_session: the stored `session_data` (signed, compressed) in bytes and
@@ -32,7 +32,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import _common as common  # noqa: E402
+from bench.common.clients import TRANSPORT_ERRORS, WireHttp, loopback_addresses
+from bench.common.flows import SignInError, sign_in
+from bench.common.machine import machine_line
+from bench.common.processes import rss_kib
+from bench.common.seed import BenchApp, BenchUser, create_bench_users, register_bench_app
+from bench.common.servers import (
+    BENCH_SETTINGS,
+    Gunicorn,
+    ensure_postgres,
+    free_port,
+    server_environ,
+    setup_django,
+)
+from bench.common.stats import Targets
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -56,10 +69,10 @@ class Figures:
     signins: int = 0
     errors: int = 0
     seconds: float = 0.0
-    targets: common.Targets = field(default_factory=common.Targets)
+    targets: Targets = field(default_factory=Targets)
 
 
-def session_size(http: common.WireHttp) -> tuple[int, int, list[str]]:
+def session_size(http: WireHttp) -> tuple[int, int, list[str]]:
     """Stored bytes and decoded JSON bytes of the session behind the browser's cookie."""
     from django.conf import settings
     from django.contrib.sessions.models import Session
@@ -72,47 +85,58 @@ def session_size(http: common.WireHttp) -> tuple[int, int, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> Figures:
     args = parse_args(argv)
-    common.ensure_postgres(__file__, sys.argv[1:] if argv is None else argv)
-    port = common.free_port()
-    environ = common.server_environ(port)
-    common.setup_django("config.settings.local", environ)
+    ensure_postgres(__file__, sys.argv[1:] if argv is None else argv)
+    port = free_port()
+    environ = server_environ(port)
+    setup_django(BENCH_SETTINGS, environ)
     from django.conf import settings
 
-    print(common.machine_line(), flush=True)
-    print(f"Argon2id: m={settings.FIRMID_ARGON2_MEMORY_KIB} KiB, t={settings.FIRMID_ARGON2_TIME_COST}, "
-          f"p={settings.FIRMID_ARGON2_PARALLELISM} (firmid's full cost); gunicorn: 1 sync worker")
+    print(machine_line(), flush=True)
+    print(
+        f"Argon2id: m={settings.FIRMID_ARGON2_MEMORY_KIB} KiB, t={settings.FIRMID_ARGON2_TIME_COST}, "
+        f"p={settings.FIRMID_ARGON2_PARALLELISM} (firmid's full cost); gunicorn: 1 sync worker"
+    )
     figures = Figures()
     tag = uuid.uuid4().hex[:8]
-    with_mfa = common.create_bench_users(count=1, with_totp=True, tag=f"{tag}m", firm_name=f"Bench memory MFA {tag}")
-    users = common.create_bench_users(count=args.users, with_totp=False, tag=tag, firm_name=f"Bench memory {tag}")
-    app = common.register_bench_app()
-    addresses = common.loopback_addresses(1_000)
+    with_mfa = create_bench_users(count=1, with_totp=True, tag=f"{tag}m", firm_name=f"Bench memory MFA {tag}")
+    users = create_bench_users(count=args.users, with_totp=False, tag=tag, firm_name=f"Bench memory {tag}")
+    app = register_bench_app()
+    addresses = loopback_addresses(1_000)
     from django.db import connections
 
     connections.close_all()
 
-    with common.Gunicorn(port=port, workers=1, environ={**environ, "DATABASE_CONN_MAX_AGE": "60"}) as server:
+    with Gunicorn(port=port, workers=1, environ={**environ, "DATABASE_CONN_MAX_AGE": "60"}) as server:
         worker = server.workers()[0]
         for label, user in (("with MFA", with_mfa[0]), ("without MFA", users[0])):
-            http = common.WireHttp(server.base, addresses[0])
-            common.sign_in(http, app, user)
+            http = WireHttp(server.base, addresses[0])
+            sign_in(http, app, user)
             stored, decoded, keys = session_size(http)
             http.close()
             figures.session_bytes[label], figures.session_json_bytes[label] = stored, decoded
             figures.session_keys[label] = keys
-            print(f"session of a user signed in {label}: session_data {stored} bytes stored, "
-                  f"{decoded} bytes as JSON; keys {keys}")
+            print(
+                f"session of a user signed in {label}: session_data {stored} bytes stored, "
+                f"{decoded} bytes as JSON; keys {keys}"
+            )
         connections.close_all()
         _sign_in_many(args, figures, server, app, users, addresses, worker)
     _conclude(args, figures)
     return figures
 
 
-def _sign_in_many(args: argparse.Namespace, figures: Figures, server: common.Gunicorn, app: common.BenchApp,
-                  users: list[common.BenchUser], addresses: list[str], worker: int) -> None:
+def _sign_in_many(
+    args: argparse.Namespace,
+    figures: Figures,
+    server: Gunicorn,
+    app: BenchApp,
+    users: list[BenchUser],
+    addresses: list[str],
+    worker: int,
+) -> None:
     lock = threading.Lock()
     state = {"next": 0, "done": 0}
-    figures.rss_kib[0] = common.rss_kib(worker)
+    figures.rss_kib[0] = rss_kib(worker)
     print(f"worker {worker} VmRSS: {figures.rss_kib[0] / 1024:.1f} MiB after {0:>6,} sign-ins", flush=True)
     started = time.monotonic()
 
@@ -123,10 +147,10 @@ def _sign_in_many(args: argparse.Namespace, figures: Figures, server: common.Gun
                 if n >= args.signins:
                     return
                 state["next"] += 1
-            http = common.WireHttp(server.base, addresses[n % len(addresses)])
+            http = WireHttp(server.base, addresses[n % len(addresses)])
             try:
-                common.sign_in(http, app, users[n % len(users)])
-            except (common.SignInError, *common.TRANSPORT_ERRORS) as error:
+                sign_in(http, app, users[n % len(users)])
+            except (SignInError, *TRANSPORT_ERRORS) as error:
                 with lock:
                     figures.errors += 1
                     if figures.errors <= 3:
@@ -137,9 +161,12 @@ def _sign_in_many(args: argparse.Namespace, figures: Figures, server: common.Gun
                 state["done"] += 1
                 done = state["done"]
                 if done % args.sample_every == 0 or done == args.signins:
-                    figures.rss_kib[done] = common.rss_kib(worker)
-                    print(f"worker {worker} VmRSS: {figures.rss_kib[done] / 1024:.1f} MiB after {done:>6,} sign-ins "
-                          f"({time.monotonic() - started:.0f} s)", flush=True)
+                    figures.rss_kib[done] = rss_kib(worker)
+                    print(
+                        f"worker {worker} VmRSS: {figures.rss_kib[done] / 1024:.1f} MiB after {done:>6,} sign-ins "
+                        f"({time.monotonic() - started:.0f} s)",
+                        flush=True,
+                    )
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(args.clients)]
     for thread in threads:
@@ -149,9 +176,12 @@ def _sign_in_many(args: argparse.Namespace, figures: Figures, server: common.Gun
     figures.signins = state["done"]
     figures.seconds = time.monotonic() - started
     if figures.signins not in figures.rss_kib and worker in server.workers():  # stopped by --timeout
-        figures.rss_kib[figures.signins] = common.rss_kib(worker)
-        print(f"worker {worker} VmRSS: {figures.rss_kib[figures.signins] / 1024:.1f} MiB after "
-              f"{figures.signins:>6,} sign-ins (time budget spent)", flush=True)
+        figures.rss_kib[figures.signins] = rss_kib(worker)
+        print(
+            f"worker {worker} VmRSS: {figures.rss_kib[figures.signins] / 1024:.1f} MiB after "
+            f"{figures.signins:>6,} sign-ins (time budget spent)",
+            flush=True,
+        )
     if worker not in server.workers():
         print("  the worker was replaced during the run: its RSS series is not comparable")
         figures.errors += 1
@@ -159,14 +189,18 @@ def _sign_in_many(args: argparse.Namespace, figures: Figures, server: common.Gun
 
 def _conclude(args: argparse.Namespace, figures: Figures) -> None:
     targets = figures.targets
-    print(f"{figures.signins:,} sign-ins in {figures.seconds:.0f} s "
-          f"({figures.signins / max(figures.seconds, 1e-9):.1f}/s), {figures.errors} failed")
+    print(
+        f"{figures.signins:,} sign-ins in {figures.seconds:.0f} s "
+        f"({figures.signins / max(figures.seconds, 1e-9):.1f}/s), {figures.errors} failed"
+    )
     print("RSS series (sign-ins: MiB): " + ", ".join(f"{n:,}: {kib / 1024:.1f}" for n, kib in figures.rss_kib.items()))
     last = max(figures.rss_kib)
     baseline = min((n for n in figures.rss_kib if n >= args.baseline), default=last)
     growth = (figures.rss_kib[last] - figures.rss_kib[baseline]) / figures.rss_kib[baseline] * 100
-    targets.check(f"RSS after {last:,} sign-ins vs after {baseline:,}: {growth:+.1f} % "
-                  f"(target <= {args.max_growth:.0f} %)", growth <= args.max_growth)
+    targets.check(
+        f"RSS after {last:,} sign-ins vs after {baseline:,}: {growth:+.1f} % (target <= {args.max_growth:.0f} %)",
+        growth <= args.max_growth,
+    )
     targets.check(f"every sign-in completed ({figures.errors} failed)", figures.errors == 0)
     targets.result()
 

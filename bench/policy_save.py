@@ -32,7 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import _common as common  # noqa: E402
+from bench.common.machine import machine_line  # noqa: E402
+from bench.common.seed import support_agent  # noqa: E402
+from bench.common.servers import setup_django  # noqa: E402
+from bench.common.stats import median_seconds  # noqa: E402
 
 LEVELS = ("mandatory", "suggested")
 
@@ -57,14 +60,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def setup_django() -> str:
+def prepare_database() -> str:
     """Configure Django on a fresh SQLite file unless DATABASE_URL is given; migrate; return the URL."""
     if not os.environ.get("DATABASE_URL"):
         directory = tempfile.mkdtemp(prefix="firmid-bench-")
         atexit.register(shutil.rmtree, directory, ignore_errors=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench.sqlite3"
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # not one JSON audit line per save
-    common.setup_django("config.settings.test")
+    setup_django("config.settings.test")
     return os.environ["DATABASE_URL"]
 
 
@@ -74,8 +77,8 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     from django.apps import apps
 
     if not apps.ready:
-        print(f"database: {setup_django()}")
-    print(common.machine_line())
+        print(f"database: {prepare_database()}")
+    print(machine_line())
     figures = Figures()
     _bench_policy_save(args, figures)
     _bench_decision(args, figures)
@@ -87,7 +90,7 @@ def _bench_policy_save(args: argparse.Namespace, figures: Figures) -> None:
     from firmid.mfa.services import firm_set_mfa_levels
     from firmid.policy import MfaLevel, UserType
 
-    actor = common.support_agent()
+    actor = support_agent()
     firms = {size: _loaded_firm(size, args.batch) for size in (args.small, args.big)}
     times: dict[int, list[float]] = {size: [] for size in firms}
     for round_ in range(args.repeat + 1):
@@ -120,7 +123,7 @@ def _bench_decision(args: argparse.Namespace, figures: Figures) -> None:
         with CaptureQueriesContext(connection) as queries:
             user_mfa_decision(user=user)
         figures.decision_queries[size] = len(queries)
-        figures.decision_seconds[size] = common.median_seconds(lambda: user_mfa_decision(user=user), args.repeat)
+        figures.decision_seconds[size] = median_seconds(lambda user=user: user_mfa_decision(user=user), args.repeat)
         print(
             f"  firm of {size:>11,} users: {len(queries)} SQL quer{'y' if len(queries) == 1 else 'ies'}, "
             f"{figures.decision_seconds[size] * 1000:.2f} ms"
@@ -135,7 +138,7 @@ def _target(figures: Figures, label: str, passed: bool) -> None:
         figures.failures.append(label)
 
 
-def _loaded_firm(size: int, batch: int):  # noqa: ANN202
+def _loaded_firm(size: int, batch: int):
     """Create a firm of `size` practitioners: the type whose level is saved, so every user is concerned."""
     from firmid.tenancy.services import firm_create
 
@@ -147,7 +150,7 @@ def _loaded_firm(size: int, batch: int):  # noqa: ANN202
     return firm
 
 
-def _insert_practitioners(firm, size: int, tag: str, batch: int) -> None:  # noqa: ANN001
+def _insert_practitioners(firm, size: int, tag: str, batch: int) -> None:
     """Insert users with one precomputed password hash, by batches of plain INSERTs (no ORM objects)."""
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
@@ -166,7 +169,7 @@ def _insert_practitioners(firm, size: int, tag: str, batch: int) -> None:  # noq
         "date_joined": timezone.now(),
     }
     fields = [User._meta.get_field(name) for name in ("public_id", "email", *constant)]
-    prepared = [f.get_db_prep_save(value, connection) for f, value in zip(fields[2:], constant.values())]
+    prepared = [f.get_db_prep_save(value, connection) for f, value in zip(fields[2:], constant.values(), strict=True)]
     public_id = fields[0]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = (

@@ -37,13 +37,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import _common as common  # noqa: E402
+from bench.common.machine import machine_line
+from bench.common.seed import BENCH_PASSWORD, support_agent
+from bench.common.servers import ensure_postgres, setup_django
+from bench.common.stats import Targets, median_seconds, ms
 
 # The role of the i-th user of a firm, by i % 20: 10 % practitioners, 5 % client
 # administrators, 15 % standard clients, 70 % client employees.
-ROLE_CYCLE = (
-    ["practitioner"] * 2 + ["client_administrator"] + ["standard_client"] * 3 + ["client_employee"] * 14
-)
+ROLE_CYCLE = ["practitioner"] * 2 + ["client_administrator"] + ["standard_client"] * 3 + ["client_employee"] * 14
 LEVEL_CYCLE = ("mandatory", "suggested", "upon_request")
 
 
@@ -71,7 +72,7 @@ class Figures:
     report_seconds: dict[str, float] = field(default_factory=dict)  # median after the first
     report_first_seconds: dict[str, float] = field(default_factory=dict)
     load_seconds: float = 0.0
-    targets: common.Targets = field(default_factory=common.Targets)
+    targets: Targets = field(default_factory=Targets)
 
 
 def main(argv: Sequence[str] | None = None) -> Figures:
@@ -81,11 +82,11 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     from django.apps import apps
 
     if not apps.ready:
-        common.ensure_postgres(__file__, sys.argv[1:] if argv is None else argv)
-        common.setup_django("config.settings.test", {"LOG_LEVEL": "WARNING"})
-    print(common.machine_line(), flush=True)
+        ensure_postgres(__file__, sys.argv[1:] if argv is None else argv)
+        setup_django("config.settings.test", {"LOG_LEVEL": "WARNING"})
+    print(machine_line(), flush=True)
     figures = Figures()
-    actor = common.support_agent()
+    actor = support_agent()
     tag = uuid.uuid4().hex[:8]
     loader = Loader(tag)
 
@@ -93,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     loader.finish()
     print(f"platform of {args.small:,} users (the small firm alone):")
     figures.save_seconds["small firm, platform of its users only"] = _save_time(actor, small, args.repeat)
-    print(f"  policy save: {common.ms(figures.save_seconds['small firm, platform of its users only'])}")
+    print(f"  policy save: {ms(figures.save_seconds['small firm, platform of its users only'])}")
 
     started = time.perf_counter()
     rest = args.users - args.small - args.big
@@ -103,8 +104,11 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     loader.finish()
     figures.load_seconds = time.perf_counter() - started
     total = loader.count_users()
-    print(f"loaded: {total:,} firm users in {args.firms:,} firms ({loader.factors():,} with TOTP) "
-          f"in {figures.load_seconds:.1f} s", flush=True)
+    print(
+        f"loaded: {total:,} firm users in {args.firms:,} firms ({loader.factors():,} with TOTP) "
+        f"in {figures.load_seconds:.1f} s",
+        flush=True,
+    )
 
     _bench_decision(figures, {"small": small, "big": big}, args.repeat)
     _bench_save(figures, actor, small, big, args)
@@ -123,7 +127,7 @@ class Loader:
 
         self.tag = tag
         self.connection = connection
-        self.password = make_password(common.BENCH_PASSWORD)  # one Argon2id hash for every user
+        self.password = make_password(BENCH_PASSWORD)  # one Argon2id hash for every user
         self.now = timezone.now()
         self.first_user_id = self._max_user_id()
         self.firm_count = 0
@@ -135,7 +139,7 @@ class Loader:
 
         return User.objects.aggregate(m=Max("pk"))["m"] or 0
 
-    def firms(self, sizes: Sequence[int], sso_every: int):  # noqa: ANN201
+    def firms(self, sizes: Sequence[int], sso_every: int):
         """Create one firm per size, with its users; return the firms (in order)."""
         from firmid.mfa.models import FirmMfaLevel
         from firmid.sso.models import SsoConnection
@@ -154,12 +158,14 @@ class Loader:
         )
         if sso_every:
             SsoConnection.objects.bulk_create(
-                SsoConnection(firm=f, user_type="practitioners", issuer=f"https://idp{n}.bench.test", client_id="firmid")
+                SsoConnection(
+                    firm=f, user_type="practitioners", issuer=f"https://idp{n}.bench.test", client_id="firmid"
+                )
                 for n, f in enumerate(firms)
                 if n and n % sso_every == 0  # never the first (the big firm): its level is saved
             )
         self._users(
-            (f.pk, c.pk, size, start + n) for n, (f, c, size) in enumerate(zip(firms, companies, sizes))
+            (f.pk, c.pk, size, start + n) for n, (f, c, size) in enumerate(zip(firms, companies, sizes, strict=True))
         )
         return firms
 
@@ -177,11 +183,33 @@ class Loader:
             made[index] += 1
             role = ROLE_CYCLE[i % 20]
             company = company_id if role != "practitioner" else None
-            yield (self.password, str(uuid.uuid4()), f"u{i}.f{number}.{self.tag}@scale.test", "Scale User",
-                   role, firm_id, company, False, True, 0, date_joined)
+            yield (
+                self.password,
+                str(uuid.uuid4()),
+                f"u{i}.f{number}.{self.tag}@scale.test",
+                "Scale User",
+                role,
+                firm_id,
+                company,
+                False,
+                True,
+                0,
+                date_joined,
+            )
 
-    COLUMNS = ("password", "public_id", "email", "full_name", "role", "firm_id", "client_company_id",
-               "mfa_individually_activated", "is_active", "session_generation", "date_joined")
+    COLUMNS = (
+        "password",
+        "public_id",
+        "email",
+        "full_name",
+        "role",
+        "firm_id",
+        "client_company_id",
+        "mfa_individually_activated",
+        "is_active",
+        "session_generation",
+        "date_joined",
+    )
 
     def _users(self, firms: Iterator[tuple[int, int, int, int]]) -> None:
         from django.db import transaction
@@ -195,8 +223,11 @@ class Loader:
                 with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     buffer = []
                     for row in self._rows(firms):
-                        buffer.append("\t".join(r"\N" if v is None else str(v).lower() if isinstance(v, bool)
-                                                else str(v) for v in row))
+                        buffer.append(
+                            "\t".join(
+                                r"\N" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for v in row
+                            )
+                        )
                         if len(buffer) >= 50_000:
                             copy.write("\n".join(buffer) + "\n")
                             buffer.clear()
@@ -254,11 +285,11 @@ class Loader:
         return Authenticator.objects.count()
 
 
-def _save_time(actor, firm, repeat: int) -> float:  # noqa: ANN001
+def _save_time(actor, firm, repeat: int) -> float:
     return _save_times(actor, {"": firm}, repeat)[""]
 
 
-def _save_times(actor, firms: dict, repeat: int) -> dict[str, float]:  # noqa: ANN001
+def _save_times(actor, firms: dict, repeat: int) -> dict[str, float]:
     """Median time of saving the practitioners' level, alternating two levels, the firms taking
     turns (and turns at going first); the first round warms up and is not counted."""
     from firmid.mfa.services import firm_set_mfa_levels
@@ -284,7 +315,7 @@ def _queries_and_median(work: Callable[[], object], repeat: int) -> tuple[int, f
     with CaptureQueriesContext(connection) as queries:
         work()
     first = time.perf_counter() - started
-    return len(queries), first, common.median_seconds(work, repeat)
+    return len(queries), first, median_seconds(work, repeat)
 
 
 def _bench_decision(figures: Figures, firms: dict, repeat: int) -> None:
@@ -297,30 +328,34 @@ def _bench_decision(figures: Figures, firms: dict, repeat: int) -> None:
         queries, _, median = _queries_and_median(lambda u=user: user_mfa_decision(user=u), repeat)
         figures.decision_queries[name] = queries
         figures.decision_seconds[name] = median
-        print(f"  user of the {name} firm: {queries} SQL quer{'y' if queries == 1 else 'ies'}, {common.ms(median)}")
+        print(f"  user of the {name} firm: {queries} SQL quer{'y' if queries == 1 else 'ies'}, {ms(median)}")
     counts = list(figures.decision_queries.values())
-    figures.targets.check(f"decision queries independent of the firm's size ({counts[0]} and {counts[1]})",
-                          len(set(counts)) == 1)
+    figures.targets.check(
+        f"decision queries independent of the firm's size ({counts[0]} and {counts[1]})", len(set(counts)) == 1
+    )
 
 
-def _bench_save(figures: Figures, actor, small, big, args: argparse.Namespace) -> None:  # noqa: ANN001
+def _bench_save(figures: Figures, actor, small, big, args: argparse.Namespace) -> None:
     print(f"policy save (firm_set_mfa_levels, median of {args.repeat}) on the full platform:")
     reference = figures.save_seconds["small firm, platform of its users only"]
     medians = _save_times(actor, {"small firm": small, "big firm": big}, args.repeat)
     for name, median in medians.items():
         figures.save_seconds[f"{name}, full platform"] = median
-        print(f"  {name}: {common.ms(median)}")
+        print(f"  {name}: {ms(median)}")
     small_time, big_time = medians["small firm"], medians["big firm"]
-    print(f"  (informative: the small firm's save on the full platform / on the {args.small:,}-user platform "
-          f"before loading = {small_time / reference:.2f}; measured minutes apart, so the machine's load varies)")
+    print(
+        f"  (informative: the small firm's save on the full platform / on the {args.small:,}-user platform "
+        f"before loading = {small_time / reference:.2f}; measured minutes apart, so the machine's load varies)"
+    )
     ratio = big_time / small_time
     figures.targets.check(
         f"save time in the firm of {args.big:,} / in the firm of {args.small:,} users, same platform, "
-        f"interleaved = {ratio:.2f} (target <= {args.max_save_ratio})", ratio <= args.max_save_ratio,
+        f"interleaved = {ratio:.2f} (target <= {args.max_save_ratio})",
+        ratio <= args.max_save_ratio,
     )
 
 
-def _bench_reports(figures: Figures, big, args: argparse.Namespace) -> None:  # noqa: ANN001
+def _bench_reports(figures: Figures, big, args: argparse.Namespace) -> None:
     from firmid.mfa.reports import firm_enrolment_report, platform_enrolment_report
 
     print(f"enrolment reports (first run, then median of {args.report_repeat}):")
@@ -334,14 +369,16 @@ def _bench_reports(figures: Figures, big, args: argparse.Namespace) -> None:  # 
         figures.report_first_seconds[name] = first
         figures.report_seconds[name] = median
         rows = work()
-        print(f"  {name}: {len(rows):,} rows, {sum(r.users for r in rows):,} users, {queries} SQL queries, "
-              f"first {common.ms(first)}, median {common.ms(median)}")
-        figures.targets.check(f"{name} report {common.ms(median)} (target < {limit} s)", median < limit)
+        print(
+            f"  {name}: {len(rows):,} rows, {sum(r.users for r in rows):,} users, {queries} SQL queries, "
+            f"first {ms(first)}, median {ms(median)}"
+        )
+        figures.targets.check(f"{name} report {ms(median)} (target < {limit} s)", median < limit)
     if args.explain:
         _explain(big)
 
 
-def _explain(big) -> None:  # noqa: ANN001
+def _explain(big) -> None:
     from django.db import connection
 
     from firmid.accounts.models import User
@@ -349,7 +386,10 @@ def _explain(big) -> None:  # noqa: ANN001
 
     if connection.vendor != "postgresql":
         return
-    for name, users in (("big firm", User.objects.filter(firm=big)), ("platform", User.objects.filter(firm__isnull=False))):
+    for name, users in (
+        ("big firm", User.objects.filter(firm=big)),
+        ("platform", User.objects.filter(firm__isnull=False)),
+    ):
         print(f"  plan of the {name} report's count:")
         print("    " + _groups(users).explain(analyze=True).replace("\n", "\n    "))
 

@@ -10,7 +10,7 @@ DATABASE_URL is PostgreSQL), migrates, creates --users practitioners with a TOTP
 1. counts, in this process through Django's test client, the SQL queries and the
    password-hasher operations of one sign-in;
 2. measures the bare Argon2id verify rate with firmid's parameters, one process per core;
-3. starts gunicorn (config.settings.local, DEBUG=false, one sync worker per core) and runs
+3. starts gunicorn (config.settings.bench, DEBUG=false, one sync worker per core) and runs
    closed-loop clients (each a thread, each sign-in a new cookie jar and a new loopback
    source address) doing: authorization request (PKCE S256, state, nonce) → sign-in page →
    password → code page → TOTP code → authorization again → code at the redirect URI (not
@@ -46,15 +46,37 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import _common as common  # noqa: E402
+from bench.common.clients import TRANSPORT_ERRORS, DjangoHttp, WireHttp, loopback_addresses
+from bench.common.flows import SignInError, sign_in
+from bench.common.machine import core_count, machine_line
+from bench.common.processes import CpuMeter
+from bench.common.seed import (
+    BENCH_PASSWORD,
+    BenchApp,
+    BenchUser,
+    create_bench_users,
+    register_bench_app,
+)
+from bench.common.servers import (
+    BENCH_SETTINGS,
+    Gunicorn,
+    ensure_postgres,
+    free_port,
+    server_environ,
+    setup_django,
+)
+from bench.common.stats import Targets, count_hashing, ms, percentile
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    cores = common.cores()
+    cores = core_count()
     parser.add_argument("--users", type=int, default=4_000, help="users with TOTP (each signs in once per 65 s)")
-    parser.add_argument("--clients", default=f"{cores},{2 * cores},{4 * cores}",
-                        help="concurrent clients of each closed-loop run, comma-separated")
+    parser.add_argument(
+        "--clients",
+        default=f"{cores},{2 * cores},{4 * cores}",
+        help="concurrent clients of each closed-loop run, comma-separated",
+    )
     parser.add_argument("--seconds", type=float, default=30, help="length of each closed-loop run")
     parser.add_argument("--steady-seconds", type=float, default=60, help="length of the run at --load")
     parser.add_argument("--argon2-seconds", type=float, default=20, help="length of each Argon2id rate run")
@@ -62,17 +84,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=cores, help="gunicorn workers (default: one per core)")
     parser.add_argument("--warmup", type=int, default=2 * cores, help="sign-ins before measuring (not counted)")
     parser.add_argument("--in-process", type=int, default=20, help="sign-ins timed step by step in this process")
-    parser.add_argument("--in-process-only", action="store_true",
-                        help="stop after the in-process figures (no Argon2 rate, no gunicorn)")
-    parser.add_argument("--profile", metavar="FILE", default="",
-                        help="write a cProfile of the in-process sign-ins (after the first) to FILE")
-    parser.add_argument("--conn-max-age", type=int, default=60,
-                        help="DATABASE_CONN_MAX_AGE of gunicorn (docs/deployment.md advises persistent connections)")
-    parser.add_argument("--rate-limits", choices=("on", "off"), default="on",
-                        help="off sets FIRMID_RATE_LIMITS_OFF=1 (bench only)")
+    parser.add_argument(
+        "--in-process-only", action="store_true", help="stop after the in-process figures (no Argon2 rate, no gunicorn)"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        default="",
+        help="write a cProfile of the in-process sign-ins (after the first) to FILE",
+    )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="DATABASE_CONN_MAX_AGE of gunicorn (docs/deployment.md advises persistent connections)",
+    )
+    parser.add_argument(
+        "--rate-limits", choices=("on", "off"), default="on", help="off sets FIRMID_RATE_LIMITS_OFF=1 (bench only)"
+    )
     parser.add_argument("--redis", action="store_true", help="with Redis as the shared cache (REDIS_URL)")
-    parser.add_argument("--secret-hasher", default="",
-                        help="store the client secret with this hasher (e.g. argon2) instead of the configured one")
+    parser.add_argument(
+        "--secret-hasher",
+        default="",
+        help="store the client secret with this hasher (e.g. argon2) instead of the configured one",
+    )
     parser.add_argument("--min-ratio", type=float, default=0.5, help="target: sign-in rate / Argon2id verify rate")
     parser.add_argument("--max-p95-ms", type=float, default=250, help="target: p95 latency at --load")
     parser.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds in all")
@@ -98,8 +133,8 @@ class Phase:
         offered = f" (offered {self.offered:.1f}/s)" if self.offered else ""
         return (
             f"  {self.label}: {len(self.latencies)} sign-ins in {self.seconds:.1f} s = {self.rate:.2f}/s{offered}"
-            f" = {self.rate / cores:.2f}/s/core; p50 {common.ms(common.percentile(self.latencies, 50))}, "
-            f"p95 {common.ms(common.percentile(self.latencies, 95))}, p99 {common.ms(common.percentile(self.latencies, 99))}; "
+            f" = {self.rate / cores:.2f}/s/core; p50 {ms(percentile(self.latencies, 50))}, "
+            f"p95 {ms(percentile(self.latencies, 95))}, p99 {ms(percentile(self.latencies, 99))}; "
             f"errors {dict(self.errors) or 0}; CPU ms per sign-in: {cpu}"
         )
 
@@ -116,19 +151,19 @@ class Figures:
     steady: Phase | None = None
     ratio: float = 0.0
     cpu_ratio: float = 0.0
-    targets: common.Targets = field(default_factory=common.Targets)
+    targets: Targets = field(default_factory=Targets)
 
 
 class UserPool:
     """Users handed out so that none signs in twice within `reuse_after` seconds."""
 
-    def __init__(self, users: Sequence[common.BenchUser], reuse_after: float = 65) -> None:
-        self.ready: deque[tuple[float, common.BenchUser]] = deque((0.0, u) for u in users)
+    def __init__(self, users: Sequence[BenchUser], reuse_after: float = 65) -> None:
+        self.ready: deque[tuple[float, BenchUser]] = deque((0.0, u) for u in users)
         self.reuse_after = reuse_after
         self.lock = threading.Lock()
         self.waits = 0
 
-    def take(self, deadline: float) -> common.BenchUser | None:
+    def take(self, deadline: float) -> BenchUser | None:
         while True:
             with self.lock:
                 if self.ready:
@@ -144,7 +179,7 @@ class UserPool:
                 return None
             time.sleep(max(wait, 0.001))
 
-    def give_back(self, user: common.BenchUser) -> None:
+    def give_back(self, user: BenchUser) -> None:
         with self.lock:
             self.ready.append((time.monotonic() + self.reuse_after, user))
 
@@ -152,11 +187,11 @@ class UserPool:
 class Load:
     """What every client thread shares: server, application, users and source addresses."""
 
-    def __init__(self, server: common.Gunicorn, app: common.BenchApp, pool: UserPool) -> None:
+    def __init__(self, server: Gunicorn, app: BenchApp, pool: UserPool) -> None:
         self.server = server
         self.app = app
         self.pool = pool
-        self.addresses = itertools.cycle(common.loopback_addresses(1_000))
+        self.addresses = itertools.cycle(loopback_addresses(1_000))
         self.lock = threading.Lock()
 
     def one(self, phase: Phase, deadline: float, scheduled: float | None = None) -> None:
@@ -166,19 +201,19 @@ class Load:
             return
         with self.lock:
             address = next(self.addresses)
-        http = common.WireHttp(self.server.base, address)
+        http = WireHttp(self.server.base, address)
         started = time.perf_counter() if scheduled is None else scheduled
         try:
-            common.sign_in(http, self.app, user)
+            sign_in(http, self.app, user)
             elapsed = time.perf_counter() - started
             with self.lock:
                 phase.latencies.append(elapsed)
-        except common.SignInError as error:
+        except SignInError as error:
             with self.lock:
                 phase.errors[error.step] += 1
                 if sum(phase.errors.values()) <= 3:
                     print(f"    sign-in failed: {error}", flush=True)
-        except common.TRANSPORT_ERRORS as error:
+        except TRANSPORT_ERRORS as error:
             with self.lock:
                 phase.errors[type(error).__name__] += 1
         finally:
@@ -188,7 +223,7 @@ class Load:
     def closed_loop(self, clients: int, seconds: float) -> Phase:
         """`clients` threads signing in back to back for `seconds`."""
         phase = Phase(f"{clients:>3} clients")
-        meter = common.CpuMeter(self.server)
+        meter = CpuMeter(self.server)
         started = time.perf_counter()
         stop = started + seconds
 
@@ -210,7 +245,7 @@ class Load:
         phase = Phase(f"at {rate:.1f}/s", offered=rate)
         total = max(int(rate * seconds), 1)
         counter = itertools.count()
-        meter = common.CpuMeter(self.server)
+        meter = CpuMeter(self.server)
         origin = time.perf_counter() + 0.2
 
         def client() -> None:
@@ -222,8 +257,9 @@ class Load:
                 at = origin + n / rate
                 time.sleep(max(0.0, at - time.perf_counter()))
                 # A sign-in that finds no user free by the end of the run counts as failed.
-                self.one(phase, deadline=time.monotonic() + max(origin + seconds - time.perf_counter(), 1.0),
-                         scheduled=at)
+                self.one(
+                    phase, deadline=time.monotonic() + max(origin + seconds - time.perf_counter(), 1.0), scheduled=at
+                )
 
         workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
         for thread in workers:
@@ -242,12 +278,12 @@ def _argon2_worker(arguments: tuple[float, int, int, int]) -> tuple[int, float]:
     hasher = argon2.PasswordHasher(
         time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=argon2.Type.ID
     )
-    encoded = hasher.hash(common.BENCH_PASSWORD)
+    encoded = hasher.hash(BENCH_PASSWORD)
     cpu_started = time.process_time()
     stop = time.perf_counter() + seconds
     count = 0
     while time.perf_counter() < stop:
-        hasher.verify(encoded, common.BENCH_PASSWORD)
+        hasher.verify(encoded, BENCH_PASSWORD)
         count += 1
     return count, time.process_time() - cpu_started
 
@@ -256,15 +292,19 @@ def argon2_rate(seconds: float, processes: int) -> tuple[float, float]:
     """Bare Argon2id verifies per second per core (one process per core), and CPU s per verify."""
     from django.conf import settings
 
-    params = (seconds, settings.FIRMID_ARGON2_MEMORY_KIB, settings.FIRMID_ARGON2_TIME_COST,
-              settings.FIRMID_ARGON2_PARALLELISM)
+    params = (
+        seconds,
+        settings.FIRMID_ARGON2_MEMORY_KIB,
+        settings.FIRMID_ARGON2_TIME_COST,
+        settings.FIRMID_ARGON2_PARALLELISM,
+    )
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         results = pool.map(_argon2_worker, [params] * processes)
     count = sum(c for c, _ in results)
     return count / seconds / processes, sum(cpu for _, cpu in results) / max(count, 1)
 
 
-def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures: Figures, profile: str = "") -> None:
+def in_process(app: BenchApp, users: Sequence[BenchUser], figures: Figures, profile: str = "") -> None:
     """Sign-ins in this process (Django's test client): hasher operations, queries, CPU per step.
 
     The first sign-in counts the password-hasher operations and the SQL queries of each
@@ -274,14 +314,19 @@ def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    addresses = iter(common.loopback_addresses(len(users)))
+    addresses = iter(loopback_addresses(len(users)))
     marks: list[tuple[str, int]] = []
     with CaptureQueriesContext(connection) as queries:
-        def run() -> None:
-            common.sign_in(common.DjangoHttp(remote_addr=next(addresses)), app, users[0],
-                           on_step=lambda name: marks.append((name, len(queries))))
 
-        figures.argon2_ops = common.count_hashing(run)
+        def run() -> None:
+            sign_in(
+                DjangoHttp(remote_addr=next(addresses)),
+                app,
+                users[0],
+                on_step=lambda name: marks.append((name, len(queries))),
+            )
+
+        figures.argon2_ops = count_hashing(run)
     previous = 0
     for name, total in marks:
         figures.queries[name] = total - previous
@@ -302,7 +347,7 @@ def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures:
             cpu.setdefault(name, []).append(now - last)
             last = now
 
-        common.sign_in(common.DjangoHttp(remote_addr=next(addresses)), app, user, on_step=mark)
+        sign_in(DjangoHttp(remote_addr=next(addresses)), app, user, on_step=mark)
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -311,14 +356,14 @@ def in_process(app: common.BenchApp, users: Sequence[common.BenchUser], figures:
 
 def main(argv: Sequence[str] | None = None) -> Figures:
     args = parse_args(argv)
-    common.ensure_postgres(__file__, sys.argv[1:] if argv is None else argv, redis=args.redis)
+    ensure_postgres(__file__, sys.argv[1:] if argv is None else argv, redis=args.redis)
     started = time.monotonic()
-    cores = common.cores()
-    port = common.free_port()
-    environ = common.server_environ(port, **({"FIRMID_RATE_LIMITS_OFF": "1"} if args.rate_limits == "off" else {}))
-    common.setup_django("config.settings.local", environ)
+    cores = core_count()
+    port = free_port()
+    environ = server_environ(port, **({"FIRMID_RATE_LIMITS_OFF": "1"} if args.rate_limits == "off" else {}))
+    setup_django(BENCH_SETTINGS, environ)
     figures = Figures()
-    print(common.machine_line(), flush=True)
+    print(machine_line(), flush=True)
     from django.conf import settings
     from django.db import connections
 
@@ -333,9 +378,8 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     tag = uuid.uuid4().hex[:8]
     loading = time.perf_counter()
     local = 1 + args.in_process
-    users = common.create_bench_users(count=args.users + local, with_totp=True, tag=tag,
-                                      firm_name=f"Bench sign-in {tag}")
-    app = common.register_bench_app(secret_hasher=args.secret_hasher or None)
+    users = create_bench_users(count=args.users + local, with_totp=True, tag=tag, firm_name=f"Bench sign-in {tag}")
+    app = register_bench_app(secret_hasher=args.secret_hasher or None)
     print(f"loaded: {len(users):,} users with TOTP and one application in {time.perf_counter() - loading:.1f} s")
 
     in_process(app, users[:local], figures, args.profile)
@@ -343,20 +387,25 @@ def main(argv: Sequence[str] | None = None) -> Figures:
     print(f"one sign-in in this process: password-hasher operations {figures.argon2_ops} = {argon2_ops} Argon2id")
     print(f"  SQL queries per step: {figures.queries} (total {sum(figures.queries.values())})")
     if figures.step_cpu:
-        print(f"  application CPU per step, median of {args.in_process} (ms): "
-              + ", ".join(f"{name} {seconds * 1000:.1f}" for name, seconds in figures.step_cpu.items())
-              + f" (total {sum(figures.step_cpu.values()) * 1000:.1f})")
+        print(
+            f"  application CPU per step, median of {args.in_process} (ms): "
+            + ", ".join(f"{name} {seconds * 1000:.1f}" for name, seconds in figures.step_cpu.items())
+            + f" (total {sum(figures.step_cpu.values()) * 1000:.1f})"
+        )
     connections.close_all()
     if args.in_process_only:
         return figures
 
     rate, figures.argon2_cpu_per_verify = argon2_rate(args.argon2_seconds, cores)
     figures.argon2_rates.append(rate)
-    print(f"Argon2id verify, {cores} processes for {args.argon2_seconds:g} s: {rate:.2f}/s/core "
-          f"({figures.argon2_cpu_per_verify * 1000:.1f} ms CPU each)", flush=True)
+    print(
+        f"Argon2id verify, {cores} processes for {args.argon2_seconds:g} s: {rate:.2f}/s/core "
+        f"({figures.argon2_cpu_per_verify * 1000:.1f} ms CPU each)",
+        flush=True,
+    )
 
-    server_environ = {**environ, "DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}
-    with common.Gunicorn(port=port, workers=args.workers, environ=server_environ) as server:
+    gunicorn_environ = {**environ, "DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}
+    with Gunicorn(port=port, workers=args.workers, environ=gunicorn_environ) as server:
         load = Load(server, app, UserPool(users[local:]))
         warmup = Phase("warm-up")
         for _ in range(args.warmup):
@@ -396,19 +445,28 @@ def _conclude(args: argparse.Namespace, figures: Figures, cores: int, argon2_ops
     server_cpu = (best.cpu.get("gunicorn", 0) + best.cpu.get("postgres", 0)) / max(len(best.latencies), 1)
     figures.cpu_ratio = figures.argon2_cpu_per_verify / server_cpu if server_cpu else 0.0
     print("figures:")
-    print(f"  best: {best.label.strip()}, {best.rate:.2f} sign-ins/s = {per_core:.2f}/s/core; "
-          f"p50 {common.ms(common.percentile(best.latencies, 50))}, p95 {common.ms(common.percentile(best.latencies, 95))}, "
-          f"p99 {common.ms(common.percentile(best.latencies, 99))}")
+    print(
+        f"  best: {best.label.strip()}, {best.rate:.2f} sign-ins/s = {per_core:.2f}/s/core; "
+        f"p50 {ms(percentile(best.latencies, 50))}, p95 {ms(percentile(best.latencies, 95))}, "
+        f"p99 {ms(percentile(best.latencies, 99))}"
+    )
     print(f"  Argon2id verify rate (mean of before and after): {argon2:.2f}/s/core")
     print(f"  Argon2id operations per sign-in: {argon2_ops} (so the ratio cannot exceed {1 / max(argon2_ops, 1):.2f})")
-    print(f"  server CPU per sign-in (gunicorn + PostgreSQL): {server_cpu * 1000:.1f} ms; "
-          f"per Argon2id verify: {figures.argon2_cpu_per_verify * 1000:.1f} ms; CPU ratio {figures.cpu_ratio:.2f}")
+    print(
+        f"  server CPU per sign-in (gunicorn + PostgreSQL): {server_cpu * 1000:.1f} ms; "
+        f"per Argon2id verify: {figures.argon2_cpu_per_verify * 1000:.1f} ms; CPU ratio {figures.cpu_ratio:.2f}"
+    )
     targets = figures.targets
-    targets.check(f"sign-in rate / Argon2id verify rate per core = {per_core:.2f} / {argon2:.2f} = "
-                  f"{figures.ratio:.2f} (target >= {args.min_ratio})", figures.ratio >= args.min_ratio)
-    p95 = common.percentile(figures.steady.latencies, 95) * 1000
-    targets.check(f"p95 at {args.load:.0%} of the best rate = {p95:.0f} ms (target < {args.max_p95_ms:.0f} ms)",
-                  p95 < args.max_p95_ms)
+    targets.check(
+        f"sign-in rate / Argon2id verify rate per core = {per_core:.2f} / {argon2:.2f} = "
+        f"{figures.ratio:.2f} (target >= {args.min_ratio})",
+        figures.ratio >= args.min_ratio,
+    )
+    p95 = percentile(figures.steady.latencies, 95) * 1000
+    targets.check(
+        f"p95 at {args.load:.0%} of the best rate = {p95:.0f} ms (target < {args.max_p95_ms:.0f} ms)",
+        p95 < args.max_p95_ms,
+    )
     failed = sum(sum(p.errors.values()) for p in [*figures.phases, figures.steady])
     targets.check(f"every sign-in completed ({failed} failed)", failed == 0)
     if log_errors:

@@ -58,8 +58,13 @@ class Stats:
     def of(cls, seconds: list[float], cpu_seconds: list[float]) -> Stats:
         ordered = sorted(seconds)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-        return cls(len(seconds) / sum(seconds), statistics.mean(seconds) * 1000,
-                   statistics.median(seconds) * 1000, p95 * 1000, statistics.mean(cpu_seconds) * 1000)
+        return cls(
+            len(seconds) / sum(seconds),
+            statistics.mean(seconds) * 1000,
+            statistics.median(seconds) * 1000,
+            p95 * 1000,
+            statistics.mean(cpu_seconds) * 1000,
+        )
 
 
 @dataclass(frozen=True)
@@ -142,13 +147,17 @@ def _print_machine() -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {load}, Python {platform.python_version()}, {database}")
 
 
-def _user():  # noqa: ANN202
+def _user():
     from firmid.accounts.models import Role
-    from firmid.tenancy.services import firm_create, user_create
+    from firmid.accounts.services import user_create
+    from firmid.tenancy.services import firm_create
 
     tag = uuid.uuid4().hex[:8]
     return user_create(
-        email=f"bench.{tag}@bench.test", full_name="Bench User", role=Role.PRACTITIONER, password=None,
+        email=f"bench.{tag}@bench.test",
+        full_name="Bench User",
+        role=Role.PRACTITIONER,
+        password=None,
         firm=firm_create(name=f"Bench firm {tag}"),
     )
 
@@ -159,16 +168,25 @@ def _clients() -> list[Client]:
 
     from firmid.oidc.services import application_register
 
-    def register(name: str, confidential: bool = True):  # noqa: ANN202
+    def register(name: str, confidential: bool = True):
         return application_register(
-            actor=None, name=f"Bench {name} {uuid.uuid4().hex[:6]}", home_url="http://127.0.0.1:9/",
-            redirect_uris=[REDIRECT_URI], confidential=confidential,
+            actor=None,
+            name=f"Bench {name} {uuid.uuid4().hex[:6]}",
+            home_url="http://127.0.0.1:9/",
+            redirect_uris=[REDIRECT_URI],
+            confidential=confidential,
         )
 
     registered = register("registered")
     stored = identify_hasher(registered.application.client_secret).algorithm
-    clients = [Client(f"confidential, secret stored with {stored}", registered.application.client_id,
-                      registered.client_secret, stored)]
+    clients = [
+        Client(
+            f"confidential, secret stored with {stored}",
+            registered.application.client_id,
+            registered.client_secret,
+            stored,
+        )
+    ]
     password_hasher = settings.PASSWORD_HASHERS[0]
     password_algorithm = identify_hasher(make_password("probe")).algorithm
     if stored != password_algorithm:
@@ -177,15 +195,21 @@ def _clients() -> list[Client]:
         application = argon.application
         application.client_secret = make_password(argon.client_secret)  # kept as is: already a hash
         application.save(update_fields=["client_secret"])
-        clients.append(Client(f"confidential, secret stored with {password_algorithm}",
-                              application.client_id, argon.client_secret, password_algorithm))
+        clients.append(
+            Client(
+                f"confidential, secret stored with {password_algorithm}",
+                application.client_id,
+                argon.client_secret,
+                password_algorithm,
+            )
+        )
     public = register("public", confidential=False)
     clients.append(Client("public (PKCE only, no secret)", public.application.client_id, None, "none"))
     print(f"password hasher: {password_hasher.rsplit('.', 1)[-1]}; registration stores client secrets with {stored}")
     return clients
 
 
-def _grants(client: Client, user, count: int) -> list[tuple[str, str]]:  # noqa: ANN001
+def _grants(client: Client, user, count: int) -> list[tuple[str, str]]:
     """Authorization codes as the authorization endpoint stores them; return (code, verifier) pairs."""
     from django.utils import timezone
     from oauth2_provider.models import get_application_model
@@ -197,10 +221,18 @@ def _grants(client: Client, user, count: int) -> list[tuple[str, str]]:  # noqa:
     pairs = [(secrets.token_urlsafe(24), secrets.token_urlsafe(48)) for _ in range(count)]
     Grant.objects.bulk_create(
         Grant(
-            user=user, application=application, code=code, expires=now + timedelta(minutes=10),
-            redirect_uri=REDIRECT_URI, scope="openid profile email", nonce=secrets.token_urlsafe(12),
+            user=user,
+            application=application,
+            code=code,
+            expires=now + timedelta(minutes=10),
+            redirect_uri=REDIRECT_URI,
+            scope="openid profile email",
+            nonce=secrets.token_urlsafe(12),
             code_challenge=base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode(),
-            code_challenge_method="S256", auth_time=now, amr=["pwd", "otp", "mfa"], acr="urn:firmid:acr:mfa",
+            code_challenge_method="S256",
+            auth_time=now,
+            amr=["pwd", "otp", "mfa"],
+            acr="urn:firmid:acr:mfa",
         )
         for code, verifier in pairs
     )
@@ -218,11 +250,15 @@ def _post(client: Client, data: dict[str, str]) -> dict:
         headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(raw).decode()
     response = HttpClient().post("/oauth/token/", data, **headers)
     if response.status_code != 200:
-        raise RuntimeError(f"{client.label}: token endpoint answered {response.status_code}: {response.content[:200]!r}")
+        raise RuntimeError(
+            f"{client.label}: token endpoint answered {response.status_code}: {response.content[:200]!r}"
+        )
     return response.json()
 
 
-def _run(client: Client, user, args: argparse.Namespace, figures: Figures) -> dict[str, tuple[list[float], list[float]]]:  # noqa: ANN001, E501
+def _run(
+    client: Client, user, args: argparse.Namespace, figures: Figures
+) -> dict[str, tuple[list[float], list[float]]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -231,8 +267,10 @@ def _run(client: Client, user, args: argparse.Namespace, figures: Figures) -> di
     # One more of each, untimed, to count its SQL queries.
     code, verifier = pairs.pop()
     with CaptureQueriesContext(connection) as exchange_queries:
-        counted = _post(client, {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-                                 "code_verifier": verifier})
+        counted = _post(
+            client,
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier},
+        )
     with CaptureQueriesContext(connection) as refresh_queries:
         _post(client, {"grant_type": "refresh_token", "refresh_token": counted["refresh_token"]})
     figures.queries[(client.label, "code exchange")] = len(exchange_queries)
@@ -240,8 +278,10 @@ def _run(client: Client, user, args: argparse.Namespace, figures: Figures) -> di
     refresh_tokens = []
     for number, (code, verifier) in enumerate(pairs):
         started, cpu = time.perf_counter(), time.process_time()
-        tokens = _post(client, {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-                                "code_verifier": verifier})
+        tokens = _post(
+            client,
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier},
+        )
         if number >= args.warmup:
             timings["code exchange"][0].append(time.perf_counter() - started)
             timings["code exchange"][1].append(time.process_time() - cpu)
