@@ -14,6 +14,8 @@ from jwcrypto import jwk, jwt
 from jwcrypto.common import JWException
 from oauth2_provider.settings import oauth2_settings
 
+from firmid.oidc.door import Hint
+
 
 @functools.cache
 def _keys(pems: tuple[str, ...]) -> jwk.JWKSet:
@@ -40,3 +42,13 @@ def hinted_subject(token: str, *, client_id: str) -> str | None:
         return None
     subject = claims.get("sub")
     return subject if isinstance(subject, str) else None
+
+
+def hint_fact(token: str | None, *, client_id: str, user_subject: str | None) -> Hint:
+    """Say whether `token` names the signed-in user (whose `sub` is `user_subject`)."""
+    if not token:
+        return Hint.ABSENT
+    subject = hinted_subject(token, client_id=client_id)
+    if subject is None:
+        return Hint.FOREIGN
+    return Hint.SIGNED_IN_USER if subject == user_subject else Hint.ANOTHER_USER

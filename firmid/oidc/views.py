@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-
-import re
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlparse, urlunparse
 
 from django.contrib.auth import logout
@@ -17,18 +15,18 @@ from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot_views
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
-from oauth2_provider.oauth2_validators import is_valid_resource_uri
 from oauth2_provider.settings import oauth2_settings
 
 from firmid.core import clock
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.oidc.context import ACR_MFA, ACR_VALUES, session_auth_context
-from firmid.oidc.hints import hinted_subject
+from firmid.oidc.door import DoorFacts, Outcome, Verdict, door_verdict
+from firmid.oidc.hints import hint_fact
 from firmid.oidc.introspection import token_introspection
+from firmid.oidc.request_checks import PROMPTS, QUERY_MAX, malformed, max_age, prompt_values
 from firmid.oidc.responses import RESPONSE_MODES, form_post_response, requested_form_post
 from firmid.oidc.selectors import application_admits
 from firmid.oidc.validators import FirmidValidator
-from firmid.policy import Action
 
 
 def _without(url: str, *params: str) -> str:
@@ -42,68 +40,36 @@ def _with_iss(url: str, issuer: str) -> str:
     return urlunparse(without._replace(query="&".join(filter(None, [without.query, urlencode({"iss": issuer})]))))
 
 
-def _max_age(request: HttpRequest) -> int | None:
-    raw = request.GET.get("max_age", "")
-    # At most 12 digits (30,000 years): int() of thousands of digits raises, a 500.
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+def _door_facts(request: HttpRequest, *, application, client_id: str) -> DoorFacts:  # noqa: ANN001
+    """Gather what the door decides on: the request's, and the signed-in user's if any."""
+    user = request.user
+    subject = str(user.public_id) if user.is_authenticated else None
+    prompt = prompt_values(request)
+    hint = hint_fact(request.GET.get("id_token_hint"), client_id=client_id, user_subject=subject)
+    if not user.is_authenticated:
+        return DoorFacts(signed_in=False, prompt=prompt, hint=hint)
+    context = session_auth_context(request)
+    decision = user_mfa_decision(user=user)
+    profile = getattr(application, "firmid_profile", None)
+    return DoorFacts(
+        signed_in=True,
+        prompt=prompt,
+        hint=hint,
+        max_age=max_age(request),
+        seconds_since_sign_in=clock.timestamp() - context["auth_time"],
+        admitted=application_admits(application=application, user=user),
+        must_enrol=decision.must_enroll,
+        asks_for_code=decision.asks_for_code,
+        application_requires_mfa=bool(profile and profile.require_mfa),
+        acr_values_ask_mfa=ACR_MFA in request.GET.get("acr_values", "").split(),
+        session_has_mfa=context["acr"] == ACR_MFA,
+    )
 
 
-# The prompt values firmid honours. consent is refused (consent_required): the firm registers
-# its applications, and firmid shows no consent screen. select_account is the sign-in page.
-PROMPTS = {"none", "login", "select_account"}
-SIGN_IN_AGAIN = {"login", "select_account"}
-# RFC 7636 4.2: BASE64URL(SHA256(verifier)) is 43 characters of [A-Za-z0-9-_]; the grant keeps 128.
-CODE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
-NONCE_MAX = 255  # the grant's nonce column: longer would fail to save (a 500 on PostgreSQL)
-QUERY_MAX = 8192  # bytes of an authorization request: longer is 414, as most servers answer anyway
-
-
-def _prompt(request: HttpRequest) -> set[str]:
-    return set(request.GET.get("prompt", "").split())
-
-
-def _malformed(request: HttpRequest) -> tuple[str, str] | None:
-    """The error (and its description) of a request that oauthlib lets through but firmid must not."""
-    return _unsupported(request) or _invalid_value(request)
-
-
-def _unsupported(request: HttpRequest) -> tuple[str, str] | None:
-    """What the request asks for that firmid does not do: refused, never silently ignored."""
-    if "request" in request.GET:
-        return "request_not_supported", "Request objects are not supported."  # OIDC Core 6.1
-    if "request_uri" in request.GET:
-        return "request_uri_not_supported", "request_uri is not supported."
-    if request.GET.get("response_mode", "query") not in RESPONSE_MODES:
-        return "invalid_request", "response_mode must be query or form_post."
-    if "consent" in _prompt(request):  # OIDC Core 3.1.2.1: cannot obtain consent, so the error
-        return "consent_required", "firmid shows no consent screen: the firm registered this application."
-    if not _prompt(request) <= PROMPTS:
-        return "invalid_request", "Unsupported prompt value."
-    return None
-
-
-def _invalid_value(request: HttpRequest) -> tuple[str, str] | None:
-    if not CODE_CHALLENGE.fullmatch(request.GET.get("code_challenge", "")):
-        return "invalid_request", "code_challenge must be a BASE64URL S256 challenge (RFC 7636 4.2)."
-    if request.GET.get("code_challenge_method") != "S256":  # DOT refuses plain only as it saves the code
-        return "invalid_request", "code_challenge_method must be S256 (RFC 9700 2.1.1)."
-    if len(request.GET.get("nonce", "")) > NONCE_MAX:
-        return "invalid_request", f"nonce may have at most {NONCE_MAX} characters."
-    duplicated = sorted(k for k, values in request.GET.lists() if len(values) > 1)
-    if duplicated:  # RFC 6749 3.1: parameters MUST NOT be included more than once
-        return "invalid_request", f"Repeated parameter: {duplicated[0][:40]}."
-    if "max_age" in request.GET and _max_age(request) is None:
-        return "invalid_request", "max_age must be a number of seconds."
-    if not all(is_valid_resource_uri(uri) for uri in request.GET.getlist("resource")):
-        return "invalid_target", "resource must be an absolute URI (RFC 8707)."
-    return None
-
-
-def _hint_problem(request: HttpRequest, client_id: str) -> tuple[str, str] | None:
-    hint = request.GET.get("id_token_hint")
-    if hint and hinted_subject(hint, client_id=client_id) is None:
-        return "invalid_request", "id_token_hint is not an ID token firmid issued to this client."
-    return None
+def _step_up(request: HttpRequest, *, verify: bool) -> HttpResponse:
+    """Take the user through their second factor (or its set-up), then back here."""
+    target = "mfa_reauthenticate" if verify else "firmid_mfa_step_up"
+    return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -115,7 +81,7 @@ class AuthorizationView(dot_views.AuthorizationView):
     (OIDC Core 3.1.2.1: the endpoint MUST accept both) is answered as the same request by
     GET (303), so that sign-in and step-up can come back to it like to any other.
     The whole request is checked before anyone is asked to sign in (OIDC Core 3.1.2.2
-    before 3.1.2.3): the same checks for an anonymous user and a signed-in one.
+    before 3.1.2.3): the same checks and the same door for an anonymous user and a signed-in one.
     """
 
     http_method_names = ["get", "post"]
@@ -149,53 +115,42 @@ class AuthorizationView(dot_views.AuthorizationView):
             return response
         return super().dispatch(request, *args, **kwargs)
 
-    def _request_refusal(self, request: HttpRequest) -> HttpResponse | None:
-        """The answer to a request that no sign-in can make valid, else None."""
+    def handle_no_permission(self) -> HttpResponse:
+        # LoginRequiredMixin answers an anonymous user here, before get(): nobody is asked to
+        # sign in for a request that would fail anyway.
+        return self._through_door(self.request) or super().handle_no_permission()  # the sign-in page
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        return self._through_door(request) or super().get(request, *args, **kwargs)
+
+    def _through_door(self, request: HttpRequest) -> HttpResponse | None:
+        """Refuse a bad request or act on the door's verdict; None lets DOT answer."""
         try:
             _, credentials = self.validate_authorization_request(request)
         except OAuthToolkitError as error:
             # An unknown client_id or unregistered redirect_uri: firmid's error page (400),
             # never a redirect; any other error goes to the registered redirect_uri.
             return self.error_response(error, application=None)
-        problem = _malformed(request) or _hint_problem(request, credentials["client_id"])
-        return self._error(credentials, *problem) if problem else None
+        problem = malformed(request)
+        if problem:
+            return self._error(credentials, *problem)
+        application = self._application(credentials)  # oauthlib loaded it, with its profile
+        facts = _door_facts(request, application=application, client_id=credentials["client_id"])
+        return self._act(door_verdict(facts), credentials)
 
-    def handle_no_permission(self) -> HttpResponse:
-        # LoginRequiredMixin answers an anonymous user here, before get(): nobody is asked to
-        # sign in for a request that would fail anyway.
-        refusal = self._request_refusal(self.request)
-        if refusal:
-            return refusal
-        if _prompt(self.request) & SIGN_IN_AGAIN:
-            return self.handle_prompt_login()
-        return super().handle_no_permission()  # prompt=none: login_required; else the sign-in page
-
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        refusal = self._request_refusal(request)
-        if refusal:
-            return refusal
-        _, credentials = self.validate_authorization_request(request)
-        prompt = _prompt(request)
-        if prompt & SIGN_IN_AGAIN:  # select_account: the sign-in page is where an account is chosen
-            return self.handle_prompt_login()
-        if self._too_old(request):
-            if "none" in prompt:  # OIDC Core 3.1.2.1: no sign-in page under prompt=none
-                return self._error(credentials, "login_required", "The authentication is older than max_age.")
-            return self._sign_in_again("max_age")
-        refusal = self._hint_refusal(request, credentials, prompt) or self._refusal(request, credentials)
-        return refusal or super().get(request, *args, **kwargs)
-
-    def _hint_refusal(self, request: HttpRequest, credentials: dict, prompt: set[str]) -> HttpResponse | None:
-        """OIDC Core 3.1.2.1: the session must be the user id_token_hint names."""
-        hint = request.GET.get("id_token_hint")
-        if not hint:
-            return None
-        subject = hinted_subject(hint, client_id=credentials["client_id"])  # checked valid before
-        if subject == str(request.user.public_id):
-            return None
-        if "none" in prompt:
-            return self._error(credentials, "login_required", "The user signed in is not the one id_token_hint names.")
-        return self._sign_in_again("id_token_hint")
+    def _act(self, verdict: Verdict, credentials: dict) -> HttpResponse | None:
+        """Answer as the verdict says; None for PROCEED and SIGN_IN, which DOT answers."""
+        outcome = verdict.outcome
+        if outcome is Outcome.REFUSE:
+            return self._error(credentials, verdict.error, verdict.description)
+        if outcome is Outcome.SIGN_IN_AGAIN:
+            return self._sign_in_again(verdict.consumed)
+        if outcome is Outcome.ENROL:  # the sign-in's stages ask for the set-up
+            logout(self.request)
+            return redirect_to_login(self.request.get_full_path(), reverse("account_login"))
+        if outcome in (Outcome.VERIFY_FACTOR, Outcome.SET_UP_FACTOR):
+            return _step_up(self.request, verify=outcome is Outcome.VERIFY_FACTOR)
+        return None
 
     def handle_prompt_login(self) -> HttpResponse:
         return self._sign_in_again("prompt")
@@ -207,39 +162,10 @@ class AuthorizationView(dot_views.AuthorizationView):
         next_url = _without(self.request.get_full_path(), consumed, "max_age")
         return redirect_to_login(next_url, reverse("account_login"))
 
-    def _too_old(self, request: HttpRequest) -> bool:
-        max_age = _max_age(request)
-        if max_age is None:
-            return False
-        return clock.timestamp() - session_auth_context(request)["auth_time"] > max_age
-
-    def _refusal(self, request: HttpRequest, credentials: dict) -> HttpResponse | None:
-        application = self._application(credentials)
-        if not application_admits(application=application, user=request.user):
-            return self._error(credentials, "access_denied", "This application is not open to your account.")
-        action = user_mfa_decision(user=request.user).action
-        if action is Action.ENROLL_REQUIRED:
-            logout(request)
-            return redirect_to_login(request.get_full_path(), reverse("account_login"))
-        if self._needs_mfa(request, application) and session_auth_context(request)["acr"] != ACR_MFA:
-            if "none" in _prompt(request):
-                return self._error(credentials, "interaction_required", "This application requires MFA.")
-            return self._step_up(request, has_factor=action is Action.VERIFY)
-        return None
-
-    @staticmethod
-    def _needs_mfa(request: HttpRequest, application) -> bool:  # noqa: ANN001
-        profile = getattr(application, "firmid_profile", None)
-        return bool(profile and profile.require_mfa) or ACR_MFA in request.GET.get("acr_values", "").split()
-
-    @staticmethod
-    def _step_up(request: HttpRequest, *, has_factor: bool) -> HttpResponse:
-        """Take the user through their second factor (or its set-up), then back here."""
-        target = "mfa_reauthenticate" if has_factor else "firmid_mfa_step_up"
-        return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
-
-    def _error(self, credentials: dict, error: str, description: str) -> HttpResponse:
-        params = {"error": error, "error_description": description}
+    def _error(self, credentials: dict, error: str, description: str | None) -> HttpResponse:
+        params = {"error": error}
+        if description is not None:  # DOT's own login_required has none
+            params["error_description"] = description
         if credentials.get("state"):
             params["state"] = credentials["state"]
         separator = "&" if "?" in credentials["redirect_uri"] else "?"
@@ -257,8 +183,11 @@ class AuthorizationView(dot_views.AuthorizationView):
         # the same response, POSTed. Redirects follow validation, so redirect_uri is registered.
         schemes = application.get_allowed_schemes() if application else oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES
         return form_post_response(
-            self.request, redirect_uri=self.request.GET["redirect_uri"], location=location,
-            allowed_schemes=schemes, application_name=application.name if application else "the application",
+            self.request,
+            redirect_uri=self.request.GET["redirect_uri"],
+            location=location,
+            allowed_schemes=schemes,
+            application_name=application.name if application else "the application",
         )
 
     def create_authorization_response(self, request, scopes, credentials, allow):  # noqa: ANN001, ANN201
