@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> Figures:
 
 
 def _bench_policy_save(args: argparse.Namespace, figures: Figures) -> None:
-    from firmid.mfa.services import firm_set_mfa_levels
+    from firmid.mfa.levels.services import firm_set_mfa_levels
     from firmid.policy import MfaLevel, UserType
 
     actor = support_agent()

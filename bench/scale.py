@@ -292,7 +292,7 @@ def _save_time(actor, firm, repeat: int) -> float:
 def _save_times(actor, firms: dict, repeat: int) -> dict[str, float]:
     """Median time of saving the practitioners' level, alternating two levels, the firms taking
     turns (and turns at going first); the first round warms up and is not counted."""
-    from firmid.mfa.services import firm_set_mfa_levels
+    from firmid.mfa.levels.services import firm_set_mfa_levels
     from firmid.policy import MfaLevel, UserType
 
     samples: dict[str, list[float]] = {name: [] for name in firms}
@@ -356,7 +356,7 @@ def _bench_save(figures: Figures, actor, small, big, args: argparse.Namespace) -
 
 
 def _bench_reports(figures: Figures, big, args: argparse.Namespace) -> None:
-    from firmid.mfa.reports import firm_enrolment_report, platform_enrolment_report
+    from firmid.mfa.levels.reports import firm_enrolment_report, platform_enrolment_report
 
     print(f"enrolment reports (first run, then median of {args.report_repeat}):")
     runs = {
@@ -382,7 +382,7 @@ def _explain(big) -> None:
     from django.db import connection
 
     from firmid.accounts.models import User
-    from firmid.mfa.reports import _groups
+    from firmid.mfa.levels.reports import _groups
 
     if connection.vendor != "postgresql":
         return

@@ -3,14 +3,15 @@ from __future__ import annotations
 import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from firmid.accounts.attempts import password_refused
 from firmid.accounts.services import user_set_password
+from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
 from firmid.core import clock
+from firmid.core.app_settings import core_settings
 from firmid.core.client_address import client_address
 from firmid.ops.outages import unavailable_store
 
@@ -72,19 +73,20 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def _give_back_attempt(self) -> None:
         try:
-            self._rollback_login_failed_rl_usage()  # allauth's: pinned by test_outage_is_not_a_failure.py
+            self._rollback_login_failed_rl_usage()  # seam: allauth's private API (firmid/core/seams/allauth.py)
         except Exception as error:
             if unavailable_store(error) is None:
                 raise
             # The cache is down too: the attempt stays counted, the stricter side.
             logger.warning("unchecked sign-in attempt still counted", extra={"error": type(error).__name__})
 
+    # seam: allauth's private hook (firmid/core/seams/allauth.py).
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:  # noqa: ANN003
         # allauth's key is the site's domain (Host, port included, without django.contrib.sites)
         # plus the login: each Host port gave a locked account five fresh guesses. One key per
         # account, whatever the request says its host is (pinned by test_password_step.py).
         login = str(credentials.get("email", credentials.get("username", ""))).lower()
-        return f"{settings.FIRMID_ISSUER}:{login}"
+        return f"{core_settings.ISSUER}:{login}"
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if getattr(request.user, "is_support_agent", False):
@@ -102,7 +104,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_password_reset_mail(self, user, email: str, context: dict) -> None:  # noqa: ANN001
         # The link goes to the user's one address only, whatever address was typed.
-        audit_record(action="password_reset_requested", subject=user, request=self.request)
+        audit_record(action=AuditAction.PASSWORD_RESET_REQUESTED, subject=user, request=self.request)
         super().send_password_reset_mail(user, user.email, context)
 
     def send_notification_mail(self, template_prefix: str, user, context=None, email=None) -> None:  # noqa: ANN001

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from firmid.accounts.app_settings import accounts_settings
+
 
 @register(Tags.security, deploy=False)
 def check_argon2_cost(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
-    if settings.FIRMID_ARGON2_MEMORY_KIB < 19 * 1024 or settings.FIRMID_ARGON2_TIME_COST < 2:
+    if accounts_settings.ARGON2_MEMORY_KIB < 19 * 1024 or accounts_settings.ARGON2_TIME_COST < 2:
         return [
             Error(
                 "Argon2id cost is below OWASP's floor (19 MiB, 2 passes).",

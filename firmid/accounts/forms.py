@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from firmid.accounts.selectors import user_by_address
-from firmid.accounts.services import PasswordEvent, user_set_password
+from firmid.accounts.services import user_set_password
+from firmid.audit.actions import AuditAction
 
 
 def login_hint(next_url: str) -> str | None:
@@ -48,7 +49,7 @@ class ResetPasswordForm(account_forms.ResetPasswordForm):
 class _NewPasswordForm:
     """Save the new password through firmid's service: every session and token ends, one audit row."""
 
-    event: PasswordEvent
+    event: AuditAction
 
     def save(self) -> None:
         user_set_password(
@@ -57,12 +58,12 @@ class _NewPasswordForm:
 
 
 class ChangePasswordForm(_NewPasswordForm, account_forms.ChangePasswordForm):
-    event = PasswordEvent.CHANGED
+    event = AuditAction.PASSWORD_CHANGED
 
 
 class SetPasswordForm(_NewPasswordForm, account_forms.SetPasswordForm):
-    event = PasswordEvent.SET
+    event = AuditAction.PASSWORD_SET
 
 
 class ResetPasswordKeyForm(_NewPasswordForm, account_forms.ResetPasswordKeyForm):
-    event = PasswordEvent.RESET
+    event = AuditAction.PASSWORD_RESET

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+
+from firmid.accounts.app_settings import accounts_settings
 
 
 class FirmidArgon2PasswordHasher(Argon2PasswordHasher):
@@ -9,12 +10,12 @@ class FirmidArgon2PasswordHasher(Argon2PasswordHasher):
 
     @property
     def memory_cost(self) -> int:  # type: ignore[override]
-        return settings.FIRMID_ARGON2_MEMORY_KIB
+        return accounts_settings.ARGON2_MEMORY_KIB
 
     @property
     def time_cost(self) -> int:  # type: ignore[override]
-        return settings.FIRMID_ARGON2_TIME_COST
+        return accounts_settings.ARGON2_TIME_COST
 
     @property
     def parallelism(self) -> int:  # type: ignore[override]
-        return settings.FIRMID_ARGON2_PARALLELISM
+        return accounts_settings.ARGON2_PARALLELISM

@@ -101,6 +101,7 @@ class User(AbstractBaseUser):
     def user_type(self) -> UserType | None:
         return TYPE_OF_ROLE.get(self.role)
 
+    # seam: Django's private hook behind get_session_auth_hash (firmid/core/seams/django.py).
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         return salted_hmac(
             "firmid.accounts.User.session_auth_hash",

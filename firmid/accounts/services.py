@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from firmid.accounts import notifications, signals
 from firmid.accounts.models import TYPE_OF_ROLE, Role, User
 from firmid.accounts.permissions import require_can_change_mfa
 from firmid.accounts.selectors import user_by_address
+from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
 from firmid.core.errors import Conflict, ServiceError
 
@@ -43,34 +44,27 @@ def user_set_active(*, actor: User, user: User, active: bool, request: HttpReque
     if not active:
         user_end_sessions(user=user)
     audit_record(
-        action="user_enabled" if active else "user_disabled", actor=actor, subject=user, request=request,
+        action=AuditAction.USER_ENABLED if active else AuditAction.USER_DISABLED,
+        actor=actor, subject=user, request=request,
         old_value=str(not active), new_value=str(active),
     )
 
 
-class PasswordEvent(models.TextChoices):
-    """The audit action of a new password, by how it was given."""
-
-    CHANGED = "password_changed", "Password changed"
-    SET = "password_set", "Password set"
-    RESET = "password_reset", "Password reset by emailed link"
-
-
 @transaction.atomic
 def user_set_password(
-    *, user: User, password: str, action: PasswordEvent = PasswordEvent.CHANGED, request: HttpRequest | None = None
+    *, user: User, password: str, action: AuditAction = AuditAction.PASSWORD_CHANGED, request: HttpRequest | None = None
 ) -> None:
-    """Save `user`'s new password, end all their sessions and tokens, and audit it, all or nothing."""
+    """Save `user`'s new password, end all their sessions and tokens, and audit it (as `action`), all or nothing."""
     user.set_password(password)
     user.save(update_fields=["password"])
     # A reset is made by whoever holds the emailed link, not by a signed-in user.
-    actor = None if action == PasswordEvent.RESET else user
+    actor = None if action == AuditAction.PASSWORD_RESET else user
     user_password_written(user=user, action=action, actor=actor, request=request)
 
 
 @transaction.atomic
 def user_password_written(
-    *, user: User, action: str, actor: User | None = None, request: HttpRequest | None = None, detail: str = ""
+    *, user: User, action: AuditAction, actor: User | None = None, request: HttpRequest | None = None, detail: str = ""
 ) -> None:
     """After a new password was saved: end every session and token of `user`, and audit it."""
     user_end_sessions(user=user)
@@ -122,7 +116,9 @@ def _save_address(*, actor: User, user: User, new: str, request: HttpRequest | N
     EmailAddress.objects.update_or_create(user=user, primary=True, defaults={"email": new, "verified": True})
     user.email = new
     user_end_sessions(user=user)
-    audit_record(action="email_changed", actor=actor, subject=user, request=request, old_value=old, new_value=new)
+    audit_record(
+        action=AuditAction.EMAIL_CHANGED, actor=actor, subject=user, request=request, old_value=old, new_value=new
+    )
     return old
 
 

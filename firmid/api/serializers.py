@@ -111,7 +111,8 @@ class UserSerializer(serializers.Serializer):
 
 class UserMfaOutput(serializers.Serializer):
     user = UserSerializer()
-    status = serializers.ChoiceField(choices=[s.value for s in Status], source="status.value")
+    # The API answers the label support staff see: the contract predates the slugs.
+    status = serializers.ChoiceField(choices=[s.label for s in Status], source="status.label")
     action = serializers.ChoiceField(
         choices=[a.value for a in Action],
         source="action.value",

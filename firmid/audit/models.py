@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from firmid.audit.actions import AuditAction, AuditOutcome
 from firmid.tenancy.models import Firm
 
 
@@ -22,8 +23,8 @@ class AuditEvent(models.Model):
     """Who did what, to whom, when, with what outcome. Never holds a secret or a code."""
 
     at = models.DateTimeField(db_index=True)
-    action = models.CharField(max_length=64, db_index=True)
-    outcome = models.CharField(max_length=16, default="success")
+    action = models.CharField(max_length=64, db_index=True, choices=AuditAction.choices)
+    outcome = models.CharField(max_length=16, default=AuditOutcome.SUCCESS, choices=AuditOutcome.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -12,18 +12,19 @@ from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
+from firmid.audit.actions import AuditAction, AuditOutcome
 from firmid.audit.services import audit_record
 
 
 @receiver(auth_signals.user_logged_in)
 def on_signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit_record(action="sign_in", actor=user, subject=user, request=request)
+    audit_record(action=AuditAction.SIGN_IN, actor=user, subject=user, request=request)
 
 
 @receiver(auth_signals.user_logged_out)
 def on_signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(action="sign_out", actor=user, subject=user, request=request)
+        audit_record(action=AuditAction.SIGN_OUT, actor=user, subject=user, request=request)
 
 
 @receiver(auth_signals.user_login_failed)
@@ -31,7 +32,8 @@ def on_password_failed(sender: Any, credentials: dict, request: Any = None, **kw
     # Only the identifier is kept: the credentials also hold the password.
     identifier = str(credentials.get("email") or credentials.get("username") or "")[:254]
     audit_record(
-        action="sign_in_password", outcome="failure", request=request, detail=f"as {identifier}"
+        action=AuditAction.SIGN_IN_PASSWORD, outcome=AuditOutcome.FAILURE, request=request,
+        detail=f"as {identifier}",
     )
 
 
@@ -44,5 +46,5 @@ def on_password_failed(sender: Any, credentials: dict, request: Any = None, **kw
 @receiver(mfa_signals.authenticator_used)
 def on_factor_used(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
     audit_record(
-        action="mfa_verified", actor=user, subject=user, request=request, factor_type=authenticator.type
+        action=AuditAction.MFA_VERIFIED, actor=user, subject=user, request=request, factor_type=authenticator.type
     )

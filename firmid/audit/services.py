@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 
+from firmid.audit.actions import AuditAction, AuditOutcome, AuditReason
 from firmid.audit.models import AuditEvent
+from firmid.audit.signals import event_recorded
 from firmid.core import clock
 from firmid.core.client_address import client_address
-from firmid.ops.metrics import count_event
 
 logger = logging.getLogger("firmid.audit")
 
@@ -31,20 +32,24 @@ class AuditUnavailable(OperationalError):
 
 def audit_record(
     *,
-    action: str,
+    action: AuditAction,
     actor: User | None = None,
     subject: User | None = None,
     firm: Firm | None = None,
-    outcome: str = "success",
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
     request: HttpRequest | None = None,
+    reasons: Iterable[AuditReason] = (),
     **fields: str,
 ) -> AuditEvent:
-    """Append one audit event; the firm defaults to the subject's.
+    """Append one audit event; the firm defaults to the subject's; `reasons` are written to its detail.
 
     Called inside the transaction of the change it records (never on commit): if the row
     cannot be written, AuditUnavailable rolls the change back with it.
     """
     firm_id = firm.pk if firm is not None else (subject.firm_id if subject is not None else None)
+    reasons = tuple(reasons)
+    if reasons:
+        fields["detail"] = "; ".join(filter(None, [*(reason.label for reason in reasons), fields.get("detail", "")]))
     try:
         event = AuditEvent.objects.create(
             at=clock.now(),
@@ -63,13 +68,13 @@ def audit_record(
     except DatabaseError as error:  # it answered, and refused the row (a trigger, a read-only database)
         logger.error("audit row not written: %s", action, extra={"event": action, "error": type(error).__name__})
         raise AuditUnavailable(f"The audit log cannot record {action} right now.") from error
-    _publish(event)
+    _publish(event, frozenset(reasons))
     return event
 
 
-def _publish(event: AuditEvent) -> None:
-    """Log the event as structured fields and count it in the metrics: never a secret, never a code."""
-    count_event(event.action, event.outcome, event.detail)
+def _publish(event: AuditEvent, reasons: frozenset[AuditReason]) -> None:
+    """Log the event as structured fields and tell the listeners (metrics): never a secret, never a code."""
+    event_recorded.send(sender=AuditEvent, event=event, reasons=reasons)
     logger.info(
         "%s %s", event.action, event.outcome,
         extra={

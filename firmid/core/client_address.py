@@ -17,9 +17,10 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.http import HttpRequest
+
+from firmid.core.app_settings import core_settings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -91,7 +92,7 @@ def _address(text: str) -> Address | None:
 
 
 def _trusted(address: Address) -> bool:
-    return any(address in network for network in _networks(tuple(settings.FIRMID_TRUSTED_PROXIES)))
+    return any(address in network for network in _networks(tuple(core_settings.TRUSTED_PROXIES)))
 
 
 @lru_cache(maxsize=8)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import Role, User
+from firmid.accounts.services import user_create
+from firmid.demo.app_settings import demo_settings
 from firmid.oidc.services import application_register
 from firmid.policy import UserType
 from firmid.sso.services import sso_connect
 from firmid.tenancy.services import client_company_create, firm_create
-from firmid.accounts.services import user_create
 
 DEMO_PASSWORD = "demo-password"
 
@@ -64,5 +64,5 @@ def _register_demo_rp() -> None:
     application_register(
         actor=None, name="Documents", home_url=DEMO_RP_URL, redirect_uris=[f"{DEMO_RP_URL}callback"],
         post_logout_redirect_uris=[DEMO_RP_URL], client_id=DEMO_RP_CLIENT_ID,
-        client_secret=settings.FIRMID_DEMO_RP_SECRET,
+        client_secret=demo_settings.DEMO_RP_SECRET,
     )

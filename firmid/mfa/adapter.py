@@ -6,7 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from firmid.mfa import crypto
 from firmid.mfa.selectors import SECOND_FACTOR_TYPES, user_mfa_decision, user_policy_input
-from firmid.policy import Action, decide
+from firmid.policy import decide
 
 
 class MFAAdapter(DefaultMFAAdapter):
@@ -25,11 +25,11 @@ class MFAAdapter(DefaultMFAAdapter):
             return False
         if types is not None and set(types) != set(SECOND_FACTOR_TYPES) and not super().is_mfa_enabled(user, types):
             return False
-        # VERIFY means "has a second factor and is not under SSO", read from the snapshot.
-        return user_mfa_decision(user=user).action is Action.VERIFY
+        # A code is asked when a factor is set up and SSO is not in charge, read from the snapshot.
+        return user_mfa_decision(user=user).asks_for_code
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """A factor may go only if the policy would not then demand one at once."""
         snapshot = user_policy_input(user=authenticator.user)
         without = decide(type(snapshot)(**{**snapshot.__dict__, "has_factor": False}))
-        return without.action is not Action.ENROLL_REQUIRED
+        return not without.must_enroll

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from cryptography.fernet import Fernet
-from django.conf import settings
 from django.core.checks import Error, Tags, register
+
+from firmid.mfa.app_settings import mfa_settings
 
 
 @register(Tags.security)
 def check_encryption_keys(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
-    keys = settings.FIRMID_ENCRYPTION_KEYS
+    keys = mfa_settings.ENCRYPTION_KEYS
     if not keys:
         return [Error("FIRMID_ENCRYPTION_KEYS is empty: TOTP seeds cannot be encrypted.", id="firmid.E010")]
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
-from django.conf import settings
+
+from firmid.mfa.app_settings import mfa_settings
 
 
 @lru_cache(maxsize=4)
@@ -15,7 +16,7 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
 
 def keyring() -> MultiFernet:
     """Return the configured keys: the first encrypts, every one decrypts."""
-    return _fernet(tuple(settings.FIRMID_ENCRYPTION_KEYS))
+    return _fernet(tuple(mfa_settings.ENCRYPTION_KEYS))
 
 
 def encrypt(text: str) -> str:

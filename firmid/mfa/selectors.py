@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import ValidationError
@@ -19,13 +18,11 @@ from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Subque
 
 from firmid.accounts.models import ROLES_OF_TYPE, User
 from firmid.core import request_memo
+from firmid.mfa.factors.base import Factor, FactorSummary
 from firmid.mfa.models import FirmMfaLevel
-from firmid.policy import Decision, MfaLevel, PolicyInput, UserType, decide
+from firmid.mfa.registry import factor, factors
+from firmid.policy import Decision, MfaLevel, PolicyInput, decide
 from firmid.sso.models import SsoConnection
-from firmid.sso.selectors import firm_sso_issuers
-
-if TYPE_CHECKING:
-    from firmid.tenancy.models import Firm
 
 # The factors that make a user "Configured": recovery codes alone do not.
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -45,9 +42,7 @@ def with_mfa_snapshot(users: QuerySet[User]) -> QuerySet[User]:
     return users.annotate(mfa_user_type=_user_type_expression()).annotate(
         mfa_level=Subquery(FirmMfaLevel.objects.filter(**same_type).values("level")[:1]),
         mfa_sso=Exists(SsoConnection.objects.filter(**same_type)),
-        mfa_has_factor=Exists(
-            Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)
-        ),
+        mfa_has_factor=Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)),
     )
 
 
@@ -89,7 +84,7 @@ def user_with_snapshot(*, user_id: object) -> User | None:
         user_id = User._meta.pk.to_python(user_id)
     except ValidationError:
         return None
-    found = list(User.objects.db_manager(alias).raw(sql, [*params[:at], user_id, *params[at + 1:]]))
+    found = list(User.objects.db_manager(alias).raw(sql, [*params[:at], user_id, *params[at + 1 :]]))
     if not found:
         return None
     remembered = request_memo.remembered(_SNAPSHOTS)
@@ -128,11 +123,18 @@ def user_mfa_decision_after_deactivation(*, user: User) -> Decision:
     return decide(replace(user_policy_input(user=user), individually_activated=False))
 
 
-def firm_mfa_levels(*, firm: Firm) -> dict[UserType, MfaLevel]:
-    """Return the firm's level for every user type (Upon request where none was saved)."""
-    saved = dict(FirmMfaLevel.objects.filter(firm=firm).values_list("user_type", "level"))
-    return {t: MfaLevel(saved.get(t.value, MfaLevel.UPON_REQUEST.value)) for t in UserType}
+def user_factors(*, user: User) -> list[tuple[Factor, Authenticator]]:
+    """Return the factors `user` set up, with their stored rows, in the registry's order."""
+    rows = Authenticator.objects.filter(user=user, type__in=[f.kind for f in factors()]).order_by("pk")
+    order = {f.kind: i for i, f in enumerate(factors())}
+    return sorted(((factor(row.type), row) for row in rows), key=lambda pair: order[pair[0].kind])
 
 
-def firm_sso_user_types(*, firm: Firm) -> set[UserType]:
-    return set(firm_sso_issuers(firm=firm))
+def user_factor_summaries(*, user: User) -> list[FactorSummary]:
+    """Describe the factors `user` set up, as My account and the support Login tab list them."""
+    return [f.describe(row) for f, row in user_factors(user=user)]
+
+
+def user_code_factor(*, user: User) -> tuple[Factor, Authenticator] | None:
+    """Return the factor `user` set up that a typed code answers, with its stored row, or None."""
+    return next(((f, row) for f, row in user_factors(user=user) if f.takes_typed_code), None)

@@ -1,20 +1,41 @@
-"""Checking a second-factor code: strict parsing, the attempt guard, then replay protection."""
+"""Checking a second-factor code: strict parsing, the shared attempt guard, then the factor's replay claim.
+
+The attempt counter and lock are one per account, shared by every factor (`guard`); what a
+factor adds (`CodeCheck`) is how its code is parsed and matched, and how a right one is spent.
+"""
 
 from __future__ import annotations
 
 import math
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from django.db import transaction
 
+from firmid.audit.actions import AuditAction, AuditOutcome, AuditReason
 from firmid.audit.services import audit_record
-from firmid.mfa import guard, notifications, totp
+from firmid.mfa import guard, notifications
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from firmid.accounts.models import User
+
+
+@runtime_checkable
+class CodeCheck(Protocol):
+    """What the shared guard needs of a factor whose answer is a typed code."""
+
+    kind: str
+
+    def parse(self, raw: str) -> str | None:
+        """Return the code if it is well formed, else None."""
+
+    def match(self, secret: str, code: str) -> object | None:
+        """Return what the right `code` proves (a TOTP step, say), else None."""
+
+    def spend(self, *, user_id: int, proof: object) -> bool:
+        """Claim `proof` and forget past failures in one UPDATE; False if it was claimed already."""
 
 
 class Outcome(str, Enum):
@@ -60,49 +81,60 @@ def _duration(seconds: float) -> str:
     return f"{hours} hours"
 
 
-def verify_code(
-    *, user: User, secret: str, raw_code: str, request: HttpRequest | None, purpose: str
+def verify_answer(
+    *, check: CodeCheck, user: User, secret: str, raw_code: str, request: HttpRequest | None, purpose: AuditAction
 ) -> Outcome:
-    """Check a code for `user` against `secret`; at most once per time step, within the limits."""
-    code = totp.parse_code(raw_code)
+    """Check a code for `user` against `secret`; each right answer accepted once, within the limits."""
+    code = check.parse(raw_code)
     if code is None:
         return Outcome.MALFORMED
     # One transaction: the slot taken, the code's result and its audit row commit together.
     # An attempt the database failed midway leaves no spent slot behind: an outage is never
     # counted as wrong codes (issue 12, item 3). Concurrent attempts queue on the guard row.
     with transaction.atomic():
-        outcome, locked = _checked(user=user, secret=secret, code=code, request=request, purpose=purpose)
+        outcome, locked = _checked(check=check, user=user, secret=secret, code=code, request=request, purpose=purpose)
     if outcome in (Outcome.REFUSED, Outcome.REPLAYED) or locked:
         # After the commit: a mail server that fails does not undo the counted failure.
         notifications.second_factor_failed(user=user, request=request, locked=locked)
     return outcome
 
 
-def _checked(*, user: User, secret: str, code: str, request: HttpRequest | None, purpose: str) -> tuple[Outcome, bool]:
+def _checked(
+    *, check: CodeCheck, user: User, secret: str, code: str, request: HttpRequest | None, purpose: AuditAction
+) -> tuple[Outcome, bool]:
     """The outcome of a well-formed code, and whether this attempt locked the account."""
     if not guard.reserve_attempt(user_id=user.pk):
-        audit_record(action=purpose, outcome="locked", actor=user, subject=user, request=request, factor_type="totp")
+        audit_record(
+            action=purpose,
+            outcome=AuditOutcome.LOCKED,
+            actor=user,
+            subject=user,
+            request=request,
+            factor_type=check.kind,
+        )
         return Outcome.LOCKED, False
-    step = totp.matching_step(secret, code)
-    if step is None:
-        return _failed(user=user, request=request, purpose=purpose, replayed=False)
-    if guard.claim_step_and_reset(user_id=user.pk, step=step):
+    proof = check.match(secret, code)
+    if proof is None:
+        return _failed(check=check, user=user, request=request, purpose=purpose, replayed=False)
+    if check.spend(user_id=user.pk, proof=proof):
         return Outcome.ACCEPTED, False
     # Still a failed attempt (its slot is spent): only the words differ.
-    return _failed(user=user, request=request, purpose=purpose, replayed=True)
+    return _failed(check=check, user=user, request=request, purpose=purpose, replayed=True)
 
 
-def _failed(*, user: User, request: HttpRequest | None, purpose: str, replayed: bool) -> tuple[Outcome, bool]:
+def _failed(
+    *, check: CodeCheck, user: User, request: HttpRequest | None, purpose: AuditAction, replayed: bool
+) -> tuple[Outcome, bool]:
     locked = guard.record_failure(user_id=user.pk)
-    details = ["code already used" if replayed else "", "account locked" if locked else ""]
+    reasons = [AuditReason.CODE_REPLAYED] * replayed + [AuditReason.ACCOUNT_LOCKED] * locked
     audit_record(
         action=purpose,
-        outcome="failure",
+        outcome=AuditOutcome.FAILURE,
         actor=user,
         subject=user,
         request=request,
-        factor_type="totp",
-        detail="; ".join(filter(None, details)),
+        factor_type=check.kind,
+        reasons=reasons,
     )
     if locked:
         return Outcome.LOCKED, True

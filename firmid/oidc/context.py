@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from allauth.account.internal.flows.login import get_authentication_records
 from django.http import HttpRequest
 
 from firmid.accounts.adapter import SIGNED_IN_AT
+from firmid.core.seams.allauth import get_authentication_records
+from firmid.mfa.registry import amr_of, factors
 
 ACR_MFA = "urn:firmid:acr:mfa"
 ACR_PASSWORD = "urn:firmid:acr:pwd"
 ACR_VALUES = [ACR_PASSWORD, ACR_MFA]
 
-# RFC 8176 values; "fed" names a sign-in through the firm's identity provider.
-_AMR_OF_FACTOR = {"totp": "otp", "webauthn": "hwk", "recovery_codes": "otp"}
-SECOND_FACTORS = {"otp", "hwk"}
+# RFC 8176 values: each factor names its own (firmid.mfa.registry); "fed" names a sign-in
+# through the firm's identity provider.
+SECOND_FACTORS = frozenset(f.amr for f in factors())
 
 
 class AuthContext(TypedDict):
@@ -29,7 +30,7 @@ def _amr_of(record: dict) -> str | None:
     if method == "password":
         return "pwd"
     if method == "mfa":
-        return _AMR_OF_FACTOR.get(record.get("type", ""))
+        return amr_of(record.get("type", ""))
     if method == "socialaccount":
         return "fed"
     return None

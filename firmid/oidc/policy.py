@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
@@ -12,7 +11,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from firmid.accounts.models import User
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.oidc import selectors
-from firmid.policy import Action
+from firmid.oidc.app_settings import oidc_settings
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -22,7 +21,7 @@ def may_hold_tokens(user: User | None) -> bool:
     """A disabled user, or one whose firm now demands enrolment or SSO, holds no live token."""
     if user is None or not user.is_active:
         return False
-    return user_mfa_decision(user=user).action not in (Action.ENROLL_REQUIRED, Action.SSO)
+    return not user_mfa_decision(user=user).blocks_session
 
 
 def may_hold_application_tokens(user: User | None, application) -> bool:  # noqa: ANN001
@@ -33,7 +32,7 @@ def may_hold_application_tokens(user: User | None, application) -> bool:  # noqa
 def refresh_chain_end(*, family, created: datetime) -> datetime:  # noqa: ANN001
     """When a rotation chain stops refreshing: FIRMID_REFRESH_ABSOLUTE_SECONDS after its first token."""
     started = RefreshToken.objects.filter(token_family=family).aggregate(start=Min("created"))["start"] if family else None
-    return (started or created) + timedelta(seconds=settings.FIRMID_REFRESH_ABSOLUTE_SECONDS)
+    return (started or created) + timedelta(seconds=oidc_settings.REFRESH_ABSOLUTE_SECONDS)
 
 
 @transaction.atomic

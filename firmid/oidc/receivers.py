@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa import signals as mfa_signals
 from django.dispatch import receiver
 
 from firmid.accounts.signals import sessions_ended
+from firmid.mfa.step_up import count_enrolment_as_second_factor
 from firmid.oidc.policy import revoke_user_tokens
 
 
 @receiver(mfa_signals.authenticator_added)
 def on_factor_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    # Setting a factor up proves its possession with a code: in a signed-in session it
-    # counts as this session's second factor (a step-up through enrolment).
+    # A set-up from My account, in a signed-in session (firmid.mfa.step_up).
     if request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
-        record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)
+        count_enrolment_as_second_factor(request, user=user, authenticator=authenticator)
 
 
 @receiver(mfa_signals.authenticator_used)

@@ -22,6 +22,7 @@ from oauth2_provider.models import (
 
 from firmid.accounts.models import ROLES_OF_TYPE, User
 from firmid.accounts.permissions import require_can_change_mfa
+from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
 from firmid.core.errors import Conflict, ServiceError
 from firmid.oidc.context import ACR_MFA
@@ -232,7 +233,7 @@ def application_register(
     if client_id:
         application.client_id = client_id
     _save(application, values)
-    _audit("application_registered", actor, application, request)
+    _audit(AuditAction.APPLICATION_REGISTERED, actor, application, request)
     return Registration(application, secret)
 
 
@@ -260,7 +261,7 @@ def application_update(
     before = ApplicationProfile.objects.filter(application=application).first()
     _save(application, values)
     _revoke_what_is_no_longer_allowed(application, before, values)
-    _audit("application_updated", actor, application, request)
+    _audit(AuditAction.APPLICATION_UPDATED, actor, application, request)
 
 
 def _revoke_what_is_no_longer_allowed(application, before: ApplicationProfile | None, after: _Settings) -> None:  # noqa: ANN001
@@ -294,7 +295,7 @@ def application_regenerate_secret(
     application.client_secret = secret
     application.hash_client_secret = True
     application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
-    _audit("application_secret_regenerated", actor, application, request)
+    _audit(AuditAction.APPLICATION_SECRET_REGENERATED, actor, application, request)
     return secret
 
 
@@ -304,12 +305,12 @@ def application_delete(
 ) -> None:
     """Delete an application with its codes and tokens (the database cascades)."""
     require_can_change_mfa(actor)
-    _audit("application_deleted", actor, application, request, field="old_value")
+    _audit(AuditAction.APPLICATION_DELETED, actor, application, request, field="old_value")
     application.delete()
 
 
 def _audit(
-    action: str, actor: User | None, application, request: HttpRequest | None, field: str = "new_value"  # noqa: ANN001
+    action: AuditAction, actor: User | None, application, request: HttpRequest | None, field: str = "new_value"  # noqa: ANN001
 ) -> None:
     # The client id and name only: never a secret.
     audit_record(

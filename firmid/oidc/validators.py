@@ -26,6 +26,7 @@ RefreshToken = get_refresh_token_model()
 GRANT_TYPES = ("authorization_code", "refresh_token")
 
 
+# seam: the _load_*/_create_* methods below override DOT's private API (firmid/core/seams/dot.py).
 class FirmidValidator(OAuth2Validator):
     # Claims released by scope; firmid's own (firm, user_type, role) come with openid.
     oidc_claim_scope = {

@@ -41,6 +41,7 @@ logger = logging.getLogger("firmid.ops")
 UPSERT_VENDORS = frozenset({"postgresql", "sqlite"})
 
 
+# seam: _base_set, _cull, _table and _max_entries are Django's private API (firmid/core/seams/django.py).
 class DatabaseCache(DjangoDatabaseCache):
     def __init__(self, table: str, params: dict[str, Any]) -> None:
         super().__init__(table, params)
@@ -134,6 +135,7 @@ class _ReportingRedis(redis.Redis):
         return result
 
 
+# seam: Django's private _client and _class (firmid/core/seams/django.py).
 class _RedisClient(RedisCacheClient):
     def __init__(self, servers: list[str], **options: Any) -> None:
         super().__init__(servers, **options)

@@ -8,12 +8,13 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
+from firmid.core.app_settings import core_settings
 from firmid.core.client_address import parse_networks
 
 
 @register(Tags.security)
 def check_trusted_proxies(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
-    values = settings.FIRMID_TRUSTED_PROXIES
+    values = core_settings.TRUSTED_PROXIES
     if isinstance(values, str):
         return [Error(
             "FIRMID_TRUSTED_PROXIES must be a list of addresses or networks, not one string.",
@@ -41,7 +42,7 @@ def check_trusted_proxies(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN20
 
 @register(Tags.security, deploy=True)
 def check_proxy_configured(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.FIRMID_TRUSTED_PROXIES:
+    if settings.SECURE_PROXY_SSL_HEADER and not core_settings.TRUSTED_PROXIES:
         return [Warning(
             "FIRMID_TRUSTED_PROXIES is empty: X-Forwarded-For and X-Forwarded-Proto are ignored, so "
             "behind a proxy every client has the proxy's address and every request looks like plain HTTP.",

@@ -1,11 +1,10 @@
-"""Prometheus metrics of sign-in: counted where the audit log records the events."""
+"""Prometheus metrics: the counters only. Sign-in events are counted into them by firmid/audit/metrics.py."""
 
 from __future__ import annotations
 
-import os
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
-from prometheus_client import REGISTRY
+from firmid.ops.app_settings import ops_settings
 
 SIGN_INS = Counter("firmid_sign_ins_total", "Completed sign-ins", ["outcome"])
 PASSWORD_FAILURES = Counter("firmid_password_failures_total", "Wrong passwords (or unknown accounts)")
@@ -22,29 +21,10 @@ CLOCK_SKEW = Gauge(
     multiprocess_mode="livemostrecent",
 )
 
-# Audit actions and outcomes as metrics: one table, so the two never disagree.
-_COUNTED = {
-    ("sign_in", "success"): lambda: SIGN_INS.labels("success").inc(),
-    ("sign_in_password", "failure"): PASSWORD_FAILURES.inc,
-    ("sign_in_password", "refused"): lambda: SIGN_INS.labels("refused").inc(),
-    ("mfa_sign_in", "failure"): lambda: SECOND_FACTOR.labels("failure").inc(),
-    ("mfa_sign_in", "locked"): lambda: SECOND_FACTOR.labels("locked").inc(),
-    ("mfa_verified", "success"): lambda: SECOND_FACTOR.labels("success").inc(),
-}
-
-
-def count_event(action: str, outcome: str, detail: str = "") -> None:
-    """Count an audit event if it is one the metrics follow."""
-    counter = _COUNTED.get((action, outcome))
-    if counter is not None:
-        counter()
-    if detail == "account locked":
-        LOCKOUTS.inc()
-
 
 def exposition() -> bytes:
     """The metrics text; under gunicorn, gathered from every worker's files."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if ops_settings.METRICS_MULTIPROCESS_DIR:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry)

@@ -26,6 +26,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.html import escape
 from prometheus_client import Counter
 
+from firmid.core.seams.django import mark_logged
 from firmid.ops.store_errors import is_read_only, is_store_unavailable
 
 logger = logging.getLogger("firmid.ops")
@@ -163,5 +164,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
     response = outage_response(request, store=store)
     # Django logs every 5xx with its traceback (django.request): the outage is logged once
     # instead, by note_unavailable, and counted per request.
-    response._has_been_logged = True
+    mark_logged(response)
     return response

@@ -17,13 +17,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.utils.crypto import get_random_string
 
 from firmid.core import clock
+from firmid.ops.app_settings import ops_settings
 from firmid.ops.checks import redis_security_problem
 from firmid.ops.metrics import CLOCK_SKEW
 from firmid.ops.store_errors import is_read_only
@@ -111,7 +111,7 @@ def clock_check() -> Check:
         skew = measure_clock_skew()
     except DatabaseError as error:
         return Check("clock", False, f"not measured: the database does not answer ({type(error).__name__})")
-    bound = settings.FIRMID_MAX_CLOCK_SKEW_SECONDS
+    bound = ops_settings.MAX_CLOCK_SKEW_SECONDS
     if abs(skew) > bound:
         side = "ahead of" if skew > 0 else "behind"
         return Check(
@@ -145,7 +145,7 @@ def measure_clock_skew() -> float:
     # The database read its clock somewhere in the round trip: compare with the middle.
     skew = before + (time.monotonic() - started) / 2 - database
     CLOCK_SKEW.set(skew)
-    skewed = abs(skew) > settings.FIRMID_MAX_CLOCK_SKEW_SECONDS
+    skewed = abs(skew) > ops_settings.MAX_CLOCK_SKEW_SECONDS
     with _skew_lock:
         changed, _skewed = skewed != _skewed, skewed
     if changed and skewed:

@@ -33,6 +33,7 @@ class SessionStore(DatabaseSessionStore):
 
     def cycle_key(self) -> None:
         """Drop the old id now; the data gets a new id when the request saves the session."""
+        # seam: Django's private _session, _session_key and _session_cache (firmid/core/seams/django.py).
         data, old_key = self._session, self.session_key
         self._session_key = None
         self._session_cache = data
@@ -40,6 +41,7 @@ class SessionStore(DatabaseSessionStore):
         if old_key:
             self.delete(old_key)
 
+    # seam: Django's private hook (firmid/core/seams/django.py).
     def _get_new_session_key(self) -> str:
         # No SELECT for a free key first: create() INSERTs with must_create, and a taken key
         # (2^-165 odds) is a CreateError on which it draws another.

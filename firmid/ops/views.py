@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from firmid.core.client_address import client_address
+from firmid.core.seams.django import mark_logged
+from firmid.ops.app_settings import ops_settings
 from firmid.ops.metrics import exposition
 from firmid.ops.readiness import measure_clock_skew, readiness_checks
 
@@ -37,7 +38,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(body, status=200 if ready else 503)
     # A load balancer probes every few seconds: the change is logged once (above), not
     # each unready probe as an error by django.request.
-    response._has_been_logged = True
+    mark_logged(response)
     return response
 
 
@@ -76,7 +77,7 @@ def _allowed(address: str) -> bool:
         peer = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(peer in ipaddress.ip_network(net) for net in settings.FIRMID_METRICS_ALLOWED_NETWORKS)
+    return any(peer in ipaddress.ip_network(net) for net in ops_settings.METRICS_ALLOWED_NETWORKS)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

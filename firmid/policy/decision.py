@@ -45,13 +45,27 @@ class Action(str, Enum):
 
 
 class Status(str, Enum):
-    """The status support staff see on a user's Login tab."""
+    """The status support staff see on a user's Login tab: a slug, shown by its label."""
 
-    NOT_OFFERED = "Not offered"
-    SUGGESTED = "Suggested"
-    FORCED = "Forced"
-    CONFIGURED = "Configured"
-    MANAGED_BY_SSO = "Managed by SSO"
+    NOT_OFFERED = "not_offered"
+    SUGGESTED = "suggested"
+    FORCED = "forced"
+    CONFIGURED = "configured"
+    MANAGED_BY_SSO = "managed_by_sso"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+# The API and the audit rows carry these labels: they are part of firmid's contract.
+_STATUS_LABELS = {
+    Status.NOT_OFFERED: "Not offered",
+    Status.SUGGESTED: "Suggested",
+    Status.FORCED: "Forced",
+    Status.CONFIGURED: "Configured",
+    Status.MANAGED_BY_SSO: "Managed by SSO",
+}
 
 
 class ForcedBy(str, Enum):
@@ -80,30 +94,17 @@ class Decision:
     # Why MFA is required of the user, configured or not; empty when it is not, or under SSO.
     forced_by: frozenset[ForcedBy] = frozenset()
 
+    # What the decision means, each written once: callers ask these, never compare actions or statuses.
+
     @property
     def forced_by_firm_level(self) -> bool:
+        """The firm's level for the user's type requires MFA of them."""
         return ForcedBy.FIRM_LEVEL in self.forced_by
 
     @property
     def forced_by_activation(self) -> bool:
+        """Support activated MFA for this user individually."""
         return ForcedBy.INDIVIDUAL_ACTIVATION in self.forced_by
-
-    @property
-    def must_enroll(self) -> bool:
-        return self.action is Action.ENROLL_REQUIRED
-
-    @property
-    def may_enroll(self) -> bool:
-        return self.action in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED)
-
-    @property
-    def may_postpone_enrolment(self) -> bool:
-        """Offered set-up with Activate later."""
-        return self.action is Action.ENROLL_OPTIONAL
-
-    @property
-    def asks_for_code(self) -> bool:
-        return self.action is Action.VERIFY
 
     @property
     def asks_for_nothing(self) -> bool:
@@ -111,8 +112,59 @@ class Decision:
         return self.action is Action.NONE
 
     @property
+    def asks_for_code(self) -> bool:
+        """A factor is set up: its code is asked at every sign-in."""
+        return self.action is Action.VERIFY
+
+    @property
+    def may_postpone_enrolment(self) -> bool:
+        """Offered set-up with Activate later."""
+        return self.action is Action.ENROLL_OPTIONAL
+
+    @property
+    def must_enroll(self) -> bool:
+        """Set-up is demanded before any application opens."""
+        return self.action is Action.ENROLL_REQUIRED
+
+    @property
+    def may_enroll(self) -> bool:
+        """The sign-in offers or demands set-up."""
+        return self.action in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED)
+
+    @property
     def managed_by_sso(self) -> bool:
+        """The firm's identity provider signs the user in: no firmid password, no firmid MFA."""
         return self.action is Action.SSO
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """A sign-in completes only with a second factor given in it (its code, or one set up)."""
+        return self.action in (Action.VERIFY, Action.ENROLL_REQUIRED)
+
+    @property
+    def blocks_session(self) -> bool:
+        """A session or token opened earlier may not go on: set-up is demanded, or SSO is in charge."""
+        return self.action in (Action.ENROLL_REQUIRED, Action.SSO)
+
+    @property
+    def may_activate(self) -> bool:
+        """Support may activate MFA for the user: nothing requires it of them yet."""
+        return self.status in (Status.NOT_OFFERED, Status.SUGGESTED)
+
+    @property
+    def may_deactivate(self) -> bool:
+        """Support may undo MFA's individual activation: there is one to undo."""
+        return self.forced_by_activation
+
+    @property
+    def may_reset(self) -> bool:
+        """Support may reset the user's MFA: firmid, not an identity provider, manages it."""
+        return not self.managed_by_sso
+
+    @property
+    def offers_reset(self) -> bool:
+        """The Login tab offers Reset: MFA is asked of the user (a factor set up, or set-up demanded)."""
+        return self.status in (Status.CONFIGURED, Status.FORCED)
 
 
 def decide(snapshot: PolicyInput) -> Decision:

@@ -27,7 +27,7 @@ class AuthenticationBackend(AllauthBackend):
 
     def _authenticate_by_email(self, email: str, password: str) -> User | None:
         # The user's one address signs in, never another allauth address row (issue 7, item 2).
-        # allauth's private hook: pinned by firmid/accounts/tests/test_address.py.
+        # seam: allauth's private _authenticate_by_email and _check_password (firmid/core/seams/allauth.py).
         if not email:
             return None
         return self._check_password(user_by_address(email=email), password)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -13,13 +12,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from firmid.accounts.adapter import ACTIVE_AT, SIGNED_IN_AT
 from firmid.core import clock
 from firmid.mfa.selectors import user_mfa_decision
-from firmid.policy import Action
+from firmid.signin.app_settings import signin_settings
 
 
 def _keep_alive(request: HttpRequest) -> None:
     """Move the idle expiry forward, with one session write a minute at most."""
     now = int(clock.timestamp())
-    if now - request.session.get(ACTIVE_AT, 0) >= settings.FIRMID_SESSION_REFRESH_SECONDS:
+    if now - request.session.get(ACTIVE_AT, 0) >= signin_settings.SESSION_REFRESH_SECONDS:
         request.session[ACTIVE_AT] = now
 
 
@@ -50,14 +49,14 @@ class SessionPolicyMiddleware:
 
     def _reason_to_end(self, request: HttpRequest) -> str | None:
         signed_in_at = request.session.get(SIGNED_IN_AT, 0)
-        if clock.timestamp() - signed_in_at > settings.FIRMID_SESSION_ABSOLUTE_SECONDS:
+        if clock.timestamp() - signed_in_at > signin_settings.SESSION_ABSOLUTE_SECONDS:
             return "Your session has ended. Please sign in again."
         # A level saved since sign-in applies at the user's very next step.
-        action = user_mfa_decision(user=request.user).action
-        if action is Action.ENROLL_REQUIRED:
-            if request.user.is_support_agent:  # agents' MFA is the platform's rule, not a firm's
-                return "Multi-factor authentication is required for support staff: sign in again to set it up."
-            return "Your firm now requires multi-factor authentication: sign in again to set it up."
-        if action is Action.SSO:
+        decision = user_mfa_decision(user=request.user)
+        if not decision.blocks_session:
+            return None
+        if decision.managed_by_sso:
             return "Your firm now signs you in through its own identity provider."
-        return None
+        if request.user.is_support_agent:  # agents' MFA is the platform's rule, not a firm's
+            return "Multi-factor authentication is required for support staff: sign in again to set it up."
+        return "Your firm now requires multi-factor authentication: sign in again to set it up."

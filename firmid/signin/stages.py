@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from allauth.account.internal.flows.login import get_authentication_records
-from allauth.account.internal.stagekit import clear_login
 from allauth.account.models import Login
 from allauth.account.stages import LoginStage
-from allauth.core.internal.httpkit import headed_redirect_response
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from firmid.accounts.models import User
+from firmid.audit.actions import AuditAction, AuditOutcome
 from firmid.audit.services import audit_record
-from firmid.mfa.enrolment import forget_pending_secret
+from firmid.core.seams.allauth import clear_login, get_authentication_records, headed_redirect_response
+from firmid.mfa.factors.totp.flows import forget_pending_secret
 from firmid.mfa.selectors import policy_input_of, user_mfa_decision, user_with_snapshot
-from firmid.policy import Action, decide
+from firmid.policy import decide
 from firmid.sso.selectors import firm_sso_issuers
 
 # Where the sign-in started: anything that ends the user's sessions (an MFA reset, a disable,
@@ -37,8 +36,8 @@ class FirstFactorStage(LoginStage):
         self.request.session.cycle_key()
         user = self.login.user
         self.state[_STARTED_AS] = user.get_session_auth_hash()
-        if _used_password(self.request, user) and user_mfa_decision(user=user).action is Action.SSO:
-            audit_record(action="sign_in_password", outcome="refused", actor=user, subject=user,
+        if _used_password(self.request, user) and user_mfa_decision(user=user).managed_by_sso:
+            audit_record(action=AuditAction.SIGN_IN_PASSWORD, outcome=AuditOutcome.REFUSED, actor=user, subject=user,
                          request=self.request, detail="user type signs in through SSO")
             messages.error(self.request, sso_refusal_message(user))
             return headed_redirect_response("account_login"), False
@@ -65,7 +64,7 @@ class EnrolmentStage(LoginStage):
 
     def handle(self) -> tuple:
         decision = user_mfa_decision(user=self.login.user)
-        if decision.action in (Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED):
+        if decision.may_enroll:
             return headed_redirect_response(self.urlname), True
         return None, True
 
@@ -99,11 +98,11 @@ def sign_in_shortfall(stage: LoginStage) -> str | None:
     changed = _changed(stage, user)
     if changed:
         return changed
-    action = decide(policy_input_of(user)).action
-    if action is Action.SSO and _used_password(stage.request, user):
+    decision = decide(policy_input_of(user))
+    if decision.managed_by_sso and _used_password(stage.request, user):
         return "firm now signs the user in through SSO"
-    if action in (Action.VERIFY, Action.ENROLL_REQUIRED) and not _second_factor_given(stage.request, stage.login):
-        return f"policy now asks {action.value}: no second factor given in this sign-in"
+    if decision.needs_second_factor and not _second_factor_given(stage.request, stage.login):
+        return f"policy now asks {decision.action.value}: no second factor given in this sign-in"
     return None
 
 
@@ -133,7 +132,7 @@ def _second_factor_given(request: HttpRequest, login: Login) -> bool:
 
 def refuse_sign_in(request: HttpRequest, login: Login, *, detail: str) -> HttpResponse:
     """End the pending sign-in, say why, and send the user to sign in again (to where they were going)."""
-    audit_record(action="sign_in", outcome="refused", actor=login.user, subject=login.user,
+    audit_record(action=AuditAction.SIGN_IN, outcome=AuditOutcome.REFUSED, actor=login.user, subject=login.user,
                  request=request, detail=detail)
     clear_login(request)
     forget_pending_secret(request)

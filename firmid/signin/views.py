@@ -2,9 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from allauth.account.internal.decorators import login_stage_required
-from allauth.account.internal.flows.login import get_authentication_records
-from allauth.account.internal.stagekit import clear_login
 from allauth.mfa.base import views as mfa_views
 from django.conf import settings
 from django.contrib import messages
@@ -17,15 +14,17 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from firmid.signin.stages import EnrolmentStage, account_changed, refuse_sign_in
+from firmid.audit.actions import AuditAction
 from firmid.core import clock
 from firmid.core.errors import ServiceError
-from firmid.mfa import enrolment
-from firmid.mfa.forms import EnrolForm
+from firmid.core.seams.allauth import clear_login, get_authentication_records, login_stage_of, login_stage_required
+from firmid.mfa.factors.totp import flows as enrolment
+from firmid.mfa.factors.totp.factor import verify_code
+from firmid.mfa.factors.totp.forms import EnrolForm
 from firmid.mfa.selectors import user_mfa_decision
-from firmid.mfa.verification import Outcome, refusal_message, verify_code
-from firmid.policy import Action
+from firmid.mfa.verification import Outcome, refusal_message
 from firmid.signin.destinations import next_url_demands_mfa
+from firmid.signin.stages import EnrolmentStage, account_changed, refuse_sign_in
 
 
 class AuthenticateView(mfa_views.AuthenticateView):
@@ -73,7 +72,7 @@ class _EnhanceSecurityPage(View):
         secret = enrolment.pending_secret(request, self.user)
         outcome = verify_code(
             user=self.user, secret=secret, raw_code=form.cleaned_data["code"],
-            request=request, purpose="mfa_enrolment",
+            request=request, purpose=AuditAction.MFA_ENROLMENT,
         )
         if outcome is not Outcome.ACCEPTED:
             return self._refused(form, outcome)
@@ -125,13 +124,13 @@ class EnrolView(_EnhanceSecurityPage):
     """
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        self.stage = request._login_stage
+        self.stage = login_stage_of(request)
         self.user = self.stage.login.user
         changed = account_changed(self.stage)
         if changed:
             return refuse_sign_in(request, self.stage.login, detail=changed)
         decision = user_mfa_decision(user=self.user)
-        if decision.action is Action.VERIFY:
+        if decision.asks_for_code:
             # A factor was set up elsewhere meanwhile: this sign-in has not given its code.
             return refuse_sign_in(request, self.stage.login, detail="factor set up elsewhere while signing in")
         if not decision.may_enroll:
@@ -178,7 +177,7 @@ class StepUpEnrolView(_EnhanceSecurityPage):
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
         self.user = request.user
         self.next_url = _safe_next(request)
-        if user_mfa_decision(user=self.user).action is Action.VERIFY:
+        if user_mfa_decision(user=self.user).asks_for_code:
             return HttpResponseRedirect(self.next_url)  # a factor exists: nothing to set up
         if not _recently_authenticated(request):
             query = urlencode({"next": request.get_full_path()})

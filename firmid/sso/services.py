@@ -4,6 +4,7 @@ from django.db import transaction
 
 from firmid.accounts.models import User
 from firmid.accounts.permissions import require_can_change_mfa
+from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
 from firmid.policy import UserType
 from firmid.sso.models import SsoConnection
@@ -21,7 +22,7 @@ def sso_connect(
         firm=firm, user_type=user_type.value, defaults={"issuer": issuer, "client_id": client_id}
     )
     audit_record(
-        action="sso_connected" if created else "sso_updated", actor=actor, firm=firm,
+        action=AuditAction.SSO_CONNECTED if created else AuditAction.SSO_UPDATED, actor=actor, firm=firm,
         user_type=user_type.value, new_value=issuer[:64],
     )
     return connection

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import pytest
 from oauth2_provider.settings import oauth2_settings
 
-from firmid.accounts.models import Role
 from firmid.oidc.services import application_register
 
 
@@ -29,7 +28,7 @@ class RelyingParty:
 
 
 @pytest.fixture
-def issuer(live_server, settings, transactional_db) -> str:  # noqa: ANN001
+def issuer(live_server, settings, transactional_db) -> str:
     # 127.0.0.1 rather than localhost: the server listens on IPv4, and Node may try ::1 first.
     url = live_server.url.replace("://localhost:", "://127.0.0.1:")
     settings.FIRMID_ISSUER = url
@@ -54,8 +53,3 @@ def relying_party(issuer: str, callback_port: int) -> RelyingParty:
         redirect_uris=[redirect_uri],
     )
     return RelyingParty(issuer, registration.application.client_id, registration.client_secret, redirect_uri)
-
-
-@pytest.fixture
-def alice(make_user):  # noqa: ANN001, ANN201
-    return make_user(role=Role.PRACTITIONER, email="alice@example.test")

@@ -1,7 +1,7 @@
 """Browser fixtures: one chromium for the browser tests, fresh contexts, a live firmid with demo data.
 
 Every browser test runs against pytest-django's live server (a thread of this process) on a
-flushed database loaded with the demo data, under a frozen clock (the root conftest's
+flushed database loaded with the demo data, under a frozen clock (firmid.testing.pytest_plugin's
 `frozen_clock`): the server and the test compute TOTP codes from the same time, and a test
 that needs a second code for the same user moves the clock to the next step.
 """
@@ -16,7 +16,12 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from demo_rp.server import Running, serve_in_thread
 from firmid.demo.data import load_demo
+from firmid.oidc.services import application_register
+from firmid.testing.pytest_plugin import call_failed
+
+from .pages import CLIENT_ID, CLIENT_SECRET, TIMEOUT_MS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,24 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-TIMEOUT_MS = 15_000  # actions (clicks, navigation); a sign-in hashes with Argon2id
 EXPECT_TIMEOUT_MS = 10_000  # assertions, which Playwright retries until then
 
-_REPORTS = pytest.StashKey[dict]()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.path).parents:
-            item.add_marker(pytest.mark.browser)
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
-    report = yield
-    item.stash.setdefault(_REPORTS, {})[report.when] = report
-    return report
 
 
 @pytest.fixture(scope="package")
@@ -72,7 +61,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def demo_site(live_server, transactional_db, browser: Browser, frozen_clock) -> str:  # noqa: ANN001
+def demo_site(live_server, transactional_db, browser: Browser, frozen_clock) -> str:
     """The live server's URL, with the demo data loaded and no rate-limit state left over."""
     # The cache table is not flushed between tests; allauth keeps its rate limits there.
     cache.clear()
@@ -92,8 +81,7 @@ def new_page(request: pytest.FixtureRequest, browser: Browser, demo_site: str) -
         return context.new_page()
 
     yield make
-    call = request.node.stash.get(_REPORTS, {}).get("call")
-    if call is not None and call.failed:
+    if call_failed(request):
         _screenshot(request.node.nodeid, contexts)
     for context in contexts:
         context.close()
@@ -113,3 +101,21 @@ def _screenshot(nodeid: str, contexts: list[BrowserContext]) -> None:
 @pytest.fixture
 def page(new_page: Callable[[], Page]) -> Page:
     return new_page()
+
+
+@pytest.fixture
+def documents(demo_site: str, settings) -> Iterator[Running]:
+    """Documents, running, registered with firmid, and firmid's issuer the live server."""
+    settings.FIRMID_ISSUER = demo_site
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": demo_site}
+    running = serve_in_thread(issuer=demo_site, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    try:
+        application_register(
+            actor=None, name="Documents", home_url=f"{running.url}/",
+            redirect_uris=[running.config.redirect_uri],
+            post_logout_redirect_uris=[running.config.post_logout_redirect_uri],
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+        )
+        yield running
+    finally:
+        running.stop()

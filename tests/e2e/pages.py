@@ -5,12 +5,18 @@ Every helper takes a Playwright page whose context has the live server as its ba
 
 from __future__ import annotations
 
+import json
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
-from conftest import code_now
+from demo_rp.server import Running
+from firmid.accounts.models import User
 from firmid.demo.data import DEMO_PASSWORD
+from firmid.policy import MfaLevel, UserType
+from firmid.tenancy.models import Firm
+from firmid.testing import factories
+from firmid.testing.codes import code_now
 
 LOGIN = "/accounts/login/"
 ENROL = "/accounts/security/enrol/"
@@ -19,6 +25,19 @@ MY_ACCOUNT = "/my-account/"
 ADMINISTRATION = "/administration/"
 
 ENHANCE = "Enhance your account security"
+# Not the demo data's "documents-demo" (registered for http://127.0.0.1:8001): this one
+# knows the test's own port.
+CLIENT_ID = "documents-e2e"
+CLIENT_SECRET = "documents-e2e-secret"
+TIMEOUT_MS = 15_000  # actions (clicks, navigation); a sign-in hashes with Argon2id
+
+ACR_MFA = "urn:firmid:acr:mfa"
+ACR_PWD = "urn:firmid:acr:pwd"
+ALICE = "alice@demo-accounting.test"
+BOB = "bob@client-one.test"
+CAROL = "carol@client-one.test"
+DEMO_FIRM = "Demo Accounting"
+AGENT_L2 = "support.l2@firmid.test"
 
 
 def path_is(path: str) -> re.Pattern[str]:
@@ -111,7 +130,7 @@ def open_user_security(page: Page, section: str, query: str, name: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
 
 
-def user_type_group(page: Page, legend: str):  # noqa: ANN201 — a Locator
+def user_type_group(page: Page, legend: str):
     """The fieldset of one user type, found by its legend."""
     return page.get_by_role("group", name=legend, exact=True)
 
@@ -120,7 +139,7 @@ def choose_level(page: Page, legend: str, level: str) -> None:
     user_type_group(page, legend).get_by_role("radio", name=level, exact=True).check()
 
 
-def messages(page: Page):  # noqa: ANN201 — a Locator
+def messages(page: Page):
     return page.locator("ul.messages li")
 
 
@@ -140,3 +159,49 @@ def admin_set_level(page: Page, firm: str, type_legend: str, level_label: str) -
     choose_level(page, type_legend, level_label)
     save_levels(page)
     expect(messages(page).filter(has_text=re.compile(r"^\s*Saved:"))).to_have_count(1)
+
+
+def set_level(user_type: UserType, level: MfaLevel) -> None:
+    """Set Demo Accounting's level for `user_type` through the audited service, as support agent L2."""
+    factories.set_level(
+        Firm.objects.get(name=DEMO_FIRM), user_type, level, actor=User.objects.get(email=AGENT_L2),
+    )
+
+
+def at(documents: Running, path: str) -> re.Pattern[str]:
+    """A URL pattern: this page of Documents (any query string)."""
+    return re.compile(rf"^{re.escape(documents.url + path)}(\?.*)?$")
+
+
+def click_sign_in(page: Page, documents: Running) -> None:
+    page.goto(f"{documents.url}/")
+    expect(page).to_have_title("Documents")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(path_is(LOGIN))  # firmid's sign-in page, the application's request in `next`
+
+
+def shown_claims(page: Page, documents: Running) -> dict:
+    expect(page).to_have_url(at(documents, "/claims"))
+    expect(page.get_by_role("heading", name="Your ID token")).to_be_visible()
+    return json.loads(page.locator("pre#claims-json").inner_text())
+
+
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI} on ${document.location.pathname}`);
+});
+"""
+VIOLATION = re.compile(r"Content Security Policy|CSP violation", re.IGNORECASE)
+
+
+def watched(page: Page) -> list[str]:
+    """Every CSP violation `page` meets from now on, on any document it loads."""
+    violations: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if VIOLATION.search(message.text):
+            violations.append(message.text)
+
+    page.add_init_script(REPORT_VIOLATIONS)
+    page.on("console", on_console)
+    return violations

@@ -12,30 +12,28 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Error, Page, expect
+from playwright.sync_api import Error, Page, expect
 
 from demo_rp.server import Running
+from firmid.policy import MfaLevel, UserType
 
 from .pages import (
+    ALICE,
+    CAROL,
     ENROL,
     LOGIN,
     MY_ACCOUNT,
+    click_sign_in,
     enrol,
     enter_code,
     expect_my_account,
     give_credentials,
     path_is,
-    sign_in_agent,
-)
-from .test_demo_application import (  # noqa: F401 — `documents` is a fixture
-    ALICE,
-    CAROL,
-    click_sign_in,
-    documents,
     set_level,
     shown_claims,
+    sign_in_agent,
+    watched,
 )
-from firmid.policy import MfaLevel, UserType
 
 STOCK_PAGES = [
     "/accounts/2fa/",
@@ -49,29 +47,8 @@ STOCK_PAGES = [
     "/oauth/authorize/?client_id=unknown",
     "/no-such-page/",
 ]
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI} on ${document.location.pathname}`);
-});
-"""
-VIOLATION = re.compile(r"Content Security Policy|CSP violation", re.IGNORECASE)
-
-
-def watched(page: Page) -> list[str]:
-    """Every CSP violation `page` meets from now on, on any document it loads."""
-    violations: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if VIOLATION.search(message.text):
-            violations.append(message.text)
-
-    page.add_init_script(REPORT_VIOLATIONS)
-    page.on("console", on_console)
-    return violations
-
-
 def test_main_pages_break_no_rule_of_the_content_security_policy(
-    new_page: Callable[[], Page], documents: Running, frozen_clock,  # noqa: ANN001, F811
+    new_page: Callable[[], Page], documents: Running, frozen_clock,
 ) -> None:
     # A support agent: sign-in, their own set-up (QR code), the Administration pages.
     agent = new_page()

@@ -8,78 +8,35 @@ firmid and back as a user would; the claims are read from Documents' own claims 
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import code_now
-from demo_rp.server import Running, serve_in_thread
+from demo_rp.server import Running
 from firmid.accounts.models import User
-from firmid.mfa.services import firm_set_mfa_levels
 from firmid.oidc.models import ApplicationProfile
-from firmid.oidc.services import application_register
 from firmid.policy import MfaLevel, UserType
-from firmid.tenancy.models import Firm
+from firmid.testing.codes import code_now
 
-from .pages import ENHANCE, ENROL, LOGIN, MY_ACCOUNT, enrol, expect_my_account, give_credentials, path_is
-
-# Not the demo data's "documents-demo" (registered for http://127.0.0.1:8001): this one
-# knows the test's own port.
-CLIENT_ID = "documents-e2e"
-CLIENT_SECRET = "documents-e2e-secret"  # noqa: S105 — a test client's
-ACR_MFA = "urn:firmid:acr:mfa"
-ACR_PWD = "urn:firmid:acr:pwd"
-ALICE = "alice@demo-accounting.test"
-BOB = "bob@client-one.test"
-CAROL = "carol@client-one.test"
-DEMO_FIRM = "Demo Accounting"
-
-
-@pytest.fixture
-def documents(demo_site: str, settings) -> Iterator[Running]:  # noqa: ANN001
-    """Documents, running, registered with firmid, and firmid's issuer the live server."""
-    settings.FIRMID_ISSUER = demo_site
-    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": demo_site}
-    running = serve_in_thread(issuer=demo_site, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    try:
-        application_register(
-            actor=None, name="Documents", home_url=f"{running.url}/",
-            redirect_uris=[running.config.redirect_uri],
-            post_logout_redirect_uris=[running.config.post_logout_redirect_uri],
-            client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-        )
-        yield running
-    finally:
-        running.stop()
-
-
-def set_level(user_type: UserType, level: MfaLevel) -> None:
-    firm_set_mfa_levels(
-        actor=User.objects.get(email="support.l2@firmid.test"),
-        firm=Firm.objects.get(name=DEMO_FIRM),
-        levels={user_type: level},
-    )
-
-
-def at(documents: Running, path: str) -> re.Pattern[str]:
-    """A URL pattern: this page of Documents (any query string)."""
-    return re.compile(rf"^{re.escape(documents.url + path)}(\?.*)?$")
-
-
-def click_sign_in(page: Page, documents: Running) -> None:
-    page.goto(f"{documents.url}/")
-    expect(page).to_have_title("Documents")
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(path_is(LOGIN))  # firmid's sign-in page, the application's request in `next`
-
-
-def shown_claims(page: Page, documents: Running) -> dict:
-    expect(page).to_have_url(at(documents, "/claims"))
-    expect(page.get_by_role("heading", name="Your ID token")).to_be_visible()
-    return json.loads(page.locator("pre#claims-json").inner_text())
+from .pages import (
+    ACR_MFA,
+    ACR_PWD,
+    ALICE,
+    BOB,
+    CAROL,
+    CLIENT_ID,
+    DEMO_FIRM,
+    ENHANCE,
+    ENROL,
+    LOGIN,
+    MY_ACCOUNT,
+    at,
+    click_sign_in,
+    enrol,
+    expect_my_account,
+    give_credentials,
+    path_is,
+    set_level,
+    shown_claims,
+)
 
 
 def test_mandatory_practitioner_enrols_then_lands_on_the_application_with_otp(page: Page, documents: Running) -> None:

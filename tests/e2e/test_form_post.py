@@ -18,16 +18,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from firmid.oidc.services import application_register
 
-from .conftest import TIMEOUT_MS
-from .pages import give_credentials
-from .test_content_security_policy import watched
-from .test_demo_application import ALICE
+from .pages import ALICE, TIMEOUT_MS, give_credentials, watched
 
 
 class _Callback(BaseHTTPRequestHandler):
     received: list[dict[str, list[str]]]
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         self.server.received.append(parse_qs(self.rfile.read(length).decode()))  # type: ignore[attr-defined]
         body = b"<!DOCTYPE html><title>Received</title><p>Received</p>"
@@ -37,12 +34,12 @@ class _Callback(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
 @pytest.fixture
-def application(demo_site: str, settings) -> Iterator[tuple[str, str, list]]:  # noqa: ANN001
+def application(demo_site: str, settings) -> Iterator[tuple[str, str, list]]:
     """(client_id, redirect_uri, POSTs received there): an application on a loopback port."""
     settings.FIRMID_ISSUER = demo_site
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": demo_site}
@@ -78,7 +75,7 @@ def _expect_posted(page: Page, received: list, state: str, issuer: str) -> None:
     assert fields["state"] == [state] and fields["iss"] == [issuer]
 
 
-def test_form_post_submits_itself_to_the_application_under_the_csp(page: Page, application, demo_site: str) -> None:  # noqa: ANN001
+def test_form_post_submits_itself_to_the_application_under_the_csp(page: Page, application, demo_site: str) -> None:
     client_id, redirect_uri, received = application
     violations = watched(page)
     state = secrets.token_urlsafe(8)
@@ -89,7 +86,7 @@ def test_form_post_submits_itself_to_the_application_under_the_csp(page: Page, a
     assert not violations, violations
 
 
-def test_form_post_without_javascript_continues_with_the_button(browser: Browser, application, demo_site: str) -> None:  # noqa: ANN001
+def test_form_post_without_javascript_continues_with_the_button(browser: Browser, application, demo_site: str) -> None:
     client_id, redirect_uri, received = application
     context = browser.new_context(base_url=demo_site, java_script_enabled=False)
     context.set_default_timeout(TIMEOUT_MS)

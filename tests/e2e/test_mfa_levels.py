@@ -13,7 +13,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from firmid.accounts.models import User
-from firmid.mfa.services import firm_set_mfa_levels
+from firmid.mfa.levels.services import firm_set_mfa_levels
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
 
@@ -52,7 +52,7 @@ EMPLOYEES = "Employees of the accounting firm's clients"
 NOT_MY_ACCOUNT = re.compile(rf"^https?://[^/]+({re.escape(LOGIN)}|{re.escape(ENROL)})")  # sign-in or set-up
 
 
-def test_mandatory_level_forces_practitioners_to_set_mfa_up(new_page, frozen_clock) -> None:  # noqa: ANN001
+def test_mandatory_level_forces_practitioners_to_set_mfa_up(new_page, frozen_clock) -> None:
     agent = new_page()
     sign_in_agent(agent, AGENT_L2)
     admin_set_level(agent, DEMO_FIRM, PRACTITIONERS, "Mandatory")
@@ -95,7 +95,7 @@ def test_mandatory_level_forces_practitioners_to_set_mfa_up(new_page, frozen_clo
     expect_my_account(again, "Configured")
 
 
-def test_suggested_level_lets_clients_activate_later(new_page) -> None:  # noqa: ANN001
+def test_suggested_level_lets_clients_activate_later(new_page) -> None:
     agent = new_page()
     sign_in_agent(agent, AGENT_L2)
     admin_set_level(agent, DEMO_FIRM, CLIENTS, "Suggested")
@@ -108,7 +108,7 @@ def test_suggested_level_lets_clients_activate_later(new_page) -> None:  # noqa:
     expect_my_account(bob, "Suggested")
 
 
-def test_deactivation_asks_confirm_and_keeps_configured_mfa(new_page, frozen_clock) -> None:  # noqa: ANN001
+def test_deactivation_asks_confirm_and_keeps_configured_mfa(new_page, frozen_clock) -> None:
     firm_set_mfa_levels(
         actor=User.objects.get(email="support.l3@firmid.test"),
         firm=Firm.objects.get(name=DEMO_FIRM),
@@ -137,7 +137,7 @@ def test_deactivation_asks_confirm_and_keeps_configured_mfa(new_page, frozen_clo
     expect_my_account(again, "Configured")
 
 
-def test_sso_managed_user_type_has_no_mfa_choice(new_page) -> None:  # noqa: ANN001
+def test_sso_managed_user_type_has_no_mfa_choice(new_page) -> None:
     agent = new_page()
     sign_in_agent(agent, AGENT_L2)
     open_firm_security(agent, NORTHWIND)
@@ -154,7 +154,7 @@ def test_sso_managed_user_type_has_no_mfa_choice(new_page) -> None:  # noqa: ANN
     expect(agent.get_by_role("button", name="Save", exact=True)).to_be_visible()
 
 
-def test_level_one_agent_sees_levels_but_cannot_change_them(new_page) -> None:  # noqa: ANN001
+def test_level_one_agent_sees_levels_but_cannot_change_them(new_page) -> None:
     agent = new_page()
     sign_in_agent(agent, AGENT_L1)
     open_firm_security(agent, DEMO_FIRM)

@@ -7,14 +7,15 @@ from playwright.sync_api import expect
 from firmid.accounts.models import User
 from firmid.mfa.models import FirmMfaLevel
 from firmid.tenancy.models import Firm
-from tests.e2e.pages import open_user_security, sign_in_agent
+
+from .pages import open_user_security, sign_in_agent
 
 AGENT_L2 = "support.l2@firmid.test"
 BY_LEVEL = "Forced by the firm's level for Practitioners (Mandatory)"
 BY_ACTIVATION = "Forced because MFA was activated for this user by support"
 
 
-def test_agent_sees_why_alice_is_forced_and_undoes_her_individual_activation(new_page) -> None:  # noqa: ANN001
+def test_agent_sees_why_alice_is_forced_and_undoes_her_individual_activation(new_page) -> None:
     firm = Firm.objects.get(name="Demo Accounting")
     FirmMfaLevel.objects.update_or_create(firm=firm, user_type="practitioners", defaults={"level": "mandatory"})
     User.objects.filter(email="alice@demo-accounting.test").update(mfa_individually_activated=True)

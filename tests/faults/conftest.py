@@ -14,28 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.multiprocess.postgres import Postgres, binaries
-from tests.multiprocess.servers import stop_node
+from firmid.testing.nodes.postgres import Postgres, binaries
+from firmid.testing.nodes.servers import stop_node
+from firmid.testing.pytest_plugin import call_failed
 
 from .redis_server import Redis, installed
 from .stack import MEASUREMENTS, Stack, prepare, start_pair
-
-HERE = Path(__file__).resolve().parent
-
-_REPORTS = pytest.StashKey[dict]()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if HERE in Path(item.path).parents:
-            item.add_marker(pytest.mark.faults)
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
-    report = yield
-    item.stash.setdefault(_REPORTS, {})[report.when] = report
-    return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -76,6 +60,5 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(autouse=True)
 def _server_logs_on_failure(request: pytest.FixtureRequest, stack: Stack) -> Iterator[None]:
     yield
-    report = request.node.stash.get(_REPORTS, {}).get("call")
-    if report is not None and report.failed:
+    if call_failed(request):
         print(stack.logs())

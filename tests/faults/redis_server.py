@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.multiprocess.postgres import LocalServer, free_port
+from firmid.testing.nodes.postgres import LocalServer, free_port
 
 PRODUCTION = ("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")
 

@@ -25,10 +25,20 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import psycopg
 import requests
 
-from tests.multiprocess.browsers import CSRF, HOME, LOGIN, Browser, location
-from tests.multiprocess.postgres import Postgres
-from tests.multiprocess.servers import Cluster, Node, new_secret, run, seed_users, server_env, start_node, stop_node
-from tests.multiprocess.servers import tail, wait_healthy
+from firmid.testing.nodes.browsers import CSRF, HOME, LOGIN, Browser, location
+from firmid.testing.nodes.postgres import Postgres
+from firmid.testing.nodes.servers import (
+    Cluster,
+    Node,
+    new_secret,
+    run,
+    seed_users,
+    server_env,
+    start_node,
+    stop_node,
+    tail,
+    wait_healthy,
+)
 
 from .redis_server import Redis
 
@@ -65,7 +75,7 @@ def user_specs() -> list[dict]:
 # application of the token exchange test is registered with a known secret.
 _SETUP = """
 from firmid.accounts.models import User
-from firmid.mfa.services import firm_set_mfa_levels
+from firmid.mfa.levels.services import firm_set_mfa_levels
 from firmid.oidc.services import application_register
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
@@ -157,7 +167,7 @@ def start_pair(stack: Stack) -> None:
 # --- waiting, bounded --------------------------------------------------------------------
 
 
-def wait_for(what: str, condition: Callable[[], object], timeout: float, every: float = 0.1):  # noqa: ANN201
+def wait_for(what: str, condition: Callable[[], object], timeout: float, every: float = 0.1):
     """Poll `condition` until it returns something true; its value, or AssertionError after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:

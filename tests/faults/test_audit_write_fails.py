@@ -13,8 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from firmid.audit.testing import install_sql, remove_sql
-from tests.multiprocess.browsers import ADMINISTRATION, CSRF, ENROL, HOME, MFA, Browser, code_now, current_step
-from tests.multiprocess.browsers import location, totp_code
+from firmid.testing.nodes.browsers import (
+    ADMINISTRATION,
+    CSRF,
+    ENROL,
+    HOME,
+    MFA,
+    Browser,
+    code_now,
+    current_step,
+    location,
+    totp_code,
+)
 
 from .stack import PASSWORD, RETRY_AFTER, Stack, browser_on, shown_key
 

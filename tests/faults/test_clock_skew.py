@@ -16,7 +16,7 @@ import time
 import pytest
 import requests
 
-from tests.multiprocess.servers import wait_healthy
+from firmid.testing.nodes.servers import wait_healthy
 
 from .stack import Stack, json_body, ready, readyz, say
 

@@ -15,10 +15,21 @@ import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.multiprocess.browsers import HOME, location
+from firmid.testing.nodes.browsers import HOME, location
 
-from .stack import PASSWORD, RETRY_AFTER, TOO_MANY_ATTEMPTS, Stack, alarms, log_of, password_attempt, ready, readyz
-from .stack import say, wait_for
+from .stack import (
+    PASSWORD,
+    RETRY_AFTER,
+    TOO_MANY_ATTEMPTS,
+    Stack,
+    alarms,
+    log_of,
+    password_attempt,
+    ready,
+    readyz,
+    say,
+    wait_for,
+)
 
 RECOVERY_BOUND_SECONDS = 5
 ATTEMPTS_PER_ACCOUNT = 7  # more than the per-account limit of failed attempts (5)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from tests.multiprocess.browsers import HOME, location
+from firmid.testing.nodes.browsers import HOME, location
 
 from .stack import PASSWORD, RETRY_AFTER, Stack, json_body, password_attempt, ready, readyz, say, signed_in, wait_for
 

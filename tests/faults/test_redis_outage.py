@@ -18,11 +18,22 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from firmid.testing.nodes.browsers import HOME, location
 
-from tests.multiprocess.browsers import HOME, location
-
-from .stack import PASSWORD, RETRY_AFTER, TOO_MANY_ATTEMPTS, Stack, alarms, json_body, log_of, password_attempt, ready
-from .stack import readyz, say, wait_for
+from .stack import (
+    PASSWORD,
+    RETRY_AFTER,
+    TOO_MANY_ATTEMPTS,
+    Stack,
+    alarms,
+    json_body,
+    log_of,
+    password_attempt,
+    ready,
+    readyz,
+    say,
+    wait_for,
+)
 
 RECOVERY_BOUND_SECONDS = 5
 # The 503 readiness probes a node may log (one line each, as any 5xx), besides the outage's lines.
@@ -33,7 +44,7 @@ FROZEN_BOUND_SECONDS = 8
 OUTAGE_SECONDS = 2
 
 
-def reasons(probe) -> str:  # noqa: ANN001
+def reasons(probe) -> str:
     """What a failed readiness probe says, all checks together."""
     return " ".join(json_body(probe).get("reasons", {}).values())
 

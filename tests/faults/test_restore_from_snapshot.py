@@ -14,8 +14,8 @@ import time
 
 import psycopg
 
-from tests.multiprocess.browsers import HOME, MFA, code_now, current_step, location
-from tests.multiprocess.servers import wait_healthy
+from firmid.testing.nodes.browsers import HOME, MFA, code_now, current_step, location
+from firmid.testing.nodes.servers import wait_healthy
 
 from .stack import PASSWORD, Stack, browser_on, ready, say
 

@@ -18,10 +18,20 @@ import time
 
 import requests
 
-from tests.multiprocess.servers import Node
+from firmid.testing.nodes.servers import Node
 
-from .stack import PASSWORD, Stack, authorization_code, browser_on, exchange, json_body, pkce, say, wait_for
-from .stack import worker_of_backend
+from .stack import (
+    PASSWORD,
+    Stack,
+    authorization_code,
+    browser_on,
+    exchange,
+    json_body,
+    pkce,
+    say,
+    wait_for,
+    worker_of_backend,
+)
 
 LOCK_KEY = 1_212_002  # issue 12, item 2
 TRIGGER = "firmid_faults_hold_token_insert"

@@ -1,8 +1,8 @@
 """Two firmid nodes (gunicorn, 2 workers each) on one throw-away PostgreSQL, for attacks over HTTP.
 
 Nothing here uses Django's test database: the session fixture starts its own PostgreSQL
-(tests/multiprocess/postgres.py), migrates it and loads its users with the servers' own
-settings (config.settings.local, DEBUG off), then starts two gunicorn masters (servers.py) on two free
+(firmid/testing/nodes/postgres.py), migrates it and loads its users with the servers' own
+settings (config.settings.local, DEBUG off), then starts two gunicorn masters (firmid/testing/nodes/servers.py) on two free
 loopback ports. Tests talk HTTP to the nodes and read the database with psycopg; they
 never touch the ORM of the pytest process. Everything is stopped at the end; the logs of
 the servers are printed under a failed test.
@@ -18,29 +18,23 @@ from pathlib import Path
 
 import pytest
 
-from .postgres import Postgres, binaries
-from .servers import Cluster, Node, new_secret, run, seed_users, server_env, start_node, stop_node, wait_healthy
+from firmid.testing.nodes.postgres import Postgres, binaries
+from firmid.testing.nodes.servers import (
+    Cluster,
+    Node,
+    new_secret,
+    run,
+    seed_users,
+    server_env,
+    start_node,
+    stop_node,
+    wait_healthy,
+)
+from firmid.testing.pytest_plugin import call_failed
 
-HERE = Path(__file__).resolve().parent
 MAX_FAILURES = 5
 PASSWORD = "multi-process sign-in passphrase 42"
 BOOT_SECONDS = 40
-
-_REPORTS = pytest.StashKey[dict]()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if HERE in Path(item.path).parents:
-            item.add_marker(pytest.mark.multiprocess)
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
-    report = yield
-    item.stash.setdefault(_REPORTS, {})[report.when] = report
-    return report
-
 
 # Who exists: one firm per test, so that a level saved by one test changes nothing in another.
 def _user_specs() -> list[dict]:
@@ -91,6 +85,5 @@ def cluster() -> Iterator[Cluster]:
 @pytest.fixture(autouse=True)
 def _server_logs_on_failure(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[None]:
     yield
-    report = request.node.stash.get(_REPORTS, {}).get("call")
-    if report is not None and report.failed:
+    if call_failed(request):
         print(cluster.logs())

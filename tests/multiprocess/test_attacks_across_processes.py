@@ -1,7 +1,7 @@
 """Attacks on shared state across two firmid nodes (gunicorn, two workers each) on one PostgreSQL.
 
 Each test is named after the attack or failure it shows firmid withstanding. Browsers talk
-HTTP to the nodes (tests/multiprocess/browsers.py); the database is read with psycopg.
+HTTP to the nodes (firmid/testing/nodes/browsers.py); the database is read with psycopg.
 Every loop is bounded in count and in time.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from .browsers import (
+from firmid.testing.nodes.browsers import (
     ADMINISTRATION,
     CSRF,
     ENROL,
@@ -30,6 +30,7 @@ from .browsers import (
     location,
     wrong_code,
 )
+
 from .conftest import Cluster, Node
 
 REFUSED = "This code is not valid"
@@ -273,7 +274,7 @@ def test_postgres_restart_under_load_gives_503_then_recovers(cluster: Cluster) -
     stop = threading.Event()
     hard_stop = time.monotonic() + 60
 
-    def record(kind: str, call, email: str = "") -> requests.Response | None:  # noqa: ANN001
+    def record(kind: str, call, email: str = "") -> requests.Response | None:
         started = time.monotonic()
         try:
             response = call()
@@ -289,24 +290,24 @@ def test_postgres_restart_under_load_gives_503_then_recovers(cluster: Cluster) -
             outcomes.append(outcome)
         return response
 
-    def loop(body) -> None:  # noqa: ANN001
+    def loop(body) -> None:
         for _ in range(2000):
             if stop.is_set() or time.monotonic() > hard_stop:
                 return
             body()
             time.sleep(0.05)
 
-    def readiness(node: Node):  # noqa: ANN202
+    def readiness(node: Node):
         prober = Browser(node.url)  # no cookies: a load balancer's probe
         return lambda: record("readyz", lambda: prober.get("/readyz", timeout=5))
 
-    def signed_in_page(node: Node, email: str):  # noqa: ANN202
+    def signed_in_page(node: Node, email: str):
         browser = Browser(node.url)
         response = browser.password_step(email, cluster.password)
         assert response.status_code == 302 and location(response) == HOME
         return lambda: record("my_account", lambda: browser.get(HOME, timeout=5))
 
-    def sign_in(node: Node, emails: list[str]):  # noqa: ANN202
+    def sign_in(node: Node, emails: list[str]):
         turn = itertools.cycle(emails)
 
         def once() -> None:

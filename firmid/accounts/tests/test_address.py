@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
 
 from firmid.accounts.models import Role
-from firmid.signin.tests.test_sign_in_flow import HOME, LOGIN, sign_in
+from firmid.testing.signin import HOME, LOGIN, sign_in
 
 EMAIL_PAGE = "/accounts/email/"
 RESET = "/accounts/password/reset/"
 ATTACKER = "mallory@attacker.test"
 
 
-@pytest.fixture
-def alice(make_user):  # noqa: ANN001, ANN201
-    return make_user(role=Role.PRACTITIONER, email="alice@example.test")
-
-
-def _attach(user, email: str, *, verified: bool = True) -> None:  # noqa: ANN001
+def _attach(user, email: str, *, verified: bool = True) -> None:
     """Give `user` an extra allauth address row, as allauth's /accounts/email/ page could."""
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=False)
 
@@ -34,7 +28,7 @@ def _reset_answer(email: str) -> tuple[int, str, list]:
     return response.status_code, response.get("Location", ""), list(mail.outbox)
 
 
-def test_address_page_is_gone_and_cannot_add_an_address(client, alice, password) -> None:  # noqa: ANN001
+def test_address_page_is_gone_and_cannot_add_an_address(client, alice, password) -> None:
     sign_in(client, alice.email, password)
     assert client.get(HOME).status_code == 200
     before = list(EmailAddress.objects.values_list("pk", "email", "verified", "primary"))
@@ -46,21 +40,21 @@ def test_address_page_is_gone_and_cannot_add_an_address(client, alice, password)
     assert mail.outbox == []
 
 
-def test_no_page_links_to_the_address_page(client, alice, password) -> None:  # noqa: ANN001
+def test_no_page_links_to_the_address_page(client, alice, password) -> None:
     sign_in(client, alice.email, password)
     for url in (HOME, "/accounts/password/change/"):
         page = client.get(url).content.decode()
         assert EMAIL_PAGE not in page and "Change Email" not in page
 
 
-def test_unverified_address_added_to_an_account_does_not_sign_in(client, alice, password) -> None:  # noqa: ANN001
+def test_unverified_address_added_to_an_account_does_not_sign_in(client, alice, password) -> None:
     _attach(alice, ATTACKER, verified=False)
     response = sign_in(client, ATTACKER, password)
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert client.get(HOME).status_code == 302
 
 
-def test_address_attached_to_an_account_does_not_sign_in_even_verified(client, alice, password) -> None:  # noqa: ANN001
+def test_address_attached_to_an_account_does_not_sign_in_even_verified(client, alice, password) -> None:
     _attach(alice, ATTACKER)
     response = sign_in(client, ATTACKER.upper(), password)
     assert response.status_code == 200 and "_auth_user_id" not in client.session
@@ -68,7 +62,7 @@ def test_address_attached_to_an_account_does_not_sign_in_even_verified(client, a
     assert response.context["form"].non_field_errors() == unknown.context["form"].non_field_errors()
 
 
-def test_address_attached_to_an_account_gets_no_reset_link_and_the_unknown_answer(alice) -> None:  # noqa: ANN001
+def test_address_attached_to_an_account_gets_no_reset_link_and_the_unknown_answer(alice) -> None:
     _attach(alice, ATTACKER, verified=False)
     attached = _reset_answer(ATTACKER)
     unknown = _reset_answer("nobody@attacker.test")
@@ -76,7 +70,7 @@ def test_address_attached_to_an_account_gets_no_reset_link_and_the_unknown_answe
     assert attached[2] == [] and unknown[2] == []
 
 
-def test_another_users_address_attached_to_an_account_gets_no_reset_link_for_it(make_user, alice) -> None:  # noqa: ANN001
+def test_another_users_address_attached_to_an_account_gets_no_reset_link_for_it(make_user, alice) -> None:
     bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
     _attach(alice, bob.email, verified=False)
     status, _, sent = _reset_answer(bob.email)
@@ -86,13 +80,13 @@ def test_another_users_address_attached_to_an_account_gets_no_reset_link_for_it(
     assert int(link, 36) == bob.pk
 
 
-def test_reset_link_goes_to_the_users_one_address_whatever_the_case_typed(alice) -> None:  # noqa: ANN001
+def test_reset_link_goes_to_the_users_one_address_whatever_the_case_typed(alice) -> None:
     status, _, sent = _reset_answer("Alice@EXAMPLE.test")
     assert status == 302 and [m.to for m in sent] == [[alice.email]]
     assert "/accounts/password/reset/key/" in sent[0].body
 
 
-def test_the_one_address_signs_in_whatever_the_case_typed(client, alice, password) -> None:  # noqa: ANN001
+def test_the_one_address_signs_in_whatever_the_case_typed(client, alice, password) -> None:
     response = sign_in(client, "ALICE@Example.Test", password)
     assert response.status_code == 302 and response.url != LOGIN
     assert client.get(HOME).status_code == 200

@@ -14,20 +14,14 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
-from firmid.accounts.models import Role, User
+from firmid.accounts.models import User
 from firmid.audit.models import AuditEvent
 from firmid.audit.services import AuditUnavailable
+from firmid.testing.signin import HOME, sign_in
 
-LOGIN = "/accounts/login/"
 CHANGE = "/accounts/password/change/"
 RESET = "/accounts/password/reset/"
-HOME = "/my-account/"
 NEW_PASSWORD = "a brand new long passphrase"
-
-
-@pytest.fixture
-def alice(make_user) -> User:  # noqa: ANN001
-    return make_user(role=Role.PRACTITIONER, email="alice@example.test")
 
 
 @pytest.fixture
@@ -40,16 +34,16 @@ def account_state(user: User) -> tuple:
     return User.objects.values_list("password", "session_generation", "is_active").get(pk=user.pk)
 
 
-def assert_clean_503(response) -> None:  # noqa: ANN001
+def assert_clean_503(response) -> None:
     body = response.content.decode()
     assert response.status_code == 503, body[:300]
     assert response["Retry-After"] and "Traceback" not in body and "audit down" not in body
 
 
 def test_password_change_when_audit_write_fails_keeps_the_old_password_and_session(
-    browser, alice, password, failing_audit  # noqa: ANN001
+    browser, alice, password, failing_audit
 ) -> None:
-    assert browser.post(LOGIN, {"login": alice.email, "password": password}).url == HOME
+    assert sign_in(browser, alice.email, password).url == HOME
     before = account_state(alice)
     posted = {"oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     with failing_audit("password_changed"):
@@ -62,7 +56,7 @@ def test_password_change_when_audit_write_fails_keeps_the_old_password_and_sessi
 
 
 def test_password_reset_by_link_when_audit_write_fails_keeps_the_old_password_and_the_link(
-    browser, alice, password, failing_audit  # noqa: ANN001
+    browser, alice, password, failing_audit
 ) -> None:
     browser.post(RESET, {"email": alice.email})
     link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body).group(1)
@@ -79,7 +73,7 @@ def test_password_reset_by_link_when_audit_write_fails_keeps_the_old_password_an
 
 
 def test_password_changed_on_the_command_line_when_audit_write_fails_is_not_saved(
-    alice, failing_audit, monkeypatch  # noqa: ANN001
+    alice, failing_audit, monkeypatch
 ) -> None:
     from django.contrib.auth.management.commands import changepassword
 

@@ -4,34 +4,26 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from allauth.account.internal.flows.login import record_authentication
 from django.core import mail
 from django.test import Client, RequestFactory
 
 from firmid.accounts import services
 from firmid.accounts.models import Role, User
-from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
-from firmid.administration.tests.conftest import sign_in_as
 from firmid.audit.models import AuditEvent
-from firmid.oidc.tests.conftest import registration  # noqa: F401
-from firmid.oidc.tests.oidcc import USERINFO, code_flow, oauth_error, refresh
+from firmid.core.seams.allauth import record_authentication
+from firmid.testing.oidc import USERINFO, code_flow, oauth_error, refresh
+from firmid.testing.signin import HOME, sign_in, sign_in_as
 
 CHANGE = "/accounts/password/change/"
 RESET = "/accounts/password/reset/"
 NEW_PASSWORD = "a brand new long passphrase"
 
 
-@pytest.fixture
-def alice(make_user):  # noqa: ANN001, ANN201
-    return make_user(role=Role.PRACTITIONER, email="alice@example.test")
-
-
-def change_password(browser: Client, old: str, new: str = NEW_PASSWORD):  # noqa: ANN201
+def change_password(browser: Client, old: str, new: str = NEW_PASSWORD):
     return browser.post(CHANGE, {"oldpassword": old, "password1": new, "password2": new})
 
 
-def reset_password(email: str, new: str = NEW_PASSWORD):  # noqa: ANN201
+def reset_password(email: str, new: str = NEW_PASSWORD):
     """Ask a reset link for `email` and follow it in a fresh browser: the response to the new password."""
     browser = Client()
     browser.post(RESET, {"email": email})
@@ -44,7 +36,7 @@ def _userinfo(access_token: str) -> int:
     return Client().get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {access_token}").status_code
 
 
-def test_password_change_revokes_every_token_and_ends_the_other_sessions(alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_password_change_revokes_every_token_and_ends_the_other_sessions(alice, password, registration) -> None:
     application = Client()
     _, tokens = code_flow(application, registration, alice, password)
     browser = Client()
@@ -55,7 +47,7 @@ def test_password_change_revokes_every_token_and_ends_the_other_sessions(alice, 
     assert application.get(HOME).status_code == 302
 
 
-def test_password_reset_by_email_link_revokes_every_token_and_ends_every_session(alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_password_reset_by_email_link_revokes_every_token_and_ends_every_session(alice, password, registration) -> None:
     application = Client()
     _, tokens = code_flow(application, registration, alice, password)
     assert reset_password(alice.email).status_code == 302
@@ -64,14 +56,14 @@ def test_password_reset_by_email_link_revokes_every_token_and_ends_every_session
     assert application.get(HOME).status_code == 302
 
 
-def test_new_password_signs_in_after_a_change(client, alice, password) -> None:  # noqa: ANN001
+def test_new_password_signs_in_after_a_change(client, alice, password) -> None:
     sign_in(client, alice.email, password)
     change_password(client, password)
     assert sign_in(Client(), alice.email, password).status_code == 200
     assert sign_in(Client(), alice.email, NEW_PASSWORD).status_code == 302
 
 
-def test_password_change_is_audited_without_the_password(client, alice, password) -> None:  # noqa: ANN001
+def test_password_change_is_audited_without_the_password(client, alice, password) -> None:
     sign_in(client, alice.email, password)
     change_password(client, password)
     event = AuditEvent.objects.get(action="password_changed")
@@ -81,7 +73,7 @@ def test_password_change_is_audited_without_the_password(client, alice, password
     assert password not in row and NEW_PASSWORD not in row
 
 
-def test_password_reset_request_and_completion_are_audited_without_secrets(alice) -> None:  # noqa: ANN001
+def test_password_reset_request_and_completion_are_audited_without_secrets(alice) -> None:
     reset_password(alice.email)
     requested = AuditEvent.objects.get(action="password_reset_requested")
     done = AuditEvent.objects.get(action="password_reset")
@@ -93,11 +85,11 @@ def test_password_reset_request_and_completion_are_audited_without_secrets(alice
         assert NEW_PASSWORD not in row and link not in row and link.split("-", 1)[1] not in row
 
 
-def test_password_change_and_its_audit_row_commit_together(client, alice, password, monkeypatch) -> None:  # noqa: ANN001
+def test_password_change_and_its_audit_row_commit_together(client, alice, password, monkeypatch) -> None:
     sign_in(client, alice.email, password)
     before = User.objects.values_list("password", "session_generation").get(pk=alice.pk)
 
-    def broken_audit(**kwargs):  # noqa: ANN003, ANN202
+    def broken_audit(**kwargs):
         raise RuntimeError("audit store down")
 
     monkeypatch.setattr(services, "audit_record", broken_audit)
@@ -107,7 +99,7 @@ def test_password_change_and_its_audit_row_commit_together(client, alice, passwo
     assert not AuditEvent.objects.filter(action="password_changed").exists()
 
 
-def test_password_reset_link_works_once(alice) -> None:  # noqa: ANN001
+def test_password_reset_link_works_once(alice) -> None:
     browser = Client()
     browser.post(RESET, {"email": alice.email})
     link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body).group(1)
@@ -117,7 +109,7 @@ def test_password_reset_link_works_once(alice) -> None:  # noqa: ANN001
     assert again.status_code == 200 and again.context["token_fail"]
 
 
-def test_password_set_by_a_user_without_one_ends_their_other_sessions_and_is_audited(client, make_user) -> None:  # noqa: ANN001
+def test_password_set_by_a_user_without_one_ends_their_other_sessions_and_is_audited(client, make_user) -> None:
 
     user = make_user(role=Role.PRACTITIONER, email="nopass@example.test")
     user.set_unusable_password()
@@ -137,7 +129,7 @@ def test_password_set_by_a_user_without_one_ends_their_other_sessions_and_is_aud
     assert (event.actor_id, event.subject_id) == (user.pk, user.pk)
 
 
-def test_password_changed_on_the_command_line_revokes_every_token_and_is_audited(alice, password, registration, monkeypatch) -> None:  # noqa: ANN001, E501, F811
+def test_password_changed_on_the_command_line_revokes_every_token_and_is_audited(alice, password, registration, monkeypatch) -> None:  # noqa: E501
     from django.contrib.auth.management.commands import changepassword
     from django.core.management import call_command
 

@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from firmid.accounts.models import Role, User
-from firmid.signin.tests.test_sign_in_flow import sign_in
+from firmid.testing.signin import sign_in
 
 CHANGE = "/accounts/password/change/"
 
 
 @pytest.fixture
-def carol(make_user) -> User:  # noqa: ANN001
+def carol(make_user) -> User:
     user = make_user(role=Role.STANDARD_CLIENT, email="cdupont@client-one.test")
     user.full_name = "Carol Dupont-Moreau"
     user.save(update_fields=["full_name"])
@@ -53,7 +53,7 @@ def test_password_without_the_name_is_accepted(carol: User) -> None:
     assert not refused("violet-harbour-lantern-42", carol)
 
 
-def test_short_words_of_a_name_do_not_refuse_every_password(make_user) -> None:  # noqa: ANN001
+def test_short_words_of_a_name_do_not_refuse_every_password(make_user) -> None:
     user = make_user(role=Role.STANDARD_CLIENT, email="li@client-one.test")
     user.full_name = "Li Wu"
     assert not refused("violet-harbour-lantern-42", user)  # "li" and "wu" are too short to count

@@ -7,9 +7,10 @@ from django.test import Client
 from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import User
-from firmid.administration.tests.conftest import mfa_state, sign_in_as
 from firmid.demo.data import DEMO_RP_CLIENT_ID
 from firmid.tenancy.models import Firm
+from firmid.testing.signin import sign_in_as
+from firmid.testing.state import mfa_state
 
 Application = get_application_model()
 
@@ -67,18 +68,18 @@ def post_urls(firm: Firm, user: User) -> list[str]:
 
 
 @pytest.fixture
-def alice(demo) -> User:  # noqa: ANN001
+def alice(demo) -> User:
     return User.objects.get(email="alice@demo-accounting.test")
 
 
-def test_anonymous_visitor_is_sent_to_sign_in_from_every_page(client: Client, demo_firm, alice) -> None:  # noqa: ANN001
+def test_anonymous_visitor_is_sent_to_sign_in_from_every_page(client: Client, demo_firm, alice) -> None:
     for url in page_urls(demo_firm, alice):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url.startswith("/accounts/login/?next=/administration/"), url
 
 
-def test_anonymous_post_is_sent_to_sign_in_and_changes_nothing(client: Client, demo_firm, alice) -> None:  # noqa: ANN001
+def test_anonymous_post_is_sent_to_sign_in_and_changes_nothing(client: Client, demo_firm, alice) -> None:
     before = mfa_state()
     for url in post_urls(demo_firm, alice):
         response = client.post(url, {"level_practitioners": "mandatory"})
@@ -86,7 +87,7 @@ def test_anonymous_post_is_sent_to_sign_in_and_changes_nothing(client: Client, d
     assert mfa_state() == before
 
 
-def test_firm_user_is_refused_every_page(client: Client, demo_firm, alice) -> None:  # noqa: ANN001
+def test_firm_user_is_refused_every_page(client: Client, demo_firm, alice) -> None:
     sign_in_as(client, alice)
     for url in page_urls(demo_firm, alice):
         response = client.get(url)
@@ -95,7 +96,7 @@ def test_firm_user_is_refused_every_page(client: Client, demo_firm, alice) -> No
         assert 'aria-label="Administration"' not in response.content.decode()
 
 
-def test_firm_user_forged_post_is_refused_and_changes_nothing(client: Client, demo_firm, alice) -> None:  # noqa: ANN001
+def test_firm_user_forged_post_is_refused_and_changes_nothing(client: Client, demo_firm, alice) -> None:
     sign_in_as(client, alice)
     before = mfa_state()
     for url in post_urls(demo_firm, alice):
@@ -106,7 +107,7 @@ def test_firm_user_forged_post_is_refused_and_changes_nothing(client: Client, de
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])
-def test_agents_of_every_level_are_let_in(client: Client, signed_in_agent, level: int, db) -> None:  # noqa: ANN001
+def test_agents_of_every_level_are_let_in(client: Client, signed_in_agent, level: int, db) -> None:
     signed_in_agent(level)
     response = client.get("/administration/")
     assert response.status_code == 302 and response.url == "/administration/firms/"
@@ -118,7 +119,7 @@ def test_agents_of_every_level_are_let_in(client: Client, signed_in_agent, level
     assert '<a href="/administration/mfa-coverage/">MFA coverage</a>' in page
 
 
-def test_cross_site_post_without_csrf_token_is_refused(signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_cross_site_post_without_csrf_token_is_refused(signed_in_agent, demo_firm) -> None:
     agent = signed_in_agent(2)
     browser = Client(enforce_csrf_checks=True)
     sign_in_as(browser, agent)
@@ -130,7 +131,7 @@ def test_cross_site_post_without_csrf_token_is_refused(signed_in_agent, demo_fir
     assert mfa_state() == before
 
 
-def test_get_never_changes_anything(client: Client, signed_in_agent, demo_firm, alice) -> None:  # noqa: ANN001
+def test_get_never_changes_anything(client: Client, signed_in_agent, demo_firm, alice) -> None:
     signed_in_agent(3)
     before = mfa_state()
     client.get(f"/administration/firms/{demo_firm.pk}/security/?level_practitioners=mandatory&confirmed=1")
@@ -140,7 +141,7 @@ def test_get_never_changes_anything(client: Client, signed_in_agent, demo_firm, 
 
 
 @pytest.mark.parametrize("level", [1, 2])
-def test_every_page_renders_for_agents(client: Client, signed_in_agent, demo_firm, alice, level: int) -> None:  # noqa: ANN001
+def test_every_page_renders_for_agents(client: Client, signed_in_agent, demo_firm, alice, level: int) -> None:
     signed_in_agent(level)
     northwind = Firm.objects.get(name="Northwind Partners")
     erin = User.objects.get(email="erin@northwind.test")

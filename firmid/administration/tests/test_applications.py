@@ -12,13 +12,14 @@ from django.test import Client
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
 from firmid.accounts.models import User
-from firmid.administration.tests.conftest import configure_totp, demo_rp_tokens
 from firmid.administration.views.applications import SECRET_WARNING
 from firmid.audit.models import AuditEvent
 from firmid.core.errors import NotAllowed, ServiceError
+from firmid.demo.data import DEMO_RP_CLIENT_ID, load_demo
 from firmid.oidc.models import ApplicationProfile
 from firmid.oidc.services import application_register, application_update
-from firmid.demo.data import DEMO_RP_CLIENT_ID, load_demo
+from firmid.testing.factories import give_factor
+from firmid.testing.oidc import demo_rp_tokens
 
 Application = get_application_model()
 AccessToken = get_access_token_model()
@@ -34,11 +35,11 @@ GOOD = {
 }
 
 
-def detail_url(app) -> str:  # noqa: ANN001
+def detail_url(app) -> str:
     return f"/administration/applications/{app.pk}/"
 
 
-def shown_secret(response) -> str:  # noqa: ANN001
+def shown_secret(response) -> str:
     return re.search(r'id="client-secret">([^<]+)<', response.content.decode()).group(1)
 
 
@@ -64,14 +65,14 @@ def token_exchange_status(client_id: str, secret: str) -> int:
 
 
 @pytest.fixture
-def documents(demo):  # noqa: ANN001, ANN201
+def documents(demo):
     return Application.objects.get(client_id=DEMO_RP_CLIENT_ID)
 
 
 # --- the list and the detail page -------------------------------------------------------
 
 @pytest.mark.parametrize("level", [1, 2, 3])
-def test_list_shows_the_registered_applications(client: Client, signed_in_agent, documents, level: int) -> None:  # noqa: ANN001
+def test_list_shows_the_registered_applications(client: Client, signed_in_agent, documents, level: int) -> None:
     signed_in_agent(level)
     page = client.get(LIST).content.decode()
     assert "<h1>Applications</h1>" in page
@@ -85,7 +86,7 @@ def test_list_shows_the_registered_applications(client: Client, signed_in_agent,
 
 
 @pytest.mark.parametrize("level", [2, 3])
-def test_detail_page_offers_the_actions_to_level_2_and_3(client: Client, signed_in_agent, documents, level) -> None:  # noqa: ANN001
+def test_detail_page_offers_the_actions_to_level_2_and_3(client: Client, signed_in_agent, documents, level) -> None:
     signed_in_agent(level)
     page = client.get(detail_url(documents)).content.decode()
     assert "<h1>Documents</h1>" in page and "http://127.0.0.1:8001/callback" in page
@@ -93,14 +94,14 @@ def test_detail_page_offers_the_actions_to_level_2_and_3(client: Client, signed_
         assert f">{action}</a>" in page
 
 
-def test_level_1_sees_the_detail_read_only(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+def test_level_1_sees_the_detail_read_only(client: Client, signed_in_agent, documents) -> None:
     signed_in_agent(1)
     page = client.get(detail_url(documents)).content.decode()
     assert "<h1>Documents</h1>" in page and "documents-demo" in page
     assert "Edit" not in page and "Regenerate" not in page and "Delete" not in page and "<form" not in page.split("</header>")[1]
 
 
-def test_unknown_application_is_not_found(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_unknown_application_is_not_found(client: Client, signed_in_agent, db) -> None:
     signed_in_agent(2)
     assert client.get("/administration/applications/999999/").status_code == 404
     assert client.get(f"/administration/applications/{2**70}/").status_code == 404
@@ -108,7 +109,7 @@ def test_unknown_application_is_not_found(client: Client, signed_in_agent, db) -
 
 # --- registering ------------------------------------------------------------------------
 
-def test_register_a_confidential_client_shows_its_secret_once_and_keeps_a_hash(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_register_a_confidential_client_shows_its_secret_once_and_keeps_a_hash(client: Client, signed_in_agent, db) -> None:
     agent = signed_in_agent(2)
     form = client.get(NEW)
     assert form.status_code == 200 and "Require MFA for this application" in form.content.decode()
@@ -130,7 +131,7 @@ def test_register_a_confidential_client_shows_its_secret_once_and_keeps_a_hash(c
         assert secret not in client.get(url).content.decode(), url
 
 
-def test_register_a_public_client_has_no_secret(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_register_a_public_client_has_no_secret(client: Client, signed_in_agent, db) -> None:
     signed_in_agent(3)
     response = client.post(NEW, {**GOOD, "client_type": "public"})
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
@@ -161,7 +162,7 @@ def test_register_a_public_client_has_no_secret(client: Client, signed_in_agent,
         ({"client_type": "hybrid"}, "is not one of the available choices"),
     ],
 )
-def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(client: Client, signed_in_agent, db, change, message) -> None:  # noqa: ANN001
+def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(client: Client, signed_in_agent, db, change, message) -> None:
     signed_in_agent(2)
     before = state()
     response = client.post(NEW, {**GOOD, **change})
@@ -171,7 +172,7 @@ def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(client: C
     assert state() == before
 
 
-def test_the_service_refuses_an_unknown_user_type_too(make_agent) -> None:  # noqa: ANN001
+def test_the_service_refuses_an_unknown_user_type_too(make_agent) -> None:
     with pytest.raises(ServiceError, match="Unknown user type"):
         application_register(
             actor=make_agent(2), name="X", home_url="https://x.test/", redirect_uris=["https://x.test/cb"],
@@ -180,7 +181,7 @@ def test_the_service_refuses_an_unknown_user_type_too(make_agent) -> None:  # no
     assert not Application.objects.exists()
 
 
-def test_a_client_id_already_taken_is_refused(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+def test_a_client_id_already_taken_is_refused(client: Client, signed_in_agent, documents) -> None:
     before = state()
     with pytest.raises(ServiceError, match="already exists"):
         application_register(
@@ -192,7 +193,7 @@ def test_a_client_id_already_taken_is_refused(client: Client, signed_in_agent, d
 
 # --- allowed origins (CORS for single-page applications) ------------------------------
 
-def test_allowed_origins_are_registered_normalised_shown_and_audited(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_allowed_origins_are_registered_normalised_shown_and_audited(client: Client, signed_in_agent, db) -> None:
     agent = signed_in_agent(2)
     assert "Allowed origins (single-page applications)" in client.get(NEW).content.decode()
     origins = "https://SPA.example.test:443/\r\nhttp://localhost:5173\r\n\r\nhttp://127.0.0.1:8080\r\nhttps://spa.example.test"
@@ -209,7 +210,7 @@ def test_allowed_origins_are_registered_normalised_shown_and_audited(client: Cli
     assert "https://spa.example.test\nhttp://localhost:5173\nhttp://127.0.0.1:8080</textarea>" in form
 
 
-def test_editing_allowed_origins_is_audited_in_the_same_change(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+def test_editing_allowed_origins_is_audited_in_the_same_change(client: Client, signed_in_agent, documents) -> None:
     agent = signed_in_agent(3)
     response = client.post(f"{detail_url(documents)}edit/", {
         "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/callback",
@@ -229,7 +230,7 @@ def test_editing_allowed_origins_is_audited_in_the_same_change(client: Client, s
      "https://user:pw@spa.example.test", "javascript:alert(1)", "ftp://spa.example.test", "spa.example.test",
      "https://spa.example.test:99999", "https://spä.example.test", "https://" + "a" * 600],
 )
-def test_an_allowed_origin_that_is_not_an_exact_origin_is_refused(client: Client, signed_in_agent, documents, origin) -> None:  # noqa: ANN001
+def test_an_allowed_origin_that_is_not_an_exact_origin_is_refused(client: Client, signed_in_agent, documents, origin) -> None:
     signed_in_agent(2)
     before = state()
     response = client.post(NEW, {**GOOD, "allowed_origins": f"https://ok.example.test\r\n{origin}"})
@@ -244,7 +245,7 @@ def test_an_allowed_origin_that_is_not_an_exact_origin_is_refused(client: Client
     assert state() == before
 
 
-def test_at_most_twenty_allowed_origins(make_agent, db) -> None:  # noqa: ANN001
+def test_at_most_twenty_allowed_origins(make_agent, db) -> None:
     with pytest.raises(ServiceError, match="At most 20 allowed origins"):
         application_register(
             actor=make_agent(2), name="X", home_url="https://x.test/", redirect_uris=["https://x.test/cb"],
@@ -255,7 +256,7 @@ def test_at_most_twenty_allowed_origins(make_agent, db) -> None:  # noqa: ANN001
 
 # --- level 1 may not change anything ----------------------------------------------------
 
-def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, signed_in_agent, documents) -> None:
     signed_in_agent(1)
     before = state()
     assert client.get(NEW).status_code == 403
@@ -267,7 +268,7 @@ def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, sig
     assert state() == before
 
 
-def test_level_1_is_refused_by_the_services_too(make_agent, documents) -> None:  # noqa: ANN001
+def test_level_1_is_refused_by_the_services_too(make_agent, documents) -> None:
     with pytest.raises(NotAllowed):
         application_update(
             actor=make_agent(1), application=documents, name="Hijacked", home_url="https://x.test/",
@@ -277,7 +278,7 @@ def test_level_1_is_refused_by_the_services_too(make_agent, documents) -> None: 
 
 # --- editing, regenerating, deleting ----------------------------------------------------
 
-def test_edit_changes_the_settings_and_is_audited(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+def test_edit_changes_the_settings_and_is_audited(client: Client, signed_in_agent, documents) -> None:
     agent = signed_in_agent(2)
     form = client.get(f"{detail_url(documents)}edit/").content.decode()
     assert "http://127.0.0.1:8001/callback</textarea>" in form and 'value="Documents"' in form
@@ -296,7 +297,7 @@ def test_edit_changes_the_settings_and_is_audited(client: Client, signed_in_agen
     assert "<td>Yes</td>" in page and "Administrator clients and standard clients, Employees" in page
 
 
-def test_a_refused_edit_changes_nothing(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+def test_a_refused_edit_changes_nothing(client: Client, signed_in_agent, documents) -> None:
     signed_in_agent(2)
     before = state()
     response = client.post(f"{detail_url(documents)}edit/", {
@@ -306,7 +307,7 @@ def test_a_refused_edit_changes_nothing(client: Client, signed_in_agent, documen
     assert state() == before
 
 
-def test_narrowing_the_user_types_revokes_the_tokens_of_those_left_out(client: Client, signed_in_agent, documents, password) -> None:  # noqa: ANN001
+def test_narrowing_the_user_types_revokes_the_tokens_of_those_left_out(client: Client, signed_in_agent, documents, password) -> None:
     tokens = demo_rp_tokens("alice@demo-accounting.test", password)
     signed_in_agent(2)
     client.post(f"{detail_url(documents)}edit/", {
@@ -318,11 +319,11 @@ def test_narrowing_the_user_types_revokes_the_tokens_of_those_left_out(client: C
     assert userinfo.status_code == 401
 
 
-def test_requiring_mfa_revokes_the_tokens_issued_without_it(client: Client, signed_in_agent, documents, password) -> None:  # noqa: ANN001
+def test_requiring_mfa_revokes_the_tokens_issued_without_it(client: Client, signed_in_agent, documents, password) -> None:
     alice = User.objects.get(email="alice@demo-accounting.test")
     bob = User.objects.get(email="bob@client-one.test")
     password_only = demo_rp_tokens(alice.email, password)
-    with_mfa = demo_rp_tokens(bob.email, password, totp_secret=configure_totp(bob))
+    with_mfa = demo_rp_tokens(bob.email, password, totp_secret=give_factor(bob))
     signed_in_agent(2)
     client.post(f"{detail_url(documents)}edit/", {
         "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/callback",
@@ -335,7 +336,7 @@ def test_requiring_mfa_revokes_the_tokens_issued_without_it(client: Client, sign
         assert userinfo.status_code == status
 
 
-def test_regenerate_shows_a_new_secret_once_and_the_old_one_stops_working(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+def test_regenerate_shows_a_new_secret_once_and_the_old_one_stops_working(client: Client, signed_in_agent, documents) -> None:
     agent = signed_in_agent(3)
     old = settings.FIRMID_DEMO_RP_SECRET
     assert token_exchange_status(DEMO_RP_CLIENT_ID, old) == 400  # authenticated; the code is refused
@@ -357,7 +358,7 @@ def test_regenerate_shows_a_new_secret_once_and_the_old_one_stops_working(client
     assert AuditEvent.objects.filter(action="application_secret_regenerated", actor=agent).exists()
 
 
-def test_a_public_client_has_no_secret_to_regenerate(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_a_public_client_has_no_secret_to_regenerate(client: Client, signed_in_agent, db) -> None:
     signed_in_agent(2)
     client.post(NEW, {**GOOD, "client_type": "public"})
     app = Application.objects.get(name="Payroll")
@@ -365,7 +366,7 @@ def test_a_public_client_has_no_secret_to_regenerate(client: Client, signed_in_a
     assert response.status_code == 409 and "A public client has no secret." in response.content.decode()
 
 
-def test_delete_asks_to_confirm_then_removes_the_application_and_its_tokens(client: Client, signed_in_agent, documents, password) -> None:  # noqa: ANN001
+def test_delete_asks_to_confirm_then_removes_the_application_and_its_tokens(client: Client, signed_in_agent, documents, password) -> None:
     tokens = demo_rp_tokens("alice@demo-accounting.test", password)
     assert AccessToken.objects.filter(application=documents).exists()
     agent = signed_in_agent(2)
@@ -382,7 +383,7 @@ def test_delete_asks_to_confirm_then_removes_the_application_and_its_tokens(clie
     assert AuditEvent.objects.filter(action="application_deleted", actor=agent, old_value=DEMO_RP_CLIENT_ID).exists()
 
 
-def test_the_audit_log_never_holds_a_secret(client: Client, signed_in_agent, documents) -> None:  # noqa: ANN001
+def test_the_audit_log_never_holds_a_secret(client: Client, signed_in_agent, documents) -> None:
     signed_in_agent(2)
     first = shown_secret(client.post(NEW, GOOD))
     app = Application.objects.get(name="Payroll")
@@ -397,7 +398,7 @@ def test_the_audit_log_never_holds_a_secret(client: Client, signed_in_agent, doc
 
 # --- the demo application of `make run` -------------------------------------------------
 
-def test_load_demo_registers_documents_once(demo, documents) -> None:  # noqa: ANN001
+def test_load_demo_registers_documents_once(demo, documents) -> None:
     assert check_password(settings.FIRMID_DEMO_RP_SECRET, documents.client_secret)
     assert documents.redirect_uris == "http://127.0.0.1:8001/callback"
     assert documents.post_logout_redirect_uris == "http://127.0.0.1:8001/"

@@ -13,11 +13,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from firmid.accounts.models import Role
-from firmid.administration.tests.conftest import sign_in_as
-from firmid.mfa.tests.coverage_data import ACME_FIGURES, acme, beta, give_factor  # noqa: F401 (fixtures)
 from firmid.policy import UserType
 from firmid.tenancy.models import Firm
 from firmid.tenancy.services import firm_create
+from firmid.testing.coverage import ACME_FIGURES
+from firmid.testing.factories import give_factor
+from firmid.testing.signin import sign_in_as
 
 STAFF_ONLY = "The Administration application is for support staff only."
 CSV_HEADER = [
@@ -44,13 +45,13 @@ def shown(figures: tuple) -> list[str]:
     return [str(value) for value in counts] + ["—" if percent is None else f"{percent:g} %"]
 
 
-def csv_rows(response) -> list[list[str]]:  # noqa: ANN001
+def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # --- the firm's tab ------------------------------------------------------------------
 
-def test_firm_tab_shows_each_types_figures(client: Client, signed_in_agent, acme) -> None:  # noqa: ANN001
+def test_firm_tab_shows_each_types_figures(client: Client, signed_in_agent, acme) -> None:
     signed_in_agent(1)
     response = client.get(coverage_url(acme))
     page = response.content.decode()
@@ -60,27 +61,27 @@ def test_firm_tab_shows_each_types_figures(client: Client, signed_in_agent, acme
     assert f'href="/administration/firms/{acme.pk}/mfa-coverage/csv/"' in page
 
 
-def test_firm_without_users_shows_a_dash_not_a_share(client: Client, signed_in_agent) -> None:  # noqa: ANN001
+def test_firm_without_users_shows_a_dash_not_a_share(client: Client, signed_in_agent) -> None:
     firm = firm_create(name="Empty")
     signed_in_agent(1)
     rows = body_rows(client.get(coverage_url(firm)).content.decode())
     assert rows == [[t.label, "Upon request", "0", "0", "0", "0", "0", "—"] for t in UserType]
 
 
-def test_other_firm_tabs_link_to_the_coverage_tab(client: Client, signed_in_agent, acme) -> None:  # noqa: ANN001
+def test_other_firm_tabs_link_to_the_coverage_tab(client: Client, signed_in_agent, acme) -> None:
     signed_in_agent(1)
     for tab in ("security", "audit"):
         page = client.get(f"/administration/firms/{acme.pk}/{tab}/").content.decode()
         assert f'<a href="{coverage_url(acme)}">MFA coverage</a>' in page
 
 
-def test_unknown_firm_is_404(client: Client, signed_in_agent) -> None:  # noqa: ANN001
+def test_unknown_firm_is_404(client: Client, signed_in_agent) -> None:
     signed_in_agent(1)
     assert client.get("/administration/firms/999999/mfa-coverage/").status_code == 404
     assert client.get("/administration/firms/999999/mfa-coverage/csv/").status_code == 404
 
 
-def test_firm_tab_queries_do_not_grow_with_its_users(client: Client, signed_in_agent, make_user) -> None:  # noqa: ANN001
+def test_firm_tab_queries_do_not_grow_with_its_users(client: Client, signed_in_agent, make_user) -> None:
     firm = firm_create(name="Growing")
     signed_in_agent(1)
 
@@ -100,7 +101,7 @@ def test_firm_tab_queries_do_not_grow_with_its_users(client: Client, signed_in_a
 
 # --- the platform page ---------------------------------------------------------------
 
-def test_platform_page_shows_totals_then_every_firm(client: Client, signed_in_agent, acme, beta) -> None:  # noqa: ANN001
+def test_platform_page_shows_totals_then_every_firm(client: Client, signed_in_agent, acme, beta) -> None:
     signed_in_agent(1)
     page = client.get("/administration/mfa-coverage/").content.decode()
     assert '<a href="/administration/mfa-coverage/" class="active">MFA coverage</a>' in page
@@ -119,7 +120,7 @@ def test_platform_page_shows_totals_then_every_firm(client: Client, signed_in_ag
     assert f'<a href="{coverage_url(acme)}">Acme Partners</a>' in page
 
 
-def test_platform_page_is_paginated_by_firm(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_platform_page_is_paginated_by_firm(client: Client, signed_in_agent, db) -> None:
     for n in range(30):
         firm_create(name=f"Firm {n:02d}")
     signed_in_agent(1)
@@ -133,7 +134,7 @@ def test_platform_page_is_paginated_by_firm(client: Client, signed_in_agent, db)
         assert client.get("/administration/mfa-coverage/", {"page": bad}).status_code == 200, bad
 
 
-def test_platform_page_filters_firms_by_name(client: Client, signed_in_agent, acme, beta) -> None:  # noqa: ANN001
+def test_platform_page_filters_firms_by_name(client: Client, signed_in_agent, acme, beta) -> None:
     signed_in_agent(1)
     page = client.get("/administration/mfa-coverage/", {"q": "bet"}).content.decode()
     assert [row[0] for row in body_rows(page, 1)] == ["Beta Audit", "Administrator clients and standard clients",
@@ -145,7 +146,7 @@ def test_platform_page_filters_firms_by_name(client: Client, signed_in_agent, ac
     assert "No accounting firm matches your search." in nothing
 
 
-def test_platform_page_queries_do_not_grow_with_firms(client: Client, signed_in_agent, make_user) -> None:  # noqa: ANN001
+def test_platform_page_queries_do_not_grow_with_firms(client: Client, signed_in_agent, make_user) -> None:
     signed_in_agent(1)
     client.get("/administration/mfa-coverage/")  # the session's first request writes it: not counted
 
@@ -161,7 +162,7 @@ def test_platform_page_queries_do_not_grow_with_firms(client: Client, signed_in_
 
 # --- CSV -----------------------------------------------------------------------------
 
-def test_firm_csv_has_a_header_and_one_row_per_type(client: Client, signed_in_agent, acme) -> None:  # noqa: ANN001
+def test_firm_csv_has_a_header_and_one_row_per_type(client: Client, signed_in_agent, acme) -> None:
     signed_in_agent(1)
     response = client.get(f"{coverage_url(acme)}csv/")
     assert response.status_code == 200
@@ -175,7 +176,7 @@ def test_firm_csv_has_a_header_and_one_row_per_type(client: Client, signed_in_ag
     assert csv_rows(response) == [CSV_HEADER, *expected]
 
 
-def test_platform_csv_has_every_firm_and_honours_the_filter(client: Client, signed_in_agent, acme, beta) -> None:  # noqa: ANN001
+def test_platform_csv_has_every_firm_and_honours_the_filter(client: Client, signed_in_agent, acme, beta) -> None:
     signed_in_agent(1)
     response = client.get("/administration/mfa-coverage/csv/")
     assert response["Content-Disposition"] == 'attachment; filename="mfa-coverage.csv"'
@@ -190,7 +191,7 @@ def test_platform_csv_has_every_firm_and_honours_the_filter(client: Client, sign
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil.test\",\"x\")", "+1+1", "-2+3", "@SUM(A1)",
                                   "\tcmd", "\rcmd"])
-def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client: Client, signed_in_agent, name: str) -> None:  # noqa: ANN001
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client: Client, signed_in_agent, name: str) -> None:
     firm = firm_create(name=name)
     signed_in_agent(1)
     for url in (f"{coverage_url(firm)}csv/", "/administration/mfa-coverage/csv/"):
@@ -198,7 +199,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client: Client, sign
         assert {row[1] for row in rows[1:]} == {f"'{name}"}, url
 
 
-def test_csv_leaves_ordinary_names_alone(client: Client, signed_in_agent) -> None:  # noqa: ANN001
+def test_csv_leaves_ordinary_names_alone(client: Client, signed_in_agent) -> None:
     firm = firm_create(name="Müller & Söhne, \"Treuhand\" 1-2=3")
     signed_in_agent(1)
     rows = csv_rows(client.get(f"{coverage_url(firm)}csv/"))
@@ -213,14 +214,14 @@ def coverage_urls(firm: Firm) -> list[str]:
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])
-def test_every_agent_level_may_read(client: Client, signed_in_agent, acme, level: int) -> None:  # noqa: ANN001
+def test_every_agent_level_may_read(client: Client, signed_in_agent, acme, level: int) -> None:
     signed_in_agent(level)
     for url in coverage_urls(acme):
         assert client.get(url).status_code == 200, url
         assert client.post(url).status_code == (403 if level == 1 else 405), url  # nothing to change here
 
 
-def test_firm_user_is_refused(client: Client, acme) -> None:  # noqa: ANN001
+def test_firm_user_is_refused(client: Client, acme) -> None:
     sign_in_as(client, acme.users.filter(role=Role.PRACTITIONER, is_active=True).first())
     for url in coverage_urls(acme):
         response = client.get(url)
@@ -228,7 +229,7 @@ def test_firm_user_is_refused(client: Client, acme) -> None:  # noqa: ANN001
         assert STAFF_ONLY in response.content.decode() and "Acme Partners" not in response.content.decode()
 
 
-def test_anonymous_visitor_is_sent_to_sign_in(client: Client, acme) -> None:  # noqa: ANN001
+def test_anonymous_visitor_is_sent_to_sign_in(client: Client, acme) -> None:
     for url in coverage_urls(acme):
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(f"/accounts/login/?next={url}"), url

@@ -7,14 +7,17 @@ import re
 import pytest
 from django.test import Client
 
-from firmid.administration.tests.conftest import configure_totp, messages_of, mfa_state, set_level, sign_in_as
 from firmid.audit.models import AuditEvent
 from firmid.audit.services import audit_record
+from firmid.mfa.levels.selectors import firm_mfa_levels
 from firmid.mfa.models import FirmMfaLevel
-from firmid.mfa.selectors import firm_mfa_levels
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
 from firmid.tenancy.services import firm_create
+from firmid.testing.administration import messages_of
+from firmid.testing.factories import give_factor, set_level
+from firmid.testing.signin import sign_in_as
+from firmid.testing.state import mfa_state
 
 CONFIRM_TEXT = (
     "Moving a user type to Upon request deactivates MFA at the firm level for its users. "
@@ -33,7 +36,7 @@ def level_of(firm: Firm, user_type: UserType) -> MfaLevel:
 # --- the list ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("level", [1, 2])
-def test_firm_list_links_each_firm_to_its_security_tab(client: Client, signed_in_agent, demo_firm, level) -> None:  # noqa: ANN001
+def test_firm_list_links_each_firm_to_its_security_tab(client: Client, signed_in_agent, demo_firm, level) -> None:
     signed_in_agent(level)
     page = client.get("/administration/firms/").content.decode()
     assert "<h1>Accounting firms</h1>" in page
@@ -42,14 +45,14 @@ def test_firm_list_links_each_firm_to_its_security_tab(client: Client, signed_in
     assert "Northwind Partners" in page
 
 
-def test_firm_search_matches_part_of_the_name(client: Client, signed_in_agent, demo) -> None:  # noqa: ANN001
+def test_firm_search_matches_part_of_the_name(client: Client, signed_in_agent, demo) -> None:
     signed_in_agent(1)
     page = client.get("/administration/firms/", {"q": "northw"}).content.decode()
     assert "Northwind Partners" in page and "Demo Accounting" not in page
     assert "No accounting firm matches" in client.get("/administration/firms/", {"q": "zzz"}).content.decode()
 
 
-def test_firm_list_is_paginated_and_bad_page_numbers_never_fail(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_firm_list_is_paginated_and_bad_page_numbers_never_fail(client: Client, signed_in_agent, db) -> None:
     for n in range(30):
         firm_create(name=f"Firm {n:02d}")
     signed_in_agent(1)
@@ -64,7 +67,7 @@ def test_firm_list_is_paginated_and_bad_page_numbers_never_fail(client: Client, 
 
 # --- the Authentication and security tab ---------------------------------------------
 
-def test_level_2_agent_sees_a_choice_of_levels_for_each_user_type(client: Client, signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_level_2_agent_sees_a_choice_of_levels_for_each_user_type(client: Client, signed_in_agent, demo_firm) -> None:
     set_level(demo_firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
     signed_in_agent(2)
     response = client.get(security_url(demo_firm))
@@ -83,7 +86,7 @@ def test_level_2_agent_sees_a_choice_of_levels_for_each_user_type(client: Client
     assert '<button type="submit">Save</button>' in page
 
 
-def test_level_1_agent_sees_the_levels_as_text_without_a_form(client: Client, signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_level_1_agent_sees_the_levels_as_text_without_a_form(client: Client, signed_in_agent, demo_firm) -> None:
     set_level(demo_firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     signed_in_agent(1)
     response = client.get(security_url(demo_firm))
@@ -95,7 +98,7 @@ def test_level_1_agent_sees_the_levels_as_text_without_a_form(client: Client, si
     assert 'type="radio"' not in page and ">Save</button>" not in page and "<fieldset>" not in page
 
 
-def test_level_2_agent_saves_mandatory(client: Client, signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_level_2_agent_saves_mandatory(client: Client, signed_in_agent, demo_firm) -> None:
     agent = signed_in_agent(2)
     response = client.post(security_url(demo_firm), {"level_practitioners": "mandatory"})
     assert response.status_code == 302 and response.url == security_url(demo_firm)
@@ -108,7 +111,7 @@ def test_level_2_agent_saves_mandatory(client: Client, signed_in_agent, demo_fir
     assert "Saved: Practitioners: Upon request → Mandatory." in client.get(response.url).content.decode()
 
 
-def test_saving_the_same_levels_says_nothing_to_save(client: Client, signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_saving_the_same_levels_says_nothing_to_save(client: Client, signed_in_agent, demo_firm) -> None:
     signed_in_agent(3)
     before = mfa_state()
     response = client.post(security_url(demo_firm), {f"level_{t.value}": "upon_request" for t in UserType})
@@ -117,7 +120,7 @@ def test_saving_the_same_levels_says_nothing_to_save(client: Client, signed_in_a
     assert mfa_state() == before
 
 
-def test_lowering_to_upon_request_asks_to_confirm_and_changes_nothing(client: Client, signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_lowering_to_upon_request_asks_to_confirm_and_changes_nothing(client: Client, signed_in_agent, demo_firm) -> None:
     set_level(demo_firm, UserType.CLIENTS, MfaLevel.MANDATORY)
     signed_in_agent(2)
     before = mfa_state()
@@ -136,7 +139,7 @@ def test_lowering_to_upon_request_asks_to_confirm_and_changes_nothing(client: Cl
     assert mfa_state() == before
 
 
-def test_confirmed_lowering_saves_it(client: Client, signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_confirmed_lowering_saves_it(client: Client, signed_in_agent, demo_firm) -> None:
     set_level(demo_firm, UserType.CLIENTS, MfaLevel.MANDATORY)
     signed_in_agent(2)
     response = client.post(security_url(demo_firm), {"level_clients": "upon_request", "confirmed": "1"})
@@ -156,7 +159,7 @@ def test_confirmed_lowering_saves_it(client: Client, signed_in_agent, demo_firm)
         ({"confirmed": "1", "q": "x"}, "Choose a level for at least one user type."),
     ],
 )
-def test_malformed_levels_are_refused_and_change_nothing(client: Client, signed_in_agent, demo_firm, posted, message) -> None:  # noqa: ANN001
+def test_malformed_levels_are_refused_and_change_nothing(client: Client, signed_in_agent, demo_firm, posted, message) -> None:
     signed_in_agent(2)
     before = mfa_state()
     response = client.post(security_url(demo_firm), {**posted})
@@ -165,7 +168,7 @@ def test_malformed_levels_are_refused_and_change_nothing(client: Client, signed_
     assert mfa_state() == before
 
 
-def test_one_bad_level_among_good_ones_changes_nothing(client: Client, signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_one_bad_level_among_good_ones_changes_nothing(client: Client, signed_in_agent, demo_firm) -> None:
     signed_in_agent(2)
     before = mfa_state()
     response = client.post(security_url(demo_firm), {"level_practitioners": "mandatory", "level_clients": "x"})
@@ -173,7 +176,7 @@ def test_one_bad_level_among_good_ones_changes_nothing(client: Client, signed_in
     assert mfa_state() == before
 
 
-def test_sso_user_type_is_not_offered_and_says_who_manages_it(client: Client, signed_in_agent, northwind) -> None:  # noqa: ANN001
+def test_sso_user_type_is_not_offered_and_says_who_manages_it(client: Client, signed_in_agent, northwind) -> None:
     signed_in_agent(2)
     page = client.get(security_url(northwind)).content.decode()
     assert 'name="level_practitioners"' not in page and "<legend>Practitioners</legend>" not in page
@@ -184,13 +187,13 @@ def test_sso_user_type_is_not_offered_and_says_who_manages_it(client: Client, si
     assert 'name="level_clients"' in page and page.count("<fieldset>") == 2
 
 
-def test_level_1_agent_also_sees_which_types_sso_manages(client: Client, signed_in_agent, northwind) -> None:  # noqa: ANN001
+def test_level_1_agent_also_sees_which_types_sso_manages(client: Client, signed_in_agent, northwind) -> None:
     signed_in_agent(1)
     page = client.get(security_url(northwind)).content.decode()
     assert 'class="sso-managed"' in page and "Practitioners: Upon request" not in page
 
 
-def test_setting_a_level_for_an_sso_user_type_is_refused_and_changes_nothing(client: Client, signed_in_agent, northwind) -> None:  # noqa: ANN001
+def test_setting_a_level_for_an_sso_user_type_is_refused_and_changes_nothing(client: Client, signed_in_agent, northwind) -> None:
     signed_in_agent(3)
     before = mfa_state()
     response = client.post(
@@ -201,7 +204,7 @@ def test_setting_a_level_for_an_sso_user_type_is_refused_and_changes_nothing(cli
     assert mfa_state() == before
 
 
-def test_unknown_firm_is_not_found(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_unknown_firm_is_not_found(client: Client, signed_in_agent, db) -> None:
     signed_in_agent(2)
     assert client.get("/administration/firms/999999/security/").status_code == 404
     assert client.get("/administration/firms/999999/audit/").status_code == 404
@@ -212,7 +215,7 @@ def test_unknown_firm_is_not_found(client: Client, signed_in_agent, db) -> None:
     assert "No accounting firm has this id." in response.content.decode()
 
 
-def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, demo_firm) -> None:  # noqa: ANN001
+def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, demo_firm) -> None:
     signed_in_agent(1)
     before = mfa_state()
     for posted in (
@@ -230,10 +233,10 @@ def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client
 # --- the audit trail -------------------------------------------------------------------
 
 @pytest.mark.parametrize("level", [1, 2])
-def test_audit_trail_lists_the_level_changes(client: Client, signed_in_agent, make_agent, demo_firm, level) -> None:  # noqa: ANN001
+def test_audit_trail_lists_the_level_changes(client: Client, signed_in_agent, make_agent, demo_firm, level) -> None:
     changer = Client()
     other = make_agent(3, email="other.l3@firmid.test")
-    configure_totp(other)
+    give_factor(other)
     sign_in_as(changer, other)
     changer.post(security_url(demo_firm), {"level_practitioners": "mandatory"})
     signed_in_agent(level)
@@ -249,7 +252,7 @@ def test_audit_trail_lists_the_level_changes(client: Client, signed_in_agent, ma
     assert cells == ["other.l3@firmid.test", "mfa_level_changed", "", "practitioners", "upon_request → mandatory", "success"]
 
 
-def test_audit_trail_shows_system_for_events_without_actor_and_is_paginated(client: Client, signed_in_agent, northwind) -> None:  # noqa: ANN001
+def test_audit_trail_shows_system_for_events_without_actor_and_is_paginated(client: Client, signed_in_agent, northwind) -> None:
     for n in range(55):
         audit_record(action=f"test_event_{n:02d}", firm=northwind)
     signed_in_agent(1)

@@ -8,10 +8,14 @@ from django.http import HttpResponse
 from django.test import Client
 
 from firmid.accounts.models import User
-from firmid.administration.tests.conftest import configure_totp, messages_of, mfa_state, set_level, sign_in_as, user_url
 from firmid.audit.models import AuditEvent
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
+from firmid.testing import factories
+from firmid.testing.administration import messages_of, user_url
+from firmid.testing.factories import give_factor, set_level
+from firmid.testing.signin import sign_in_as
+from firmid.testing.state import mfa_state
 
 BY_LEVEL = "Forced by the firm's level for Practitioners (Mandatory)"
 BY_ACTIVATION = "Forced because MFA was activated for this user by support"
@@ -27,18 +31,18 @@ def page_of(response: HttpResponse) -> str:
 
 
 def activate(user: User) -> User:
-    User.objects.filter(pk=user.pk).update(mfa_individually_activated=True)
+    factories.activate(user)
     return User.objects.get(pk=user.pk)
 
 
 @pytest.fixture
-def alice(demo) -> User:  # noqa: ANN001
+def alice(demo) -> User:
     """A practitioner of Demo Accounting, whose level is Upon request: Not offered."""
     return User.objects.get(email="alice@demo-accounting.test")
 
 
 @pytest.fixture
-def erin(demo) -> User:  # noqa: ANN001
+def erin(demo) -> User:
     """A practitioner of Northwind Partners, whose practitioners sign in through SSO."""
     return User.objects.get(email="erin@northwind.test")
 
@@ -46,7 +50,7 @@ def erin(demo) -> User:  # noqa: ANN001
 # --- why a user is Forced ---------------------------------------------------------------
 
 @pytest.mark.parametrize("agent_level", [1, 2, 3])
-def test_login_tab_says_a_user_is_forced_by_the_firms_level(client: Client, signed_in_agent, alice, agent_level) -> None:  # noqa: ANN001
+def test_login_tab_says_a_user_is_forced_by_the_firms_level(client: Client, signed_in_agent, alice, agent_level) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     signed_in_agent(agent_level)
     page = page_of(client.get(user_url(alice, "security")))
@@ -57,7 +61,7 @@ def test_login_tab_says_a_user_is_forced_by_the_firms_level(client: Client, sign
 
 
 @pytest.mark.parametrize("agent_level", [1, 2, 3])
-def test_login_tab_says_a_user_is_forced_by_an_individual_activation(client: Client, signed_in_agent, alice, agent_level) -> None:  # noqa: ANN001
+def test_login_tab_says_a_user_is_forced_by_an_individual_activation(client: Client, signed_in_agent, alice, agent_level) -> None:
     activate(alice)
     signed_in_agent(agent_level)
     page = page_of(client.get(user_url(alice, "security")))
@@ -66,7 +70,7 @@ def test_login_tab_says_a_user_is_forced_by_an_individual_activation(client: Cli
     assert "Forced by the firm's level" not in page
 
 
-def test_login_tab_says_both_reasons_when_both_hold(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_login_tab_says_both_reasons_when_both_hold(client: Client, signed_in_agent, alice) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     activate(alice)
     signed_in_agent(1)
@@ -74,7 +78,7 @@ def test_login_tab_says_both_reasons_when_both_hold(client: Client, signed_in_ag
     assert f"<li>{BY_LEVEL}</li>" in page and f"<li>{BY_ACTIVATION}</li>" in page
 
 
-def test_login_tab_names_the_user_type_of_a_client_user(client: Client, signed_in_agent, demo) -> None:  # noqa: ANN001
+def test_login_tab_names_the_user_type_of_a_client_user(client: Client, signed_in_agent, demo) -> None:
     bob = User.objects.get(email="bob@client-one.test")
     set_level(bob.firm, UserType.CLIENTS, MfaLevel.MANDATORY)
     signed_in_agent(1)
@@ -82,8 +86,8 @@ def test_login_tab_names_the_user_type_of_a_client_user(client: Client, signed_i
     assert "Forced by the firm's level for Administrator clients and standard clients (Mandatory)" in page
 
 
-def test_login_tab_of_a_configured_user_says_mfa_was_also_activated(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
-    configure_totp(activate(alice))
+def test_login_tab_of_a_configured_user_says_mfa_was_also_activated(client: Client, signed_in_agent, alice) -> None:
+    give_factor(activate(alice))
     signed_in_agent(2)
     page = page_of(client.get(user_url(alice, "security")))
     assert 'id="mfa-status">Configured</span>' in page
@@ -91,7 +95,7 @@ def test_login_tab_of_a_configured_user_says_mfa_was_also_activated(client: Clie
     assert f'<a class="button secondary" href="{user_url(alice, "deactivate-mfa")}">{DEACTIVATE}</a>' in page
 
 
-def test_level_1_agent_sees_why_a_user_is_forced_but_no_button(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_level_1_agent_sees_why_a_user_is_forced_but_no_button(client: Client, signed_in_agent, alice) -> None:
     activate(alice)
     signed_in_agent(1)
     page = page_of(client.get(user_url(alice, "security")))
@@ -103,14 +107,14 @@ def test_level_1_agent_sees_why_a_user_is_forced_but_no_button(client: Client, s
 
 # --- undoing an individual activation ---------------------------------------------------
 
-def test_level_2_agent_is_offered_to_deactivate_an_individual_activation(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_level_2_agent_is_offered_to_deactivate_an_individual_activation(client: Client, signed_in_agent, alice) -> None:
     activate(alice)
     signed_in_agent(2)
     page = page_of(client.get(user_url(alice, "security")))
     assert f'<a class="button secondary" href="{user_url(alice, "deactivate-mfa")}">{DEACTIVATE}</a>' in page
 
 
-def test_deactivating_asks_to_confirm_first_and_says_what_follows(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_deactivating_asks_to_confirm_first_and_says_what_follows(client: Client, signed_in_agent, alice) -> None:
     activate(alice)
     signed_in_agent(2)
     before = mfa_state()
@@ -129,7 +133,7 @@ def test_deactivating_asks_to_confirm_first_and_says_what_follows(client: Client
     assert mfa_state() == before
 
 
-def test_level_2_agent_deactivates_an_individual_activation_and_it_is_audited(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_level_2_agent_deactivates_an_individual_activation_and_it_is_audited(client: Client, signed_in_agent, alice) -> None:
     activate(alice)
     agent = signed_in_agent(2)
     response = client.post(user_url(alice, "deactivate-mfa"))
@@ -145,8 +149,8 @@ def test_level_2_agent_deactivates_an_individual_activation_and_it_is_audited(cl
     assert 'id="mfa-status">Not offered</span>' in page_of(client.get(user_url(alice, "security")))
 
 
-def test_deactivating_keeps_the_factor_the_user_configured(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
-    configure_totp(activate(alice))
+def test_deactivating_keeps_the_factor_the_user_configured(client: Client, signed_in_agent, alice) -> None:
+    give_factor(activate(alice))
     signed_in_agent(3)
     page = page_of(client.get(user_url(alice, "deactivate-mfa")))
     assert (
@@ -158,7 +162,7 @@ def test_deactivating_keeps_the_factor_the_user_configured(client: Client, signe
     assert user_mfa_decision(user=alice).status is Status.CONFIGURED
 
 
-def test_deactivate_confirm_says_the_firms_level_still_forces_set_up(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_deactivate_confirm_says_the_firms_level_still_forces_set_up(client: Client, signed_in_agent, alice) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     activate(alice)
     signed_in_agent(2)
@@ -171,7 +175,7 @@ def test_deactivate_confirm_says_the_firms_level_still_forces_set_up(client: Cli
     assert 'id="mfa-status">Forced</span>' in page_of(client.get(user_url(alice, "security")))
 
 
-def test_level_1_agent_forged_deactivate_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_level_1_agent_forged_deactivate_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, alice) -> None:
     activate(alice)
     signed_in_agent(1)
     before = mfa_state()
@@ -183,7 +187,7 @@ def test_level_1_agent_forged_deactivate_post_is_refused_and_changes_nothing(cli
     assert User.objects.get(pk=alice.pk).mfa_individually_activated
 
 
-def test_firm_user_forging_a_deactivate_post_is_refused(alice, demo) -> None:  # noqa: ANN001
+def test_firm_user_forging_a_deactivate_post_is_refused(alice, demo) -> None:
     activate(alice)
     bob, own = Client(), Client()
     sign_in_as(bob, User.objects.get(email="bob@client-one.test"))
@@ -203,10 +207,10 @@ def test_firm_user_forging_a_deactivate_post_is_refused(alice, demo) -> None:  #
     assert not AuditEvent.objects.filter(action="mfa_user_deactivated").exists()
 
 
-def test_cross_site_deactivate_post_without_csrf_token_is_refused(make_agent, alice) -> None:  # noqa: ANN001
+def test_cross_site_deactivate_post_without_csrf_token_is_refused(make_agent, alice) -> None:
     activate(alice)
     agent = make_agent(2)
-    configure_totp(agent)
+    give_factor(agent)
     browser = Client(enforce_csrf_checks=True)
     sign_in_as(browser, agent)
     before = mfa_state()
@@ -214,7 +218,7 @@ def test_cross_site_deactivate_post_without_csrf_token_is_refused(make_agent, al
     assert mfa_state() == before
 
 
-def test_deactivating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_agent, erin) -> None:  # noqa: ANN001
+def test_deactivating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_agent, erin) -> None:
     activate(erin)
     signed_in_agent(3)
     before = mfa_state()
@@ -225,7 +229,7 @@ def test_deactivating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_ag
     assert DEACTIVATE not in page_of(client.get(user_url(erin, "security")))
 
 
-def test_deactivating_without_an_individual_activation_is_refused_before_confirm(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_deactivating_without_an_individual_activation_is_refused_before_confirm(client: Client, signed_in_agent, alice) -> None:
     signed_in_agent(2)
     before = mfa_state()
     for response in (client.get(user_url(alice, "deactivate-mfa")), client.post(user_url(alice, "deactivate-mfa"))):
@@ -262,11 +266,11 @@ STATUS_AFTER_RESET = {
 
 
 @pytest.mark.parametrize(("level", "activated"), list(NEXT_SIGN_IN))
-def test_reset_confirm_says_truthfully_what_the_next_sign_in_asks(client: Client, signed_in_agent, alice, level, activated) -> None:  # noqa: ANN001
+def test_reset_confirm_says_truthfully_what_the_next_sign_in_asks(client: Client, signed_in_agent, alice, level, activated) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, level)
     if activated:
         activate(alice)
-    configure_totp(alice)
+    give_factor(alice)
     signed_in_agent(2)
     page = page_of(client.get(user_url(alice, "reset-mfa")))
     assert "every factor they set up is removed (authenticator app, passkeys, recovery codes)" in page
@@ -278,15 +282,15 @@ def test_reset_confirm_says_truthfully_what_the_next_sign_in_asks(client: Client
     assert f'id="mfa-status">{expected}</span>' in page_of(client.get(user_url(alice, "security")))
 
 
-def test_reset_of_an_activated_user_does_not_claim_the_firms_level_alone_applies(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
-    configure_totp(activate(alice))
+def test_reset_of_an_activated_user_does_not_claim_the_firms_level_alone_applies(client: Client, signed_in_agent, alice) -> None:
+    give_factor(activate(alice))
     signed_in_agent(2)
     page = page_of(client.get(user_url(alice, "reset-mfa")))
     assert "the firm's MFA level applies again" not in page
     assert "MFA stays activated for this user by support" in page
 
 
-def test_reset_confirm_of_a_user_who_never_set_mfa_up_does_not_say_again(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_reset_confirm_of_a_user_who_never_set_mfa_up_does_not_say_again(client: Client, signed_in_agent, alice) -> None:
     activate(alice)
     signed_in_agent(2)
     page = page_of(client.get(user_url(alice, "reset-mfa")))

@@ -8,9 +8,12 @@ from django.test import Client
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from firmid.accounts.models import User
-from firmid.administration.tests.conftest import demo_rp_tokens, mfa_state, sign_in_as, user_url
 from firmid.audit.models import AuditEvent
 from firmid.demo.data import DEMO_RP_CLIENT_ID
+from firmid.testing.administration import user_url
+from firmid.testing.oidc import demo_rp_tokens
+from firmid.testing.signin import sign_in, sign_in_as
+from firmid.testing.state import mfa_state
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -24,7 +27,7 @@ def enable_url(user: User) -> str:
 
 
 @pytest.fixture
-def alice(demo) -> User:  # noqa: ANN001
+def alice(demo) -> User:
     return User.objects.get(email=ALICE)
 
 
@@ -36,20 +39,20 @@ def refresh(tokens: dict) -> int:
 
 
 @pytest.mark.parametrize("level", [2, 3])
-def test_login_tab_offers_disable_to_level_2_and_3(client: Client, signed_in_agent, alice, level: int) -> None:  # noqa: ANN001
+def test_login_tab_offers_disable_to_level_2_and_3(client: Client, signed_in_agent, alice, level: int) -> None:
     signed_in_agent(level)
     page = client.get(user_url(alice, "security")).content.decode()
     assert f'<a class="button danger" href="{user_url(alice, "disable")}">Disable this user</a>' in page
     assert "Enable this user" not in page and 'id="account-disabled"' not in page
 
 
-def test_level_1_sees_no_account_action(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_level_1_sees_no_account_action(client: Client, signed_in_agent, alice) -> None:
     signed_in_agent(1)
     page = client.get(user_url(alice, "security")).content.decode()
     assert "Disable this user" not in page and "Enable this user" not in page
 
 
-def test_disabling_ends_sessions_revokes_tokens_and_is_audited(client: Client, signed_in_agent, alice, password) -> None:  # noqa: ANN001
+def test_disabling_ends_sessions_revokes_tokens_and_is_audited(client: Client, signed_in_agent, alice, password) -> None:
     tokens = demo_rp_tokens(ALICE, password)
     browser = Client()
     sign_in_as(browser, alice)
@@ -77,20 +80,20 @@ def test_disabling_ends_sessions_revokes_tokens_and_is_audited(client: Client, s
     assert '<span class="status">Disabled</span>' in client.get("/administration/practitioners/").content.decode()
 
 
-def test_a_disabled_user_cannot_sign_in_until_enabled(client: Client, signed_in_agent, alice, password) -> None:  # noqa: ANN001
+def test_a_disabled_user_cannot_sign_in_until_enabled(client: Client, signed_in_agent, alice, password) -> None:
     signed_in_agent(3)
     client.post(user_url(alice, "disable"))
     browser = Client()
-    browser.post("/accounts/login/", {"login": ALICE, "password": password})
+    sign_in(browser, ALICE, password)
     assert browser.get("/my-account/").status_code == 302
     response = client.post(enable_url(alice))
     assert response.status_code == 302 and User.objects.get(pk=alice.pk).is_active
     assert AuditEvent.objects.filter(action="user_enabled", subject=alice).exists()
-    response = browser.post("/accounts/login/", {"login": ALICE, "password": password})
+    response = sign_in(browser, ALICE, password)
     assert response.status_code == 302 and browser.get("/my-account/").status_code == 200
 
 
-def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, signed_in_agent, alice) -> None:
     signed_in_agent(1)
     before = (mfa_state(), list(User.objects.values_list("pk", "is_active")))
     assert client.post(user_url(alice, "disable")).status_code == 403
@@ -99,6 +102,6 @@ def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, sig
     assert (mfa_state(), list(User.objects.values_list("pk", "is_active"))) == before
 
 
-def test_enable_is_a_post_only_action(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_enable_is_a_post_only_action(client: Client, signed_in_agent, alice) -> None:
     signed_in_agent(2)
     assert client.get(enable_url(alice)).status_code == 405

@@ -9,17 +9,17 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from firmid.accounts.models import Role, User
-from firmid.administration.tests.conftest import configure_totp, messages_of, mfa_state, set_level, sign_in_as, user_url
+from firmid.accounts.services import user_create
 from firmid.audit.models import AuditEvent
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
 from firmid.sso.services import sso_connect
 from firmid.tenancy.models import Firm
 from firmid.tenancy.services import client_company_create, firm_create
-from firmid.accounts.services import user_create
-
-
-
+from firmid.testing.administration import messages_of, user_url
+from firmid.testing.factories import activate, give_factor, set_level
+from firmid.testing.signin import sign_in_as
+from firmid.testing.state import mfa_state
 
 
 def demo_user(email: str) -> User:
@@ -27,13 +27,13 @@ def demo_user(email: str) -> User:
 
 
 @pytest.fixture
-def alice(demo) -> User:  # noqa: ANN001
+def alice(demo) -> User:
     """A practitioner of Demo Accounting, whose level is Upon request: Not offered."""
     return demo_user("alice@demo-accounting.test")
 
 
 @pytest.fixture
-def erin(demo) -> User:  # noqa: ANN001
+def erin(demo) -> User:
     """A practitioner of Northwind Partners, whose practitioners sign in through SSO."""
     return demo_user("erin@northwind.test")
 
@@ -41,7 +41,7 @@ def erin(demo) -> User:  # noqa: ANN001
 # --- the lists -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("level", [1, 2])
-def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(client: Client, signed_in_agent, alice, erin, level) -> None:  # noqa: ANN001
+def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(client: Client, signed_in_agent, alice, erin, level) -> None:
     signed_in_agent(level)
     response = client.get("/administration/practitioners/")
     page = response.content.decode()
@@ -59,7 +59,7 @@ def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(clien
 
 
 @pytest.mark.parametrize("level", [1, 2])
-def test_client_users_list_shows_administrators_clients_and_employees(client: Client, signed_in_agent, demo, level) -> None:  # noqa: ANN001
+def test_client_users_list_shows_administrators_clients_and_employees(client: Client, signed_in_agent, demo, level) -> None:
     signed_in_agent(level)
     page = client.get("/administration/client-users/").content.decode()
     assert "<h1>Client users</h1>" in page
@@ -70,7 +70,7 @@ def test_client_users_list_shows_administrators_clients_and_employees(client: Cl
     assert "Client administrator" in page and "Employee of a client" in page
 
 
-def test_user_search_matches_email_or_full_name(client: Client, signed_in_agent, demo) -> None:  # noqa: ANN001
+def test_user_search_matches_email_or_full_name(client: Client, signed_in_agent, demo) -> None:
     signed_in_agent(1)
     by_name = client.get("/administration/client-users/", {"q": "PETIT"}).content.decode()
     assert "carol@client-one.test" in by_name and "bob@client-one.test" not in by_name
@@ -79,7 +79,7 @@ def test_user_search_matches_email_or_full_name(client: Client, signed_in_agent,
     assert "No user matches" in client.get("/administration/practitioners/", {"q": "nobody"}).content.decode()
 
 
-def test_user_list_filters_by_firm_and_ignores_a_malformed_firm(client: Client, signed_in_agent, demo) -> None:  # noqa: ANN001
+def test_user_list_filters_by_firm_and_ignores_a_malformed_firm(client: Client, signed_in_agent, demo) -> None:
     northwind = Firm.objects.get(name="Northwind Partners")
     signed_in_agent(1)
     page = client.get("/administration/client-users/", {"firm": northwind.pk}).content.decode()
@@ -102,12 +102,12 @@ def populate(firm: Firm, count: int) -> None:
             firm=firm, client_company=None if role == Role.PRACTITIONER else company,
         )
         if n % 3 == 0:
-            configure_totp(user)
+            give_factor(user)
         if n % 5 == 0:
-            User.objects.filter(pk=user.pk).update(mfa_individually_activated=True)
+            activate(user)
 
 
-def test_a_page_of_users_costs_the_same_queries_whatever_its_size(client: Client, signed_in_agent, django_assert_max_num_queries, db) -> None:  # noqa: ANN001
+def test_a_page_of_users_costs_the_same_queries_whatever_its_size(client: Client, signed_in_agent, django_assert_max_num_queries, db) -> None:
     small, large = firm_create(name="Small Firm"), firm_create(name="Large Firm")
     sso_connect(firm=large, user_type=UserType.CLIENT_EMPLOYEES, issuer="https://idp.large.test", client_id="x")
     set_level(large, UserType.CLIENTS, MfaLevel.SUGGESTED)
@@ -129,7 +129,7 @@ def test_a_page_of_users_costs_the_same_queries_whatever_its_size(client: Client
     assert len(set(counts.values())) == 1, counts
 
 
-def test_user_list_is_paginated_by_50(client: Client, signed_in_agent, db) -> None:  # noqa: ANN001
+def test_user_list_is_paginated_by_50(client: Client, signed_in_agent, db) -> None:
     firm = firm_create(name="Paged Firm")
     for n in range(60):
         user_create(email=f"p{n:02d}@paged.test", full_name=f"P {n}", role=Role.PRACTITIONER, password=None, firm=firm)
@@ -145,7 +145,7 @@ def test_user_list_is_paginated_by_50(client: Client, signed_in_agent, db) -> No
 # --- a user's Login tab ----------------------------------------------------------------
 
 @pytest.mark.parametrize("level", [1, 2])
-def test_login_tab_shows_the_status(client: Client, signed_in_agent, alice, level) -> None:  # noqa: ANN001
+def test_login_tab_shows_the_status(client: Client, signed_in_agent, alice, level) -> None:
     signed_in_agent(level)
     response = client.get(user_url(alice, "security"))
     page = response.content.decode()
@@ -166,13 +166,13 @@ def test_login_tab_shows_the_status(client: Client, signed_in_agent, alice, leve
         ("configured", "Configured", "Reset MFA"),
     ],
 )
-def test_level_2_agent_is_offered_the_action_that_fits_the_status(client: Client, signed_in_agent, alice, prepare, status, action) -> None:  # noqa: ANN001
+def test_level_2_agent_is_offered_the_action_that_fits_the_status(client: Client, signed_in_agent, alice, prepare, status, action) -> None:
     if prepare in ("suggested", "mandatory"):
         set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel(prepare))
     elif prepare == "activated":
-        User.objects.filter(pk=alice.pk).update(mfa_individually_activated=True)
+        activate(alice)
     elif prepare == "configured":
-        configure_totp(alice)
+        give_factor(alice)
     signed_in_agent(2)
     page = client.get(user_url(alice, "security")).content.decode()
     assert f'id="mfa-status">{status}</span>' in page
@@ -185,7 +185,7 @@ def test_level_2_agent_is_offered_the_action_that_fits_the_status(client: Client
         assert f'<form method="post" action="{user_url(alice, "activate-mfa")}">' in page
 
 
-def test_sso_user_shows_managed_by_sso_and_no_action(client: Client, signed_in_agent, erin) -> None:  # noqa: ANN001
+def test_sso_user_shows_managed_by_sso_and_no_action(client: Client, signed_in_agent, erin) -> None:
     signed_in_agent(3)
     page = client.get(user_url(erin, "security")).content.decode()
     assert 'id="mfa-status">Managed by SSO</span>' in page
@@ -193,8 +193,8 @@ def test_sso_user_shows_managed_by_sso_and_no_action(client: Client, signed_in_a
     assert "Activate MFA for this user" not in page and "Reset MFA" not in page
 
 
-def test_level_1_agent_sees_no_action_on_the_login_tab(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
-    configure_totp(alice)
+def test_level_1_agent_sees_no_action_on_the_login_tab(client: Client, signed_in_agent, alice) -> None:
+    give_factor(alice)
     signed_in_agent(1)
     page = client.get(user_url(alice, "security")).content.decode()
     assert 'id="mfa-status">Configured</span>' in page
@@ -202,7 +202,7 @@ def test_level_1_agent_sees_no_action_on_the_login_tab(client: Client, signed_in
     assert page.count("<form") == 1  # the header's Sign out only
 
 
-def test_unknown_user_and_support_agents_are_not_found(client: Client, signed_in_agent, demo) -> None:  # noqa: ANN001
+def test_unknown_user_and_support_agents_are_not_found(client: Client, signed_in_agent, demo) -> None:
     agent = signed_in_agent(2)
     for user_id in (uuid.uuid4(), agent.public_id, demo_user("support.l1@firmid.test").public_id):
         response = client.get(f"/administration/users/{user_id}/security/")
@@ -217,7 +217,7 @@ def test_unknown_user_and_support_agents_are_not_found(client: Client, signed_in
 
 # --- activating and resetting ----------------------------------------------------------
 
-def test_level_2_agent_activates_mfa_for_a_user(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
+def test_level_2_agent_activates_mfa_for_a_user(client: Client, signed_in_agent, alice) -> None:
     agent = signed_in_agent(2)
     response = client.post(user_url(alice, "activate-mfa"))
     assert response.status_code == 302 and response.url == user_url(alice, "security")
@@ -231,8 +231,8 @@ def test_level_2_agent_activates_mfa_for_a_user(client: Client, signed_in_agent,
     assert (event.actor, event.subject, event.new_value) == (agent, alice, "Forced")
 
 
-def test_activating_mfa_of_a_configured_user_is_refused(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
-    configure_totp(alice)
+def test_activating_mfa_of_a_configured_user_is_refused(client: Client, signed_in_agent, alice) -> None:
+    give_factor(alice)
     signed_in_agent(2)
     before = mfa_state()
     response = client.post(user_url(alice, "activate-mfa"))
@@ -241,7 +241,7 @@ def test_activating_mfa_of_a_configured_user_is_refused(client: Client, signed_i
     assert mfa_state() == before
 
 
-def test_activating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_agent, erin) -> None:  # noqa: ANN001
+def test_activating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_agent, erin) -> None:
     signed_in_agent(3)
     before = mfa_state()
     assert client.post(user_url(erin, "activate-mfa")).status_code == 409
@@ -249,8 +249,8 @@ def test_activating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_agen
     assert mfa_state() == before
 
 
-def test_reset_asks_to_confirm_first(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
-    configure_totp(alice)
+def test_reset_asks_to_confirm_first(client: Client, signed_in_agent, alice) -> None:
+    give_factor(alice)
     signed_in_agent(2)
     before = mfa_state()
     page = client.get(user_url(alice, "reset-mfa")).content.decode()
@@ -267,8 +267,8 @@ def test_reset_asks_to_confirm_first(client: Client, signed_in_agent, alice) -> 
     assert mfa_state() == before
 
 
-def test_reset_removes_the_factors_and_signs_the_user_out(client: Client, signed_in_agent, alice) -> None:  # noqa: ANN001
-    configure_totp(alice)
+def test_reset_removes_the_factors_and_signs_the_user_out(client: Client, signed_in_agent, alice) -> None:
+    give_factor(alice)
     alices_browser = Client()
     sign_in_as(alices_browser, alice)
     assert alices_browser.get("/my-account/").status_code == 200
@@ -283,8 +283,8 @@ def test_reset_removes_the_factors_and_signs_the_user_out(client: Client, signed
     assert 'id="mfa-status">Not offered</span>' in client.get(user_url(alice, "security")).content.decode()
 
 
-def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, alice, demo) -> None:  # noqa: ANN001
-    configure_totp(alice)
+def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, alice, demo) -> None:
+    give_factor(alice)
     bob = demo_user("bob@client-one.test")
     signed_in_agent(1)
     before = mfa_state()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from firmid.administration import forms
 from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
-from firmid.mfa.reports import (
+from firmid.mfa.levels.reports import (
     EnrolmentRow,
     enrolment_by_firm,
     enrolment_totals,

@@ -13,14 +13,14 @@ from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
 from firmid.audit.selectors import audit_events_of_firm
 from firmid.core.errors import ServiceError
-from firmid.mfa.services import (
+from firmid.mfa.levels.selectors import firm_mfa_settings
+from firmid.mfa.levels.services import (
     ConfirmationRequired,
     LevelChange,
     firm_set_mfa_levels,
     parse_levels,
     plan_level_changes,
 )
-from firmid.mfa.settings_selectors import firm_mfa_settings
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
 from firmid.tenancy.selectors import firm_get, firm_search

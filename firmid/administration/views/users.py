@@ -22,6 +22,7 @@ from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
 from firmid.mfa.selectors import (
     policy_input_of,
+    user_factor_summaries,
     user_mfa_decision,
     user_mfa_decision_after_deactivation,
     user_mfa_decision_after_reset,
@@ -29,7 +30,7 @@ from firmid.mfa.selectors import (
     with_mfa_snapshot,
 )
 from firmid.mfa.services import require_mfa_deactivatable, user_activate_mfa, user_deactivate_mfa, user_reset_mfa
-from firmid.policy import Decision, Status, decide
+from firmid.policy import Decision, decide
 
 USERS_PER_PAGE = 50
 TITLES = {UserKind.PRACTITIONERS: "Practitioners", UserKind.CLIENT_USERS: "Client users"}
@@ -59,11 +60,8 @@ def user_security(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         **_policy_context(subject),
         "status": decision.status,
+        "factors": user_factor_summaries(user=subject),
         "can_change": can_change_mfa(request.user),
-        # Which actions the Login tab offers; the services still decide whether each is allowed.
-        "offer_activate": decision.status in (Status.NOT_OFFERED, Status.SUGGESTED),
-        "offer_deactivate": decision.forced_by_activation,
-        "offer_reset": decision.status in (Status.CONFIGURED, Status.FORCED),
     }
     return render(request, "administration/user_security.html", context)
 

@@ -7,9 +7,9 @@ from django.test import Client
 from django.utils.crypto import get_random_string
 
 from firmid.accounts.models import Role, User
-from firmid.api.tests.conftest import signed_in
 from firmid.mfa.models import FirmMfaLevel
 from firmid.tenancy.models import Firm
+from firmid.testing.signin import sign_in_as
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -36,12 +36,12 @@ def writes(firm: Firm, user: User) -> list[tuple[str, object]]:
     ]
 
 
-def send(client: Client, url: str, body: object, **extra: str):  # noqa: ANN201
+def send(client: Client, url: str, body: object, **extra: str):
     method = client.put if url.endswith("mfa-levels") else client.post
     return method(url, body, content_type="application/json", **extra)
 
 
-def test_anonymous_requests_are_refused_with_json(firm, alice, unchanged) -> None:  # noqa: ANN001
+def test_anonymous_requests_are_refused_with_json(firm, alice, unchanged) -> None:
     client = Client()
     for url in ("/api/v1/firms/", f"/api/v1/firms/{firm.pk}/mfa-levels", f"/api/v1/users/{alice.public_id}/mfa"):
         response = client.get(url)
@@ -52,9 +52,9 @@ def test_anonymous_requests_are_refused_with_json(firm, alice, unchanged) -> Non
             assert send(client, url, body).status_code == 403
 
 
-def test_firm_users_are_refused(make_user, firm, alice, unchanged) -> None:  # noqa: ANN001
+def test_firm_users_are_refused(make_user, firm, alice, unchanged) -> None:
     practitioner = make_user(role=Role.PRACTITIONER, firm=firm)
-    client = signed_in(Client(), practitioner)
+    client = sign_in_as(Client(), practitioner)
     response = client.get("/api/v1/firms/")
     assert response.status_code == 403
     assert response.json() == {"detail": "Only support agents can use this API.", "code": "permission_denied"}
@@ -63,7 +63,7 @@ def test_firm_users_are_refused(make_user, firm, alice, unchanged) -> None:  # n
             assert send(client, url, body).status_code == 403
 
 
-def test_forged_write_from_a_level_1_agent_is_refused(agent_client, firm, alice, unchanged) -> None:  # noqa: ANN001
+def test_forged_write_from_a_level_1_agent_is_refused(agent_client, firm, alice, unchanged) -> None:
     client = agent_client(1)
     with unchanged():
         for url, body in writes(firm, alice):
@@ -75,14 +75,14 @@ def test_forged_write_from_a_level_1_agent_is_refused(agent_client, firm, alice,
             }
 
 
-def test_level_1_agent_is_refused_before_the_body_is_read(agent_client, firm, unchanged) -> None:  # noqa: ANN001
+def test_level_1_agent_is_refused_before_the_body_is_read(agent_client, firm, unchanged) -> None:
     client = agent_client(1)
     with unchanged():
         response = send(client, f"/api/v1/firms/{firm.pk}/mfa-levels", {"levels": {"x": "y"}})
     assert response.status_code == 403
 
 
-def test_write_without_csrf_token_is_refused(agent_client, firm, alice, unchanged) -> None:  # noqa: ANN001
+def test_write_without_csrf_token_is_refused(agent_client, firm, alice, unchanged) -> None:
     client = agent_client(2, enforce_csrf=True)
     with unchanged():
         for url, body in writes(firm, alice):
@@ -91,7 +91,7 @@ def test_write_without_csrf_token_is_refused(agent_client, firm, alice, unchange
             assert response.json()["detail"].startswith("CSRF Failed")
 
 
-def test_write_with_csrf_token_is_accepted(agent_client, firm) -> None:  # noqa: ANN001
+def test_write_with_csrf_token_is_accepted(agent_client, firm) -> None:
     client = agent_client(2, enforce_csrf=True)
     token = get_random_string(32)
     client.cookies["csrftoken"] = token
@@ -100,15 +100,15 @@ def test_write_with_csrf_token_is_accepted(agent_client, firm) -> None:  # noqa:
     assert FirmMfaLevel.objects.get(firm=firm, user_type="practitioners").level == "mandatory"
 
 
-def test_agent_without_a_second_factor_is_signed_out(make_agent) -> None:  # noqa: ANN001
-    client = signed_in(Client(), make_agent(2))
+def test_agent_without_a_second_factor_is_signed_out(make_agent) -> None:
+    client = sign_in_as(Client(), make_agent(2))
     response = client.get("/api/v1/firms/")
     assert response.status_code == 401  # the session policy ends the session before the API runs
     assert response.json()["code"] == "not_authenticated"
     assert client.get("/api/v1/firms/").status_code == 403
 
 
-def test_schema_is_served_to_support_agents_only(l2) -> None:  # noqa: ANN001
+def test_schema_is_served_to_support_agents_only(l2) -> None:
     response = l2.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     schema = response.json()

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from firmid.accounts.models import User
-from firmid.api.tests.conftest import db_state
 from firmid.tenancy.models import Firm
+from firmid.testing.factories import give_factor
+from firmid.testing.state import db_state
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-def test_mfa_levels_saved_over_the_api_when_audit_write_fails_are_none_saved(l2, failing_audit) -> None:  # noqa: ANN001
+def test_mfa_levels_saved_over_the_api_when_audit_write_fails_are_none_saved(l2, failing_audit) -> None:
     firm = Firm.objects.get(name="Demo Accounting")
     l2.raise_request_exception = False
     body = {"levels": {"practitioners": "mandatory", "clients": "suggested"}}
@@ -24,9 +24,9 @@ def test_mfa_levels_saved_over_the_api_when_audit_write_fails_are_none_saved(l2,
     assert db_state() == before
 
 
-def test_mfa_reset_over_the_api_when_audit_write_fails_keeps_the_factor(l2, failing_audit) -> None:  # noqa: ANN001
+def test_mfa_reset_over_the_api_when_audit_write_fails_keeps_the_factor(l2, failing_audit) -> None:
     alice = User.objects.get(email="alice@demo-accounting.test")
-    TOTP.activate(alice, generate_totp_secret())
+    give_factor(alice)
     l2.raise_request_exception = False
     before = db_state()
     with failing_audit("mfa_reset"):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from firmid.accounts.models import User
 from firmid.audit.models import AuditEvent
 from firmid.mfa.models import FirmMfaLevel
+from firmid.testing.factories import activate, give_factor
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -17,7 +17,7 @@ def mfa_url(user: User, action: str = "") -> str:
     return f"/api/v1/users/{user.public_id}/mfa" + (f"/{action}" if action else "")
 
 
-def post(client, url: str, body: object | None = None):  # noqa: ANN001, ANN201
+def post(client, url: str, body: object | None = None):
     if body is None:
         return client.generic("POST", url)  # no body, no Content-Type, as `curl -X POST` sends
     return client.post(url, body, content_type="application/json")
@@ -36,11 +36,11 @@ def erin() -> User:
 
 @pytest.fixture
 def alice_with_factor(alice: User) -> User:
-    TOTP.activate(alice, generate_totp_secret())
+    give_factor(alice)
     return alice
 
 
-def test_user_status_is_the_policy_decision(l2, alice) -> None:  # noqa: ANN001
+def test_user_status_is_the_policy_decision(l2, alice) -> None:
     body = l2.get(mfa_url(alice)).json()
     assert body == {
         "user": {
@@ -57,12 +57,12 @@ def test_user_status_is_the_policy_decision(l2, alice) -> None:  # noqa: ANN001
     }
 
 
-def test_user_under_sso_is_managed_by_sso(l2, erin) -> None:  # noqa: ANN001
+def test_user_under_sso_is_managed_by_sso(l2, erin) -> None:
     body = l2.get(mfa_url(erin)).json()
     assert (body["status"], body["action"]) == ("Managed by SSO", "sso")
 
 
-def test_unknown_user_and_support_agents_are_404(l2, unchanged) -> None:  # noqa: ANN001
+def test_unknown_user_and_support_agents_are_404(l2, unchanged) -> None:
     agent = User.objects.get(email="support.l3@firmid.test")
     assert l2.get("/api/v1/users/00000000-0000-4000-8000-000000000000/mfa").status_code == 404
     assert l2.get(mfa_url(agent)).json() == {"detail": "No firm user has this id.", "code": "not_found"}
@@ -70,7 +70,7 @@ def test_unknown_user_and_support_agents_are_404(l2, unchanged) -> None:  # noqa
         assert post(l2, mfa_url(agent, "reset"), {"confirm": True}).status_code == 404
 
 
-def test_activating_mfa_forces_enrolment_and_is_audited(l2, alice) -> None:  # noqa: ANN001
+def test_activating_mfa_forces_enrolment_and_is_audited(l2, alice) -> None:
     response = post(l2, mfa_url(alice, "activate"))
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["action"]) == ("Forced", "enroll_required")
@@ -80,7 +80,7 @@ def test_activating_mfa_forces_enrolment_and_is_audited(l2, alice) -> None:  # n
     assert (event.actor_email, event.subject_email) == ("agent.l2@firmid.test", alice.email)
 
 
-def test_activating_twice_is_409(l2, alice, unchanged) -> None:  # noqa: ANN001
+def test_activating_twice_is_409(l2, alice, unchanged) -> None:
     post(l2, mfa_url(alice, "activate"))
     with unchanged():
         response = post(l2, mfa_url(alice, "activate"))
@@ -88,21 +88,21 @@ def test_activating_twice_is_409(l2, alice, unchanged) -> None:  # noqa: ANN001
     assert "Forced" in response.json()["detail"]
 
 
-def test_activating_for_a_user_under_sso_is_409(l2, erin, unchanged) -> None:  # noqa: ANN001
+def test_activating_for_a_user_under_sso_is_409(l2, erin, unchanged) -> None:
     with unchanged():
         response = post(l2, mfa_url(erin, "activate"), {})
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
 
 
-def test_activate_with_an_unknown_field_is_400(l2, alice, unchanged) -> None:  # noqa: ANN001
+def test_activate_with_an_unknown_field_is_400(l2, alice, unchanged) -> None:
     with unchanged():
         response = post(l2, mfa_url(alice, "activate"), {"level": "mandatory"})
     assert response.status_code == 400
     assert "level: Unknown field" in response.json()["detail"]
 
 
-def test_reset_without_confirm_is_409_and_keeps_the_factor(l2, alice_with_factor, unchanged) -> None:  # noqa: ANN001
+def test_reset_without_confirm_is_409_and_keeps_the_factor(l2, alice_with_factor, unchanged) -> None:
     for body in (None, {}, {"confirm": False}):
         with unchanged():
             response = post(l2, mfa_url(alice_with_factor, "reset"), body)
@@ -111,14 +111,14 @@ def test_reset_without_confirm_is_409_and_keeps_the_factor(l2, alice_with_factor
 
 
 @pytest.mark.parametrize("body", [{"confirm": "true"}, {"confirm": 1}, {"confirm": True, "why": "lost phone"}])
-def test_reset_with_bad_input_is_400(l2, alice_with_factor, unchanged, body) -> None:  # noqa: ANN001
+def test_reset_with_bad_input_is_400(l2, alice_with_factor, unchanged, body) -> None:
     with unchanged():
         response = post(l2, mfa_url(alice_with_factor, "reset"), body)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
 
 
-def test_confirmed_reset_removes_factors_ends_sessions_and_is_audited(l2, alice_with_factor) -> None:  # noqa: ANN001
+def test_confirmed_reset_removes_factors_ends_sessions_and_is_audited(l2, alice_with_factor) -> None:
     assert l2.get(mfa_url(alice_with_factor)).json()["status"] == "Configured"
     generation = alice_with_factor.session_generation
     response = post(l2, mfa_url(alice_with_factor, "reset"), {"confirm": True})
@@ -130,7 +130,7 @@ def test_confirmed_reset_removes_factors_ends_sessions_and_is_audited(l2, alice_
     assert AuditEvent.objects.filter(action="mfa_reset", subject=alice_with_factor).count() == 1
 
 
-def test_reset_of_a_user_under_sso_is_409(l2, erin, unchanged) -> None:  # noqa: ANN001
+def test_reset_of_a_user_under_sso_is_409(l2, erin, unchanged) -> None:
     with unchanged():
         response = post(l2, mfa_url(erin, "reset"), {"confirm": True})
     assert response.status_code == 409
@@ -141,18 +141,18 @@ def test_reset_of_a_user_under_sso_is_409(l2, erin, unchanged) -> None:  # noqa:
 
 @pytest.fixture
 def alice_activated(alice: User) -> User:
-    User.objects.filter(pk=alice.pk).update(mfa_individually_activated=True)
+    activate(alice)
     return User.objects.get(pk=alice.pk)
 
 
-def test_user_status_says_why_mfa_is_forced(l2, alice_activated) -> None:  # noqa: ANN001
+def test_user_status_says_why_mfa_is_forced(l2, alice_activated) -> None:
     body = l2.get(mfa_url(alice_activated)).json()
     assert (body["status"], body["forced_by"]) == ("Forced", ["individual_activation"])
     FirmMfaLevel.objects.create(firm=alice_activated.firm, user_type="practitioners", level="mandatory")
     assert l2.get(mfa_url(alice_activated)).json()["forced_by"] == ["firm_level", "individual_activation"]
 
 
-def test_deactivating_without_confirm_is_409_and_changes_nothing(l2, alice_activated, unchanged) -> None:  # noqa: ANN001
+def test_deactivating_without_confirm_is_409_and_changes_nothing(l2, alice_activated, unchanged) -> None:
     for body in (None, {}, {"confirm": False}):
         with unchanged():
             response = post(l2, mfa_url(alice_activated, "deactivate"), body)
@@ -162,14 +162,14 @@ def test_deactivating_without_confirm_is_409_and_changes_nothing(l2, alice_activ
 
 
 @pytest.mark.parametrize("body", [{"confirm": "true"}, {"confirm": True, "reason": "asked"}])
-def test_deactivating_with_bad_input_is_400(l2, alice_activated, unchanged, body) -> None:  # noqa: ANN001
+def test_deactivating_with_bad_input_is_400(l2, alice_activated, unchanged, body) -> None:
     with unchanged():
         response = post(l2, mfa_url(alice_activated, "deactivate"), body)
     assert response.status_code == 400
 
 
-def test_confirmed_deactivation_undoes_the_activation_keeps_the_factor_and_is_audited(l2, alice_activated) -> None:  # noqa: ANN001
-    TOTP.activate(alice_activated, generate_totp_secret())
+def test_confirmed_deactivation_undoes_the_activation_keeps_the_factor_and_is_audited(l2, alice_activated) -> None:
+    give_factor(alice_activated)
     response = post(l2, mfa_url(alice_activated, "deactivate"), {"confirm": True})
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["forced_by"]) == ("Configured", [])
@@ -180,7 +180,7 @@ def test_confirmed_deactivation_undoes_the_activation_keeps_the_factor_and_is_au
     assert (event.actor_email, event.subject_email) == ("agent.l2@firmid.test", alice_activated.email)
 
 
-def test_level_1_agent_forged_deactivation_is_403_and_changes_nothing(agent_client, alice_activated, unchanged) -> None:  # noqa: ANN001
+def test_level_1_agent_forged_deactivation_is_403_and_changes_nothing(agent_client, alice_activated, unchanged) -> None:
     level_1 = agent_client(1)
     with unchanged():
         response = post(level_1, mfa_url(alice_activated, "deactivate"), {"confirm": True})
@@ -188,15 +188,15 @@ def test_level_1_agent_forged_deactivation_is_403_and_changes_nothing(agent_clie
     assert response.json()["code"] == "permission_denied"
 
 
-def test_deactivating_a_user_never_activated_is_409(l2, alice, unchanged) -> None:  # noqa: ANN001
+def test_deactivating_a_user_never_activated_is_409(l2, alice, unchanged) -> None:
     with unchanged():
         response = post(l2, mfa_url(alice, "deactivate"), {"confirm": True})
     assert response.status_code == 409
     assert "MFA was not activated for this user" in response.json()["detail"]
 
 
-def test_deactivating_a_user_under_sso_is_409(l2, erin, unchanged) -> None:  # noqa: ANN001
-    User.objects.filter(pk=erin.pk).update(mfa_individually_activated=True)
+def test_deactivating_a_user_under_sso_is_409(l2, erin, unchanged) -> None:
+    activate(erin)
     with unchanged():
         response = post(l2, mfa_url(erin, "deactivate"), {"confirm": True})
     assert response.status_code == 409

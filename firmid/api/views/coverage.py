@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from firmid.api.serializers import FirmCoverageOutput, FirmSearchInput
 from firmid.api.views.common import error_responses, validated
 from firmid.api.views.firms import FirmPagination
-from firmid.mfa.reports import FirmEnrolment, enrolment_by_firm, firm_enrolment_report, platform_enrolment_report
+from firmid.mfa.levels.reports import FirmEnrolment, enrolment_by_firm, firm_enrolment_report, platform_enrolment_report
 from firmid.tenancy.selectors import firm_get
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework.generics import ListAPIView
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,8 +19,8 @@ from firmid.api.serializers import (
     SetLevelsInput,
 )
 from firmid.api.views.common import error_responses, validated
-from firmid.mfa.services import firm_set_mfa_levels, parse_levels
-from firmid.mfa.settings_selectors import firm_mfa_settings
+from firmid.mfa.levels.selectors import firm_mfa_settings
+from firmid.mfa.levels.services import firm_set_mfa_levels, parse_levels
 from firmid.tenancy.models import Firm
 from firmid.tenancy.selectors import firm_get, firm_search
 

@@ -14,8 +14,9 @@ from firmid.accounts.models import User
 from firmid.accounts.selectors import firm_user_get
 from firmid.api.serializers import ConfirmInput, EmptyInput, UserMfaOutput
 from firmid.api.views.common import error_responses, validated
+from firmid.mfa.levels.services import ConfirmationRequired
 from firmid.mfa.selectors import user_mfa_decision
-from firmid.mfa.services import ConfirmationRequired, user_activate_mfa, user_deactivate_mfa, user_reset_mfa
+from firmid.mfa.services import user_activate_mfa, user_deactivate_mfa, user_reset_mfa
 
 RESET_NOT_CONFIRMED = (
     "Resetting a user's MFA removes their factors and ends their sessions: "

@@ -5,17 +5,11 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, OperationalError, transaction
 
-from firmid.accounts.models import Role
 from firmid.audit.models import AuditEvent
 from firmid.audit.services import AuditUnavailable, audit_record
 
 
-@pytest.fixture
-def alice(make_user):  # noqa: ANN001, ANN201
-    return make_user(role=Role.PRACTITIONER, email="alice@example.test")
-
-
-def test_refused_audit_row_rolls_back_the_change_it_records(alice, failing_audit) -> None:  # noqa: ANN001
+def test_refused_audit_row_rolls_back_the_change_it_records(alice, failing_audit) -> None:
     with failing_audit(), pytest.raises(AuditUnavailable):
         with transaction.atomic():
             type(alice).objects.filter(pk=alice.pk).update(full_name="Changed")
@@ -25,7 +19,7 @@ def test_refused_audit_row_rolls_back_the_change_it_records(alice, failing_audit
     assert not AuditEvent.objects.filter(action="profile_changed").exists()
 
 
-def test_refused_audit_row_is_an_outage_not_a_conflict(alice, failing_audit) -> None:  # noqa: ANN001
+def test_refused_audit_row_is_an_outage_not_a_conflict(alice, failing_audit) -> None:
     # A trigger's refusal is an IntegrityError on SQLite: a service catching IntegrityError
     # (an address taken meanwhile) must not mistake it for its own conflict.
     with failing_audit(), pytest.raises(AuditUnavailable) as refused:
@@ -35,7 +29,7 @@ def test_refused_audit_row_is_an_outage_not_a_conflict(alice, failing_audit) -> 
     assert not isinstance(refused.value, IntegrityError)
 
 
-def test_selective_failure_refuses_only_the_named_actions(alice, failing_audit) -> None:  # noqa: ANN001
+def test_selective_failure_refuses_only_the_named_actions(alice, failing_audit) -> None:
     with failing_audit("mfa_factor_added"):
         with transaction.atomic():
             audit_record(action="sign_in", actor=alice, subject=alice)
@@ -44,7 +38,7 @@ def test_selective_failure_refuses_only_the_named_actions(alice, failing_audit) 
     assert list(AuditEvent.objects.filter(subject=alice).values_list("action", flat=True)) == ["sign_in"]
 
 
-def test_failing_audit_is_removed_after_its_block(alice, failing_audit) -> None:  # noqa: ANN001
+def test_failing_audit_is_removed_after_its_block(alice, failing_audit) -> None:
     with failing_audit():
         pass
     audit_record(action="sign_in", actor=alice, subject=alice)

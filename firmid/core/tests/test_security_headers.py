@@ -10,10 +10,11 @@ from django.test import Client
 
 from firmid.accounts.models import Role
 from firmid.core.headers import application_origins
-from conftest import code_now
-from firmid.signin.tests.test_sign_in_flow import ENROL, HOME, LOGIN, set_level, shown_key, sign_in
 from firmid.oidc.services import application_register
 from firmid.policy import MfaLevel, UserType
+from firmid.testing.codes import code_now
+from firmid.testing.factories import set_level
+from firmid.testing.signin import ENROL, HOME, LOGIN, shown_key, sign_in
 
 ACTIVATE = "/accounts/2fa/totp/activate/"
 REAUTH_PASSWORD = "/accounts/reauthenticate/"
@@ -62,7 +63,7 @@ AGENT_PAGES = [
 ]
 
 
-def policy(response) -> dict[str, set[str]]:  # noqa: ANN001
+def policy(response) -> dict[str, set[str]]:
     """The Content-Security-Policy header, directive → sources."""
     header = response.headers.get("Content-Security-Policy")
     assert header, f"no Content-Security-Policy on {response.request['PATH_INFO']}"
@@ -73,7 +74,7 @@ def policy(response) -> dict[str, set[str]]:  # noqa: ANN001
     return directives
 
 
-def assert_strict(response) -> None:  # noqa: ANN001
+def assert_strict(response) -> None:
     directives = policy(response)
     for name, sources in STRICT.items():
         assert directives.get(name) == sources, (response.request["PATH_INFO"], name, directives.get(name))
@@ -84,7 +85,7 @@ def assert_strict(response) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def agent_client(client: Client, make_agent, password: str) -> Client:  # noqa: ANN001
+def agent_client(client: Client, make_agent, password: str) -> Client:
     """A level-2 agent, signed in with their own factor just set up."""
     agent = make_agent(2)
     assert sign_in(client, agent.email, password).url == ENROL
@@ -99,7 +100,7 @@ def test_injected_script_cannot_run_on_anonymous_pages(client: Client, path: str
     assert_strict(client.get(path))
 
 
-def test_injected_script_cannot_run_on_signed_in_pages(client: Client, make_user, password: str) -> None:  # noqa: ANN001
+def test_injected_script_cannot_run_on_signed_in_pages(client: Client, make_user, password: str) -> None:
     user = make_user(role=Role.STANDARD_CLIENT, email="carol@example.test")
     sign_in(client, user.email, password)
     for path in SIGNED_IN_PAGES:
@@ -113,7 +114,7 @@ def test_injected_script_cannot_run_on_administration_pages_or_api(agent_client:
         assert_strict(response)
 
 
-def test_injected_script_cannot_run_on_error_pages(client: Client, make_user, password: str) -> None:  # noqa: ANN001
+def test_injected_script_cannot_run_on_error_pages(client: Client, make_user, password: str) -> None:
     assert_strict(client.post(LOGIN, {"login": "x@example.test"}, HTTP_X_CSRFTOKEN="nope"))  # 400 form
     assert_strict(Client(enforce_csrf_checks=True).post(LOGIN, {}))  # the 403 CSRF page
     assert_strict(client.get("/accounts/login/?next=\x00"))  # refused NUL byte, before any view
@@ -129,7 +130,7 @@ def test_firmid_pages_cannot_be_framed_by_another_site(client: Client) -> None:
 
 
 @pytest.fixture
-def documents(db):  # noqa: ANN001, ANN201
+def documents(db):
     return application_register(
         actor=None, name="Documents", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
         post_logout_redirect_uris=[LOGOUT_REDIRECT],
@@ -141,12 +142,12 @@ def authorize_url(client_id: str, redirect_uri: str) -> str:
     return f"/oauth/authorize/?{urlencode(query)}"
 
 
-def test_sign_in_page_of_an_application_may_post_on_to_its_registered_redirect_uri(client: Client, documents) -> None:  # noqa: ANN001
+def test_sign_in_page_of_an_application_may_post_on_to_its_registered_redirect_uri(client: Client, documents) -> None:
     response = client.get(LOGIN, {"next": authorize_url(documents.application.client_id, REDIRECT)})
     assert policy(response)["form-action"] == {"'self'", "http://127.0.0.1:9999"}
 
 
-def test_crafted_sign_in_link_cannot_widen_form_action_to_an_unregistered_origin(client: Client, documents) -> None:  # noqa: ANN001
+def test_crafted_sign_in_link_cannot_widen_form_action_to_an_unregistered_origin(client: Client, documents) -> None:
     evil = "https://evil.example/steal"
     for next_url in (
         authorize_url(documents.application.client_id, evil),
@@ -170,13 +171,13 @@ def test_malformed_next_gives_the_strict_policy_not_an_error(client: Client, nex
 
 
 @pytest.mark.django_db
-def test_unparsable_next_adds_no_origin(rf) -> None:  # noqa: ANN001
+def test_unparsable_next_adds_no_origin(rf) -> None:
     assert application_origins(rf.get(LOGIN, {"next": "http://[::1"})) == set()
     assert application_origins(rf.post(LOGIN, {"next": "/oauth/authorize/?client_id=x&redirect_uri=http://[::1"})) == set()
 
 
 def test_code_page_of_a_pending_application_sign_in_may_post_on_to_the_application(
-    client: Client, documents, make_user, password: str,  # noqa: ANN001
+    client: Client, documents, make_user, password: str,
 ) -> None:
     user = make_user(role=Role.PRACTITIONER, email="alice@example.test")
     set_level(user.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
@@ -187,7 +188,7 @@ def test_code_page_of_a_pending_application_sign_in_may_post_on_to_the_applicati
 
 
 def test_sign_out_page_may_post_on_to_a_registered_post_logout_uri(
-    client: Client, documents, make_user, password: str,  # noqa: ANN001
+    client: Client, documents, make_user, password: str,
 ) -> None:
     sign_in(client, make_user(role=Role.STANDARD_CLIENT).email, password)
     query = urlencode({"post_logout_redirect_uri": LOGOUT_REDIRECT, "client_id": documents.application.client_id})
@@ -199,7 +200,7 @@ def test_sign_out_page_may_post_on_to_a_registered_post_logout_uri(
 # Cache-Control: the pages that show a TOTP key ------------------------------------------
 
 
-def assert_not_stored(response) -> None:  # noqa: ANN001
+def assert_not_stored(response) -> None:
     assert response.status_code in (200, 400)
     assert re.search(r"\b[A-Z2-7]{32}\b", response.content.decode()), "no TOTP key shown"
     cache_control = {part.strip() for part in response.headers.get("Cache-Control", "").split(",")}
@@ -208,7 +209,7 @@ def assert_not_stored(response) -> None:  # noqa: ANN001
     assert response.headers["Pragma"] == "no-cache"
 
 
-def test_totp_key_pages_are_not_stored_by_browsers_or_proxies(client: Client, make_user, password: str) -> None:  # noqa: ANN001
+def test_totp_key_pages_are_not_stored_by_browsers_or_proxies(client: Client, make_user, password: str) -> None:
     alice = make_user(role=Role.PRACTITIONER, email="alice@example.test")
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     assert sign_in(client, alice.email, password).url == ENROL

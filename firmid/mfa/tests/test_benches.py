@@ -17,8 +17,8 @@ from django.contrib.auth.hashers import check_password, identify_hasher
 
 from bench.common.servers import ROOT, postgres_available
 from bench.scale import main as scale_main
-from conftest import tampered
 from firmid.oidc.services import application_register
+from firmid.testing.codes import tampered
 
 
 @pytest.mark.django_db

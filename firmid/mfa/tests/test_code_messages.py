@@ -6,52 +6,41 @@ from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
 
-from conftest import code_now
-from firmid.accounts.models import Role
-from firmid.signin.tests.test_sign_in_flow import ENROL, HOME, LOGIN, MFA, set_level, shown_key, sign_in
 from firmid.core import clock
+from firmid.core.seams.allauth import TOTP
 from firmid.mfa import guard
 from firmid.mfa.models import MfaGuard
 from firmid.mfa.verification import Outcome, refusal_message
 from firmid.policy import MfaLevel, UserType
+from firmid.testing.codes import SECRET, code_now, wrong_code
+from firmid.testing.factories import set_level
+from firmid.testing.signin import ENROL, HOME, LOGIN, MFA, shown_key, sign_in
 
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 JUST_USED = "This code was just used: wait for the next code in your app."
 
 
 @pytest.fixture(autouse=True)
-def _limits(settings) -> None:  # noqa: ANN001
+def _limits(settings) -> None:
     settings.FIRMID_MFA_MAX_FAILURES = 3
     settings.FIRMID_MFA_LOCK_SECONDS = 120
     settings.FIRMID_MFA_LOCK_MAX_SECONDS = 3600
 
 
 @pytest.fixture
-def alice(make_user):  # noqa: ANN001, ANN201
-    return make_user(role=Role.PRACTITIONER, email="alice@example.test")
-
-
-@pytest.fixture
-def enrolled(alice):  # noqa: ANN001, ANN201
+def enrolled(alice):
     TOTP.activate(alice, SECRET)
     return alice
 
 
-def wrong_code() -> str:
-    right = {code_now(SECRET, d) for d in (-1, 0, 1)}
-    return next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
-
-
-def code_page_answer(client, user, password: str, code: str) -> str:  # noqa: ANN001
+def code_page_answer(client, user, password: str, code: str) -> str:
     assert sign_in(client, user.email, password).url == MFA
     response = client.post(MFA, {"code": code})
     assert response.status_code == 400
     return response.content.decode()
 
 
-def test_locked_code_page_says_how_long_to_wait(client, enrolled, password, frozen_clock) -> None:  # noqa: ANN001
+def test_locked_code_page_says_how_long_to_wait(client, enrolled, password, frozen_clock) -> None:
     assert sign_in(client, enrolled.email, password).url == MFA
     for _ in range(3):
         response = client.post(MFA, {"code": wrong_code()})
@@ -60,7 +49,7 @@ def test_locked_code_page_says_how_long_to_wait(client, enrolled, password, froz
     assert "Try again in 1 minute." in code_page_answer(client, enrolled, password, wrong_code())
 
 
-def test_locked_account_refuses_a_right_code_with_the_same_words(client, enrolled, password, frozen_clock) -> None:  # noqa: ANN001
+def test_locked_account_refuses_a_right_code_with_the_same_words(client, enrolled, password, frozen_clock) -> None:
     sign_in(client, enrolled.email, password)
     for _ in range(3):
         client.post(MFA, {"code": wrong_code()})
@@ -71,7 +60,7 @@ def test_locked_account_refuses_a_right_code_with_the_same_words(client, enrolle
     assert MfaGuard.objects.get(user=enrolled).last_totp_step < 0  # the right code was never spent
 
 
-def test_code_just_used_at_set_up_is_told_to_wait_for_the_next_code(client, alice, password, frozen_clock) -> None:  # noqa: ANN001
+def test_code_just_used_at_set_up_is_told_to_wait_for_the_next_code(client, alice, password, frozen_clock) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     sign_in(client, alice.email, password)
     key = shown_key(client.get(ENROL))
@@ -84,7 +73,7 @@ def test_code_just_used_at_set_up_is_told_to_wait_for_the_next_code(client, alic
     assert client.post(MFA, {"code": code_now(key)}).url == HOME
 
 
-def test_replayed_code_still_counts_as_a_failed_attempt(client, enrolled, password, frozen_clock) -> None:  # noqa: ANN001
+def test_replayed_code_still_counts_as_a_failed_attempt(client, enrolled, password, frozen_clock) -> None:
     code = code_now(SECRET)
     sign_in(client, enrolled.email, password)
     assert client.post(MFA, {"code": code}).url == HOME
@@ -94,18 +83,18 @@ def test_replayed_code_still_counts_as_a_failed_attempt(client, enrolled, passwo
     assert "Try again in 2 minutes." in code_page_answer(client, enrolled, password, code)
 
 
-def test_lock_lifted_only_by_support_says_so(enrolled) -> None:  # noqa: ANN001
+def test_lock_lifted_only_by_support_says_so(enrolled) -> None:
     MfaGuard.objects.update_or_create(user=enrolled, defaults={"consecutive_failures": guard.HARD_LIMIT})
     message = refusal_message(outcome=Outcome.LOCKED, user=enrolled)
     assert "contact support" in message and "Try again in" not in message
 
 
-def test_lock_of_an_hour_is_said_in_hours(enrolled, frozen_clock) -> None:  # noqa: ANN001
+def test_lock_of_an_hour_is_said_in_hours(enrolled, frozen_clock) -> None:
     MfaGuard.objects.update_or_create(user=enrolled, defaults={"locked_until": clock.now() + timedelta(hours=2)})
     assert refusal_message(outcome=Outcome.LOCKED, user=enrolled) == "Too many incorrect codes. Try again in 2 hours."
 
 
-def test_support_agent_set_up_page_does_not_say_your_firm(client, make_agent, password) -> None:  # noqa: ANN001
+def test_support_agent_set_up_page_does_not_say_your_firm(client, make_agent, password) -> None:
     agent = make_agent(2)
     assert sign_in(client, agent.email, password).url == ENROL
     page = client.get(ENROL).content.decode()
@@ -115,18 +104,17 @@ def test_support_agent_set_up_page_does_not_say_your_firm(client, make_agent, pa
     assert refusal.status_code == 403 and "your firm" not in refusal.content.decode().lower()
 
 
-def test_support_agent_code_page_does_not_say_your_firm(client, make_agent, password) -> None:  # noqa: ANN001
+def test_support_agent_code_page_does_not_say_your_firm(client, make_agent, password) -> None:
     agent = make_agent(2)
     TOTP.activate(agent, SECRET)
     assert sign_in(client, agent.email, password).url == MFA
     assert "your firm" not in client.get(MFA).content.decode().lower()
 
 
-def test_support_agent_whose_factor_vanished_is_not_told_your_firm(client, make_agent, password, frozen_clock) -> None:  # noqa: ANN001
+def test_support_agent_whose_factor_vanished_is_not_told_your_firm(client, make_agent, password, frozen_clock) -> None:
     agent = make_agent(2)
     TOTP.activate(agent, SECRET)
-    sign_in(client, agent.email, password)
-    assert client.post(MFA, {"code": code_now(SECRET)}).status_code == 302
+    assert sign_in(client, agent.email, password, totp_secret=SECRET).status_code == 302
     Authenticator.objects.filter(user=agent).delete()
     response = client.get("/administration/")
     assert response.status_code == 302 and response.url.startswith(LOGIN)
@@ -134,7 +122,7 @@ def test_support_agent_whose_factor_vanished_is_not_told_your_firm(client, make_
     assert "support staff" in page and "your firm" not in page.lower()
 
 
-def test_firm_user_set_up_page_still_says_the_firm_requires_it(client, alice, password) -> None:  # noqa: ANN001
+def test_firm_user_set_up_page_still_says_the_firm_requires_it(client, alice, password) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     sign_in(client, alice.email, password)
     assert "Your firm requires MFA" in client.get(ENROL).content.decode()

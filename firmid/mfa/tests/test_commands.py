@@ -7,7 +7,6 @@ from io import StringIO
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,6 +14,7 @@ from django.test import override_settings
 
 from firmid.accounts.models import User
 from firmid.audit.models import AuditEvent
+from firmid.core.seams.allauth import TOTP, generate_totp_secret
 from firmid.mfa import crypto
 from firmid.mfa.models import FirmMfaLevel
 from firmid.tenancy.models import Firm
@@ -30,7 +30,7 @@ def run(name: str, *args: str) -> str:
     return out.getvalue()
 
 
-def set_level(
+def run_set_mfa_level(
     *, firm: str = "Demo Accounting", user_type: str = "practitioners", level: str = "mandatory",
     actor: str = L2, confirm: bool = False,
 ) -> str:
@@ -43,7 +43,7 @@ def state() -> tuple:
 
 
 def test_set_mfa_level_saves_and_audits() -> None:
-    out = set_level()
+    out = run_set_mfa_level()
     assert "Demo Accounting: Practitioners: Upon request → Mandatory" in out
     firm = Firm.objects.get(name="Demo Accounting")
     assert FirmMfaLevel.objects.get(firm=firm, user_type="practitioners").level == "mandatory"
@@ -53,14 +53,14 @@ def test_set_mfa_level_saves_and_audits() -> None:
 
 def test_set_mfa_level_finds_the_firm_by_id() -> None:
     firm = Firm.objects.get(name="Demo Accounting")
-    set_level(firm=str(firm.pk), user_type="clients", level="suggested")
+    run_set_mfa_level(firm=str(firm.pk), user_type="clients", level="suggested")
     assert FirmMfaLevel.objects.get(firm=firm, user_type="clients").level == "suggested"
 
 
 def test_setting_the_current_level_again_says_nothing_changed() -> None:
-    set_level()
+    run_set_mfa_level()
     before = state()
-    assert "nothing changed" in set_level()
+    assert "nothing changed" in run_set_mfa_level()
     assert state() == before
 
 
@@ -80,22 +80,22 @@ def test_setting_the_current_level_again_says_nothing_changed() -> None:
 def test_refusals_are_command_errors_and_change_nothing(options: dict[str, str], message: str) -> None:
     before = state()
     with pytest.raises(CommandError, match=re.escape(message)) as refused:
-        set_level(**options)
+        run_set_mfa_level(**options)
     assert refused.value.returncode == 1  # what manage.py exits with
     assert state() == before
 
 
 def test_lowering_to_upon_request_needs_confirm() -> None:
-    set_level(level="mandatory")
+    run_set_mfa_level(level="mandatory")
     before = state()
     with pytest.raises(CommandError, match="must be confirmed. Run the command again with --confirm."):
-        set_level(level="upon_request")
+        run_set_mfa_level(level="upon_request")
     assert state() == before
-    assert "Mandatory → Upon request" in set_level(level="upon_request", confirm=True)
+    assert "Mandatory → Upon request" in run_set_mfa_level(level="upon_request", confirm=True)
 
 
 def test_show_mfa_levels_shows_levels_and_sso() -> None:
-    set_level(firm="Northwind Partners", user_type="clients", level="suggested")
+    run_set_mfa_level(firm="Northwind Partners", user_type="clients", level="suggested")
     out = run("show_mfa_levels", "--firm", "Northwind Partners")
     lines = out.splitlines()
     assert lines[0].startswith("Northwind Partners (id ")

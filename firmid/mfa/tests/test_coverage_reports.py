@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from firmid.mfa.reports import EnrolmentRow, enrolment_by_firm, enrolment_totals, platform_enrolment_report
-from firmid.mfa.tests.coverage_data import build_acme, build_beta
+from firmid.mfa.levels.reports import EnrolmentRow, enrolment_by_firm, enrolment_totals, platform_enrolment_report
 from firmid.policy import MfaLevel, UserType
+from firmid.testing.coverage import build_acme, build_beta
 
 
 @pytest.mark.parametrize(("configured", "users", "percent"), [
     (0, 0, None), (0, 3, 0.0), (1, 3, 33.3), (2, 3, 66.6), (3, 3, 100.0), (9999, 10000, 99.9),
 ])
-def test_share_covered_is_rounded_down_and_none_without_users(configured: int, users: int, percent) -> None:  # noqa: ANN001
+def test_share_covered_is_rounded_down_and_none_without_users(configured: int, users: int, percent) -> None:
     row = EnrolmentRow(1, "F", UserType.CLIENTS, MfaLevel.SUGGESTED, users=users, configured=configured)
     assert row.covered_percent == percent
 
@@ -21,7 +21,7 @@ def test_type_under_sso_has_no_share() -> None:
     assert EnrolmentRow(1, "F", UserType.CLIENTS, None, users=5).covered_percent is None
 
 
-def test_totals_and_grouping_by_firm(make_user) -> None:  # noqa: ANN001
+def test_totals_and_grouping_by_firm(make_user) -> None:
     acme, beta = build_acme(make_user), build_beta(make_user)
     rows = platform_enrolment_report()
     firms = enrolment_by_firm(rows)
@@ -37,7 +37,7 @@ def test_totals_and_grouping_by_firm(make_user) -> None:  # noqa: ANN001
         assert counted + total.sso_managed == total.users
 
 
-def test_name_filter_keeps_matching_firms_and_their_users_only(make_user) -> None:  # noqa: ANN001
+def test_name_filter_keeps_matching_firms_and_their_users_only(make_user) -> None:
     build_acme(make_user)
     beta = build_beta(make_user)
     rows = platform_enrolment_report(query=" bet ")

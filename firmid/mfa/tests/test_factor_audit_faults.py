@@ -13,28 +13,27 @@ import threading
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
 
-from conftest import code_now
-from firmid.accounts.models import Role, User
+from firmid.accounts.models import User
 from firmid.audit.models import AuditEvent
 from firmid.audit.services import AuditUnavailable
 from firmid.audit.testing import inserts_paused
+from firmid.core.seams.allauth import TOTP
+from firmid.mfa.factors.totp.services import totp_secrets_rotate
 from firmid.mfa.models import FirmMfaLevel
-from firmid.mfa.services import totp_secrets_rotate
 from firmid.policy import MfaLevel, UserType
+from firmid.testing.codes import code_now
+from firmid.testing.factories import set_level
+from firmid.testing.signin import ENROL, HOME, sign_in
 
-LOGIN = "/accounts/login/"
-ENROL = "/accounts/security/enrol/"
 ACTIVATE = "/accounts/2fa/totp/activate/"
 DEACTIVATE = "/accounts/2fa/totp/deactivate/"
 REAUTH_PASSWORD = "/accounts/reauthenticate/"
 REAUTH_MFA = "/accounts/2fa/reauthenticate/"
-HOME = "/my-account/"
 
 
 @pytest.fixture
@@ -43,18 +42,7 @@ def browser() -> Client:
     return Client(raise_request_exception=False)
 
 
-@pytest.fixture
-def alice(make_user) -> User:  # noqa: ANN001
-    return make_user(role=Role.PRACTITIONER, email="alice@example.test")
-
-
-def set_level(user: User, level: MfaLevel) -> None:
-    FirmMfaLevel.objects.update_or_create(
-        firm=user.firm, user_type=UserType.PRACTITIONERS.value, defaults={"level": level.value}
-    )
-
-
-def assert_clean_503(response) -> None:  # noqa: ANN001
+def assert_clean_503(response) -> None:
     body = response.content.decode()
     assert response.status_code == 503, body[:300]
     assert response["Retry-After"]
@@ -66,10 +54,10 @@ def audit_rows(user: User, action: str) -> int:
 
 
 def test_factor_added_at_sign_in_when_audit_write_fails_is_not_stored(
-    browser, alice, password, failing_audit, frozen_clock  # noqa: ANN001
+    browser, alice, password, failing_audit, frozen_clock
 ) -> None:
-    set_level(alice, MfaLevel.MANDATORY)
-    assert browser.post(LOGIN, {"login": alice.email, "password": password}).url == ENROL
+    set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
+    assert sign_in(browser, alice.email, password).url == ENROL
     secret = re.search(r'id="totp-key">([A-Z2-7]+)<', browser.get(ENROL).content.decode()).group(1)
     with failing_audit("mfa_factor_added"):
         response = browser.post(ENROL, {"code": code_now(secret)})
@@ -85,12 +73,12 @@ def test_factor_added_at_sign_in_when_audit_write_fails_is_not_stored(
 
 
 def _signed_in_and_reauthenticated(browser: Client, user: User, password: str) -> None:
-    assert browser.post(LOGIN, {"login": user.email, "password": password}).url == HOME
+    assert sign_in(browser, user.email, password).url == HOME
     browser.post(REAUTH_PASSWORD, {"password": password})
 
 
 def test_factor_added_from_my_account_when_audit_write_fails_is_not_stored(
-    browser, alice, password, failing_audit, frozen_clock  # noqa: ANN001
+    browser, alice, password, failing_audit, frozen_clock
 ) -> None:
     _signed_in_and_reauthenticated(browser, alice, password)
     secret = browser.get(ACTIVATE).context["form"].secret
@@ -107,11 +95,11 @@ def test_factor_added_from_my_account_when_audit_write_fails_is_not_stored(
 
 
 def test_factor_removed_from_my_account_when_audit_write_fails_is_kept(
-    browser, alice, password, failing_audit, frozen_clock  # noqa: ANN001
+    browser, alice, password, failing_audit, frozen_clock
 ) -> None:
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     TOTP.activate(alice, secret)
-    browser.post(LOGIN, {"login": alice.email, "password": password})
+    sign_in(browser, alice.email, password)
     assert browser.post("/accounts/2fa/authenticate/", {"code": code_now(secret)}).url == HOME
     frozen_clock.advance(30)
     browser.post(REAUTH_MFA, {"code": code_now(secret)})  # removing a factor is confirmed with it
@@ -130,7 +118,7 @@ def test_factor_removed_from_my_account_when_audit_write_fails_is_kept(
 
 
 def test_mfa_level_set_on_the_command_line_when_audit_write_fails_is_not_saved(
-    alice, make_agent, failing_audit  # noqa: ANN001
+    alice, make_agent, failing_audit
 ) -> None:
     agent = make_agent(2)
     arguments = ["--firm", alice.firm.name, "--user-type", "practitioners", "--level", "mandatory", "--actor", agent.email]
@@ -139,7 +127,7 @@ def test_mfa_level_set_on_the_command_line_when_audit_write_fails_is_not_saved(
     assert not FirmMfaLevel.objects.filter(firm=alice.firm, level="mandatory").exists()
 
 
-def test_totp_key_rotation_when_audit_write_fails_keeps_every_secret_as_it_was(alice, failing_audit) -> None:  # noqa: ANN001
+def test_totp_key_rotation_when_audit_write_fails_keeps_every_secret_as_it_was(alice, failing_audit) -> None:
     TOTP.activate(alice, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     before = list(Authenticator.objects.values_list("pk", "data"))
     with failing_audit("mfa_keys_rotated"), pytest.raises(AuditUnavailable):
@@ -148,13 +136,13 @@ def test_totp_key_rotation_when_audit_write_fails_keeps_every_secret_as_it_was(a
 
 
 @pytest.mark.django_db(transaction=True)
-def test_factor_held_before_its_audit_row_is_invisible_to_everyone_else(alice, password) -> None:  # noqa: ANN001
+def test_factor_held_before_its_audit_row_is_invisible_to_everyone_else(alice, password) -> None:
     # PostgreSQL holds the audit row's insert: a worker killed now would lose both, not one.
     if connection.vendor != "postgresql":
         pytest.skip("pg_sleep in a trigger: PostgreSQL only")
-    set_level(alice, MfaLevel.MANDATORY)
+    set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     browser = Client()
-    browser.post(LOGIN, {"login": alice.email, "password": password})
+    sign_in(browser, alice.email, password)
     secret = re.search(r'id="totp-key">([A-Z2-7]+)<', browser.get(ENROL).content.decode()).group(1)
     answers: list[int] = []
 

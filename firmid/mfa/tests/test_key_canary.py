@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
@@ -16,6 +15,7 @@ from django.core.management.base import SystemCheckError
 from django.db import connection
 
 from firmid.accounts.models import Role
+from firmid.core.seams.allauth import TOTP, generate_totp_secret
 from firmid.mfa.checks import stored_secrets_problem, verify_keys_at_start
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -8,13 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from firmid.accounts.models import Role, User
-from firmid.mfa import crypto
-from firmid.mfa.models import FirmMfaLevel
-from firmid.mfa.reports import EnrolmentRow, firm_enrolment_report, platform_enrolment_report
+from firmid.mfa.levels.reports import EnrolmentRow, firm_enrolment_report, platform_enrolment_report
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
 from firmid.sso.models import SsoConnection
 from firmid.tenancy.services import firm_create
+from firmid.testing.factories import activate, give_factor, set_level
 
 COLUMNS = {
     Status.CONFIGURED: "configured",
@@ -24,34 +23,26 @@ COLUMNS = {
 }
 
 
-def give_factor(user: User, kind: str = Authenticator.Type.TOTP) -> None:
-    Authenticator.objects.create(user=user, type=kind, data={"secret": crypto.encrypt("JBSWY3DPEHPK3PXP")})
-
-
-def level(firm, user_type: UserType, value: MfaLevel) -> None:  # noqa: ANN001
-    FirmMfaLevel.objects.update_or_create(firm=firm, user_type=user_type.value, defaults={"level": value.value})
-
-
 def by_type(rows: list[EnrolmentRow]) -> dict[UserType, EnrolmentRow]:
     return {row.user_type: row for row in rows}
 
 
 @pytest.fixture
-def acme(make_user, make_agent):  # noqa: ANN001, ANN201
+def acme(make_user, make_agent):
     """Practitioners Mandatory, clients Suggested, employees Upon request; every status present."""
     firm = firm_create(name="Acme")
-    level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
-    level(firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
+    set_level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
+    set_level(firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
     practitioners = [make_user(role=Role.PRACTITIONER, firm=firm) for _ in range(4)]
     give_factor(practitioners[0])
     give_factor(practitioners[1])
     clients = [make_user(role=Role.CLIENT_ADMINISTRATOR, firm=firm), make_user(role=Role.STANDARD_CLIENT, firm=firm),
                make_user(role=Role.STANDARD_CLIENT, firm=firm)]
     give_factor(clients[0])
-    User.objects.filter(pk=clients[1].pk).update(mfa_individually_activated=True)
+    activate(clients[1])
     employees = [make_user(role=Role.CLIENT_EMPLOYEE, firm=firm) for _ in range(5)]
     give_factor(employees[0])
-    User.objects.filter(pk=employees[1].pk).update(mfa_individually_activated=True)
+    activate(employees[1])
     # Recovery codes alone are not a factor; a disabled user is not counted.
     give_factor(employees[2], Authenticator.Type.RECOVERY_CODES)
     disabled = make_user(role=Role.CLIENT_EMPLOYEE, firm=firm)
@@ -62,7 +53,7 @@ def acme(make_user, make_agent):  # noqa: ANN001, ANN201
     return firm
 
 
-def test_firm_report_counts_each_status(acme) -> None:  # noqa: ANN001
+def test_firm_report_counts_each_status(acme) -> None:
     rows = by_type(firm_enrolment_report(firm=acme))
     assert list(rows) == list(UserType)
     practitioners, clients, employees = rows[UserType.PRACTITIONERS], rows[UserType.CLIENTS], rows[UserType.CLIENT_EMPLOYEES]
@@ -77,7 +68,7 @@ def test_firm_report_counts_each_status(acme) -> None:  # noqa: ANN001
     assert employees.suggested_not_configured == 0
 
 
-def test_firm_report_agrees_with_every_users_status(acme) -> None:  # noqa: ANN001
+def test_firm_report_agrees_with_every_users_status(acme) -> None:
     expected: dict[UserType, dict[str, int]] = {t: dict.fromkeys(COLUMNS.values(), 0) for t in UserType}
     for user in User.objects.filter(firm=acme, is_active=True):
         expected[user.user_type][COLUMNS[user_mfa_decision(user=user).status]] += 1
@@ -86,11 +77,11 @@ def test_firm_report_agrees_with_every_users_status(acme) -> None:  # noqa: ANN0
         assert row.users == sum(expected[row.user_type].values())
 
 
-def test_sso_type_is_shown_as_managed_by_sso(make_user) -> None:  # noqa: ANN001
+def test_sso_type_is_shown_as_managed_by_sso(make_user) -> None:
     firm = firm_create(name="Northwind")
     SsoConnection.objects.create(firm=firm, user_type=UserType.PRACTITIONERS.value,
                                  issuer="https://idp.northwind.test", client_id="firmid")
-    level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)  # ignored: the SSO is in charge
+    set_level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)  # ignored: the SSO is in charge
     give_factor(make_user(role=Role.PRACTITIONER, firm=firm))
     make_user(role=Role.PRACTITIONER, firm=firm)
     make_user(role=Role.CLIENT_EMPLOYEE, firm=firm)
@@ -109,7 +100,7 @@ def test_firm_without_users_has_three_empty_rows() -> None:
     assert [(r.user_type, r.level, r.users) for r in rows] == [(t, MfaLevel.UPON_REQUEST, 0) for t in UserType]
 
 
-def test_platform_report_has_every_firm_and_type_and_no_agent(acme, make_user) -> None:  # noqa: ANN001
+def test_platform_report_has_every_firm_and_type_and_no_agent(acme, make_user) -> None:
     other = firm_create(name="Beta")
     give_factor(make_user(role=Role.PRACTITIONER, firm=other))
     rows = platform_enrolment_report()
@@ -122,7 +113,7 @@ def test_platform_report_has_every_firm_and_type_and_no_agent(acme, make_user) -
     assert sum(r.users for r in rows) == User.objects.filter(firm__isnull=False, is_active=True).count()
 
 
-def test_report_queries_do_not_depend_on_the_number_of_users(acme, make_user) -> None:  # noqa: ANN001
+def test_report_queries_do_not_depend_on_the_number_of_users(acme, make_user) -> None:
     with CaptureQueriesContext(connection) as before:
         firm_enrolment_report(firm=acme)
         platform_enrolment_report()

@@ -6,12 +6,12 @@ import pytest
 
 from firmid.accounts.models import Role, User
 from firmid.mfa.selectors import policy_input_of, user_with_snapshot, with_mfa_snapshot
-from firmid.mfa.tests.coverage_data import activate, give_factor, set_level
 from firmid.policy import MfaLevel, UserType
 from firmid.sso.models import SsoConnection
+from firmid.testing.factories import activate, give_factor, set_level
 
 
-def test_the_kept_sql_gives_the_orm_snapshot_for_every_kind_of_user(make_user, make_agent) -> None:  # noqa: ANN001
+def test_the_kept_sql_gives_the_orm_snapshot_for_every_kind_of_user(make_user, make_agent) -> None:
     plain = make_user(role=Role.PRACTITIONER)
     set_level(plain.firm, UserType.PRACTITIONERS, MfaLevel.SUGGESTED)
     configured = make_user(role=Role.STANDARD_CLIENT)
@@ -30,5 +30,5 @@ def test_the_kept_sql_gives_the_orm_snapshot_for_every_kind_of_user(make_user, m
 
 
 @pytest.mark.parametrize("user_id", [10**9, "not-a-number", "1; DROP TABLE accounts_user"])
-def test_an_unknown_or_malformed_id_is_nobody(db, user_id: object) -> None:  # noqa: ANN001
+def test_an_unknown_or_malformed_id_is_nobody(db, user_id: object) -> None:
     assert user_with_snapshot(user_id=user_id) is None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from firmid.accounts.models import Role
-from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
+from firmid.testing.signin import HOME, sign_in
 
 
-def test_profile_shows_the_one_address_and_who_changes_it(client, make_user, password) -> None:  # noqa: ANN001
+def test_profile_shows_the_one_address_and_who_changes_it(client, make_user, password) -> None:
     user = make_user(role=Role.PRACTITIONER, email="dora@example.test")
     sign_in(client, user.email, password)
     page = client.get(HOME).content.decode()

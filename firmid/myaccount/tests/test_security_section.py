@@ -6,10 +6,11 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
 
-from conftest import code_now
 from firmid.accounts.models import Role
-from firmid.signin.tests.test_sign_in_flow import HOME, MFA, set_level, sign_in
 from firmid.policy import MfaLevel, UserType
+from firmid.testing.codes import code_now
+from firmid.testing.factories import set_level
+from firmid.testing.signin import HOME, MFA, sign_in
 
 ACTIVATE = "/accounts/2fa/totp/activate/"
 DEACTIVATE = "/accounts/2fa/totp/deactivate/"
@@ -18,13 +19,13 @@ REAUTH_MFA = "/accounts/2fa/reauthenticate/"
 
 
 @pytest.fixture
-def carol(make_user, client, password):  # noqa: ANN001, ANN201
+def carol(make_user, client, password):
     user = make_user(role=Role.STANDARD_CLIENT, email="carol@example.test")
     sign_in(client, user.email, password)
     return user
 
 
-def activate(client, password: str = "demo-password") -> str:  # noqa: ANN001
+def activate(client, password: str = "demo-password") -> str:
     assert client.get(ACTIVATE).url.startswith(REAUTH_PASSWORD)
     client.post(REAUTH_PASSWORD, {"password": password})
     secret = client.get(ACTIVATE).context["form"].secret
@@ -33,23 +34,22 @@ def activate(client, password: str = "demo-password") -> str:  # noqa: ANN001
     return secret
 
 
-def test_upon_request_user_sets_mfa_up_from_my_account(client, carol) -> None:  # noqa: ANN001
+def test_upon_request_user_sets_mfa_up_from_my_account(client, carol) -> None:
     assert "Not offered" in client.get(HOME).content.decode()
     activate(client)
     assert Authenticator.objects.filter(user=carol, type="totp").exists()
     assert "Configured" in client.get(HOME).content.decode()
 
 
-def test_self_service_activation_code_is_spent(client, carol, password, frozen_clock) -> None:  # noqa: ANN001
+def test_self_service_activation_code_is_spent(client, carol, password, frozen_clock) -> None:
     secret = activate(client)
     client.logout()
-    sign_in(client, carol.email, password)
-    assert client.post(MFA, {"code": code_now(secret)}).status_code == 400
+    assert sign_in(client, carol.email, password, totp_secret=secret).status_code == 400
     frozen_clock.advance(30)
     assert client.post(MFA, {"code": code_now(secret)}).url == HOME
 
 
-def test_removing_a_factor_needs_the_factor_not_just_the_password(client, carol, password, frozen_clock) -> None:  # noqa: ANN001
+def test_removing_a_factor_needs_the_factor_not_just_the_password(client, carol, password, frozen_clock) -> None:
     secret = activate(client)
     frozen_clock.advance(30)
     session = client.session  # forget the recent re-authentication of the set-up
@@ -64,7 +64,7 @@ def test_removing_a_factor_needs_the_factor_not_just_the_password(client, carol,
     assert not Authenticator.objects.filter(user=carol).exists()
 
 
-def test_upon_request_user_may_remove_their_factor(client, carol, frozen_clock) -> None:  # noqa: ANN001
+def test_upon_request_user_may_remove_their_factor(client, carol, frozen_clock) -> None:
     secret = activate(client)
     assert "Remove the authenticator app" in client.get(HOME).content.decode()
     frozen_clock.advance(30)
@@ -75,7 +75,7 @@ def test_upon_request_user_may_remove_their_factor(client, carol, frozen_clock) 
     assert any("deactivated" in m.subject.lower() or "disabled" in m.subject.lower() for m in mail.outbox)
 
 
-def test_factor_removal_is_refused_when_the_firm_makes_mfa_mandatory(client, carol, frozen_clock) -> None:  # noqa: ANN001
+def test_factor_removal_is_refused_when_the_firm_makes_mfa_mandatory(client, carol, frozen_clock) -> None:
     secret = activate(client)
     set_level(carol.firm, UserType.CLIENTS, MfaLevel.MANDATORY)
     frozen_clock.advance(30)

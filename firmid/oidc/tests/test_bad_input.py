@@ -6,7 +6,6 @@ Django's test client re-raises a view's exception: a 500 fails these tests with 
 from __future__ import annotations
 
 import base64
-import time
 from urllib.parse import quote, urlencode, urlparse
 
 import pytest
@@ -15,27 +14,25 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from firmid.accounts.adapter import SIGNED_IN_AT
 from firmid.oidc.models import Grant
 from firmid.oidc.services import application_register
-from firmid.oidc.tests.conftest import REDIRECT
-from firmid.oidc.tests.oidcc import (
+from firmid.testing.oidc import (
     AUTHORIZE,
     DISCOVERY,
     INTROSPECT,
     JWKS,
     LOGOUT,
+    REDIRECT,
     REVOKE,
     TOKEN,
     USERINFO,
-    alice,  # noqa: F401
     auth_request,
     basic,
     error_of,
     oauth_error,
-    sign_in,
     token_post,
 )
+from firmid.testing.signin import sign_in, sign_in_as
 
 FUZZ = hypothesis_settings(
     max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None
@@ -43,33 +40,33 @@ FUZZ = hypothesis_settings(
 
 
 @pytest.fixture
-def signed_in(client, alice, password):  # noqa: ANN001, ANN201, F811
+def signed_in(client, alice, password):
     sign_in(client, alice.email, password)
     return client
 
 
 @pytest.fixture
-def public(db):  # noqa: ANN001, ANN201
+def public(db):
     return application_register(
         actor=None, name="SPA", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], confidential=False,
     )
 
 
-def _no_redirect_to(response, host: str = "attacker.example") -> None:  # noqa: ANN001
+def _no_redirect_to(response, host: str = "attacker.example") -> None:
     assert host not in response.get("Location", "")
 
 
 # Authorization endpoint ------------------------------------------------------------------
 
 
-def test_authorize_unknown_client_is_an_error_page_not_a_redirect(signed_in, registration) -> None:  # noqa: ANN001
+def test_authorize_unknown_client_is_an_error_page_not_a_redirect(signed_in, registration) -> None:
     for client_id in ("unknown-client", "", "%FF", "x" * 300):
         request = auth_request(registration, client_id=client_id)
         response = signed_in.get(request.url)
         assert response.status_code == 400 and "Location" not in response, client_id
 
 
-def test_authorize_redirect_uri_mismatch_is_an_error_page(signed_in, registration) -> None:  # noqa: ANN001
+def test_authorize_redirect_uri_mismatch_is_an_error_page(signed_in, registration) -> None:
     for uri in ("https://attacker.example/cb", "javascript:alert(1)", "http://127.0.0.1:9999/callback/../evil", "//x"):
         response = signed_in.get(auth_request(registration, redirect_uri=uri).url)
         assert response.status_code == 400 and "Location" not in response, uri
@@ -98,21 +95,21 @@ def test_authorize_redirect_uri_mismatch_is_an_error_page(signed_in, registratio
         ({"request_uri": "urn:x"}, "request_uri_not_supported"),
     ],
 )
-def test_authorize_malformed_parameter_gets_the_named_error(signed_in, registration, params: dict, error: str) -> None:  # noqa: ANN001
+def test_authorize_malformed_parameter_gets_the_named_error(signed_in, registration, params: dict, error: str) -> None:
     request = auth_request(registration, **params)
     assert error_of(signed_in.get(request.url), request) == error
     assert not Grant.objects.exists()
 
 
 @pytest.mark.parametrize("name", ["nonce", "prompt", "max_age", "acr_values", "code_challenge", "login_hint"])
-def test_authorize_repeated_parameter_is_invalid_request(signed_in, registration, name: str) -> None:  # noqa: ANN001
+def test_authorize_repeated_parameter_is_invalid_request(signed_in, registration, name: str) -> None:
     request = auth_request(registration, **{name: "1"} if name not in ("nonce", "code_challenge") else {})
     request.extra_query = urlencode({name: "2"})
     assert error_of(signed_in.get(request.url), request) == "invalid_request"
 
 
 @pytest.mark.parametrize("name", ["client_id", "redirect_uri", "response_type", "state", "scope"])
-def test_authorize_repeated_core_parameter_is_refused_without_redirect(signed_in, registration, name: str) -> None:  # noqa: ANN001
+def test_authorize_repeated_core_parameter_is_refused_without_redirect(signed_in, registration, name: str) -> None:
     request = auth_request(registration)
     request.extra_query = urlencode({name: "https://attacker.example/cb" if name == "redirect_uri" else "x"})
     response = signed_in.get(request.url)
@@ -122,7 +119,7 @@ def test_authorize_repeated_core_parameter_is_refused_without_redirect(signed_in
 @pytest.mark.parametrize(
     "params", [{"state": "s" * 100_000}, {"scope": "openid " + "x" * 10_000}, {"nonce": "n" * 10_000}]
 )
-def test_authorize_oversized_request_is_414(signed_in, client, registration, params: dict) -> None:  # noqa: ANN001
+def test_authorize_oversized_request_is_414(signed_in, client, registration, params: dict) -> None:
     request = auth_request(registration, **params)
     for user_agent in (signed_in, Client()):
         response = user_agent.get(request.url)
@@ -130,7 +127,7 @@ def test_authorize_oversized_request_is_414(signed_in, client, registration, par
         assert user_agent.post(AUTHORIZE, request.params).status_code == 414
 
 
-def test_authorize_non_utf8_and_control_bytes(signed_in, registration) -> None:  # noqa: ANN001
+def test_authorize_non_utf8_and_control_bytes(signed_in, registration) -> None:
     request = auth_request(registration)
     response = signed_in.get(request.url.replace("state=", "state=%FF%FE"))
     assert response.status_code == 302  # undecodable bytes become U+FFFD, echoed like any state
@@ -143,23 +140,23 @@ def test_authorize_non_utf8_and_control_bytes(signed_in, registration) -> None: 
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
-def test_authorize_other_methods_are_405(signed_in, registration, method: str) -> None:  # noqa: ANN001
+def test_authorize_other_methods_are_405(signed_in, registration, method: str) -> None:
     assert getattr(signed_in, method)(auth_request(registration).url).status_code == 405
 
 
 # Token endpoint ----------------------------------------------------------------------------
 
 
-def _form(body: bytes, **headers: str):  # noqa: ANN202
+def _form(body: bytes, **headers: str):
     return _post(TOKEN, body, **headers)
 
 
-def _post(endpoint: str, body: bytes, **headers: str):  # noqa: ANN202
+def _post(endpoint: str, body: bytes, **headers: str):
     client = Client(raise_request_exception=False)
     return client.post(endpoint, body, content_type="application/x-www-form-urlencoded", **headers)
 
 
-def test_token_unknown_client_and_wrong_secret_are_401_invalid_client(registration, public) -> None:  # noqa: ANN001
+def test_token_unknown_client_and_wrong_secret_are_401_invalid_client(registration, public) -> None:
     client_id = registration.application.client_id
     data = {"grant_type": "authorization_code", "code": "x", "redirect_uri": REDIRECT, "code_verifier": "v" * 43}
     for headers, extra in [
@@ -203,16 +200,16 @@ def test_token_unknown_client_and_wrong_secret_are_401_invalid_client(registrati
         ({}, {"unsupported_grant_type", "invalid_request"}),
     ],
 )
-def test_token_bad_requests_get_the_named_error(registration, data: dict, errors: set) -> None:  # noqa: ANN001
+def test_token_bad_requests_get_the_named_error(registration, data: dict, errors: set) -> None:
     assert oauth_error(token_post(data, registration=registration)) in errors
 
 
-def test_token_expired_code_is_invalid_grant(signed_in, registration) -> None:  # noqa: ANN001
+def test_token_expired_code_is_invalid_grant(signed_in, registration) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from firmid.oidc.tests.oidcc import code_of, exchange
+    from firmid.testing.oidc import code_of, exchange
 
     request = auth_request(registration)
     code = code_of(signed_in.get(request.url), request)
@@ -220,7 +217,7 @@ def test_token_expired_code_is_invalid_grant(signed_in, registration) -> None:  
     assert oauth_error(exchange(registration, code, request.verifier)) == "invalid_grant"
 
 
-def test_token_malformed_bodies(registration) -> None:  # noqa: ANN001
+def test_token_malformed_bodies(registration) -> None:
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
     assert oauth_error(_form(b"grant_type=authorization_code&grant_type=refresh_token&code=x", **auth)) == (
         "invalid_request"  # RFC 6749 3.2: parameters MUST NOT be repeated
@@ -234,18 +231,18 @@ def test_token_malformed_bodies(registration) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
-def test_token_other_methods_are_405(db, method: str) -> None:  # noqa: ANN001
+def test_token_other_methods_are_405(db, method: str) -> None:
     assert getattr(Client(), method)(TOKEN).status_code == 405
 
 
-def _json_invalid_request(response) -> None:  # noqa: ANN001
+def _json_invalid_request(response) -> None:
     """A JSON invalid_request that no cache keeps (never Django's HTML 400 page)."""
     assert oauth_error(response) == "invalid_request", response.content[:200]
     assert response["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("endpoint", [TOKEN, REVOKE])
-def test_oversized_token_request_is_a_json_invalid_request(registration, settings, endpoint: str) -> None:  # noqa: ANN001
+def test_oversized_token_request_is_a_json_invalid_request(registration, settings, endpoint: str) -> None:
     # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE where it is first read (a
     # middleware), before any view: it was an HTML page.
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200_000
@@ -256,7 +253,7 @@ def test_oversized_token_request_is_a_json_invalid_request(registration, setting
 
 
 @pytest.mark.parametrize("endpoint", [TOKEN, REVOKE])
-def test_token_request_with_too_many_fields_is_a_json_invalid_request(registration, endpoint: str) -> None:  # noqa: ANN001
+def test_token_request_with_too_many_fields_is_a_json_invalid_request(registration, endpoint: str) -> None:
     fields = b"&".join(b"p%d=1" % i for i in range(1100))  # DATA_UPLOAD_MAX_NUMBER_FIELDS: 1000
     _json_invalid_request(_post(endpoint, b"grant_type=refresh_token&" + fields))
 
@@ -274,13 +271,13 @@ def test_token_request_with_too_many_fields_is_a_json_invalid_request(registrati
         (b"--b\r\nbroken", "multipart/form-data; boundary=b"),
     ],
 )
-def test_malformed_token_request_body_is_a_json_invalid_request(registration, body: bytes, content_type: str, endpoint: str) -> None:  # noqa: ANN001
+def test_malformed_token_request_body_is_a_json_invalid_request(registration, body: bytes, content_type: str, endpoint: str) -> None:
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
     _json_invalid_request(Client().post(endpoint, body, content_type=content_type, **auth))
 
 
 @pytest.mark.parametrize("name", ["code", "redirect_uri", "code_verifier", "client_id", "client_secret", "scope"])
-def test_token_request_with_a_repeated_parameter_is_invalid_request(registration, name: str) -> None:  # noqa: ANN001
+def test_token_request_with_a_repeated_parameter_is_invalid_request(registration, name: str) -> None:
     # RFC 6749 3.2: "Request and response parameters MUST NOT be included more than once."
     form = [("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", REDIRECT), ("code_verifier", "v" * 43),
             ("client_id", registration.application.client_id), ("client_secret", registration.client_secret), ("scope", "openid")]
@@ -288,7 +285,7 @@ def test_token_request_with_a_repeated_parameter_is_invalid_request(registration
     _json_invalid_request(_form(urlencode(form).encode()))
 
 
-def test_token_request_with_a_file_is_invalid_request(registration) -> None:  # noqa: ANN001
+def test_token_request_with_a_file_is_invalid_request(registration) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
@@ -296,7 +293,7 @@ def test_token_request_with_a_file_is_invalid_request(registration) -> None:  # 
     _json_invalid_request(Client().post(TOKEN, data, **auth))
 
 
-def test_oversized_userinfo_post_is_json(db, settings) -> None:  # noqa: ANN001
+def test_oversized_userinfo_post_is_json(db, settings) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = _post(USERINFO, b"access_token=" + b"t" * 2000)
     assert response.status_code == 400 and response["Content-Type"] == "application/json"
@@ -310,19 +307,19 @@ def test_oversized_userinfo_post_is_json(db, settings) -> None:  # noqa: ANN001
     ["", "Bearer", "Bearer ", "Bearer not-a-token", "Bearer " + "t" * 100_000, "Bearer \u00e9\u00e9", "Basic Zm9vOmJhcg==",
      "Bearer a b c", "DPoP token"],
 )
-def test_userinfo_bad_tokens_are_401_with_a_challenge(db, authorization: str) -> None:  # noqa: ANN001
+def test_userinfo_bad_tokens_are_401_with_a_challenge(db, authorization: str) -> None:
     headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
     for method in ("get", "post"):
         response = getattr(Client(), method)(USERINFO, **headers)
         assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_userinfo_other_methods_are_405(db) -> None:  # noqa: ANN001
+def test_userinfo_other_methods_are_405(db) -> None:
     for method in ("put", "patch", "delete"):
         assert getattr(Client(), method)(USERINFO).status_code == 405
 
 
-def test_revocation_bad_input(registration) -> None:  # noqa: ANN001
+def test_revocation_bad_input(registration) -> None:
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
     assert oauth_error(Client().post(REVOKE, {}, **auth)) == "invalid_request"  # no token
     for data in ({"token": "t" * 100_000}, {"token": "x", "token_type_hint": "bogus"}):
@@ -335,7 +332,7 @@ def test_revocation_bad_input(registration) -> None:  # noqa: ANN001
     assert Client().get(REVOKE, {"token": "x"}, **auth).status_code == 405
 
 
-def test_introspection_bad_input(registration) -> None:  # noqa: ANN001
+def test_introspection_bad_input(registration) -> None:
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
     assert oauth_error(Client().post(INTROSPECT, {}, **auth)) == "invalid_request"
     assert Client().post(INTROSPECT, {"token": "t" * 100_000}, **auth).json() == {"active": False}
@@ -354,20 +351,20 @@ def test_introspection_bad_input(registration) -> None:  # noqa: ANN001
         {"post_logout_redirect_uri": "https://attacker.example/"},
     ],
 )
-def test_logout_bad_input_is_an_error_page_without_redirect(signed_in, registration, params: dict) -> None:  # noqa: ANN001
+def test_logout_bad_input_is_an_error_page_without_redirect(signed_in, registration, params: dict) -> None:
     for method in ("get", "post"):
         response = getattr(signed_in, method)(LOGOUT, params)
         assert response.status_code == 400 and "Location" not in response, (method, params)
 
 
-def test_logout_to_an_unregistered_uri_of_a_known_client_is_refused(signed_in, registration) -> None:  # noqa: ANN001
+def test_logout_to_an_unregistered_uri_of_a_known_client_is_refused(signed_in, registration) -> None:
     params = {"client_id": registration.application.client_id, "post_logout_redirect_uri": "https://attacker.example/"}
     response = signed_in.get(LOGOUT, params)
     assert response.status_code == 400
     _no_redirect_to(response)
 
 
-def test_discovery_and_jwks_read_only(db) -> None:  # noqa: ANN001
+def test_discovery_and_jwks_read_only(db) -> None:
     for path in (DISCOVERY, JWKS):
         for method in ("post", "put", "delete"):
             assert getattr(Client(), method)(path).status_code == 405
@@ -389,19 +386,12 @@ PAIRS = st.lists(st.tuples(st.one_of(st.sampled_from(KEYS), TEXT), VALUES), max_
 RAW = st.binary(max_size=120).map(lambda raw: quote(raw, safe="=&"))
 
 
-def _reauthenticate(client: Client, user) -> None:  # noqa: ANN001
-    """A signed-in session again (examples may sign the user out), without hashing a password."""
-    client.force_login(user, backend="firmid.signin.backends.AuthenticationBackend")
-    session = client.session
-    session[SIGNED_IN_AT] = time.time()
-    session.save()
-
-
 @FUZZ
 @given(pairs=PAIRS, raw=RAW, base=st.booleans(), signed=st.booleans())
-def test_fuzz_authorize_never_500(client, alice, registration, pairs, raw: str, base: bool, signed: bool) -> None:  # noqa: ANN001, F811, PLR0913
+def test_fuzz_authorize_never_500(client, alice, registration, pairs, raw: str, base: bool, signed: bool) -> None:
     if signed:
-        _reauthenticate(client, alice)
+        # A signed-in session again (examples may sign the user out), without hashing a password.
+        sign_in_as(client, alice, backend="firmid.signin.backends.AuthenticationBackend")
     else:
         client.logout()
     query = dict(auth_request(registration).params) if base else {}
@@ -416,7 +406,7 @@ def test_fuzz_authorize_never_500(client, alice, registration, pairs, raw: str, 
 
 @FUZZ
 @given(pairs=PAIRS, raw=RAW, auth=st.sampled_from(["none", "public", "basic", "bogus"]), grant=VALUES)
-def test_fuzz_token_never_500(registration, public, pairs, raw: str, auth: str, grant: str) -> None:  # noqa: ANN001, PLR0913
+def test_fuzz_token_never_500(registration, public, pairs, raw: str, auth: str, grant: str) -> None:
     keys = ["grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope", "client_id",
             "client_secret", "username", "password", "token", "device_code"]
     form = [("grant_type", grant), *[(keys[KEYS.index(k) % len(keys)] if k in KEYS else k, v) for k, v in pairs]]

@@ -6,28 +6,21 @@ import base64
 import json
 from urllib.parse import parse_qs, urlencode, urlparse
 
-import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 from jwcrypto import jwk, jwt
 
-from conftest import code_now
-from firmid.accounts.models import Role
-from firmid.signin.tests.test_sign_in_flow import ENROL, MFA, set_level, shown_key, sign_in
-from firmid.oidc.tests.conftest import REDIRECT
+from firmid.core.seams.allauth import TOTP
 from firmid.policy import MfaLevel, UserType
+from firmid.testing.codes import SECRET, code_now
+from firmid.testing.factories import set_level
+from firmid.testing.oidc import REDIRECT
+from firmid.testing.signin import ENROL, MFA, shown_key, sign_in
 
 AUTHORIZE = "/oauth/authorize/"
 TOKEN = "/oauth/token/"
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-@pytest.fixture
-def alice(make_user):  # noqa: ANN001, ANN201
-    return make_user(role=Role.PRACTITIONER, email="alice@example.test")
-
-
-def authorize_params(registration, challenge: str, **extra: str) -> dict:  # noqa: ANN001
+def authorize_params(registration, challenge: str, **extra: str) -> dict:
     return {
         "response_type": "code", "client_id": registration.application.client_id,
         "redirect_uri": REDIRECT, "scope": "openid profile email", "state": "st-1", "nonce": "n-1",
@@ -35,7 +28,7 @@ def authorize_params(registration, challenge: str, **extra: str) -> dict:  # noq
     }
 
 
-def code_from(response) -> str:  # noqa: ANN001
+def code_from(response) -> str:
     assert response.status_code == 302, response
     location = urlparse(response.url)
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT, response.url
@@ -44,7 +37,7 @@ def code_from(response) -> str:  # noqa: ANN001
     return query["code"][0]
 
 
-def exchange(registration, code: str, verifier: str):  # noqa: ANN001, ANN201
+def exchange(registration, code: str, verifier: str):
     basic = base64.b64encode(
         f"{registration.application.client_id}:{registration.client_secret}".encode()
     ).decode()
@@ -60,7 +53,7 @@ def id_token_claims(client: Client, token: str) -> dict:
     return json.loads(jwt.JWT(jwt=token, key=keys).claims)
 
 
-def test_upon_request_user_gets_a_code_and_an_id_token_with_pwd(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+def test_upon_request_user_gets_a_code_and_an_id_token_with_pwd(client, alice, password, registration, pkce) -> None:
     verifier, challenge = pkce
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
     response = client.get(url)
@@ -75,12 +68,12 @@ def test_upon_request_user_gets_a_code_and_an_id_token_with_pwd(client, alice, p
     assert claims["user_type"] == "practitioners" and claims["email"] == alice.email
 
 
-def test_mandatory_user_gets_no_code_until_enrolled_then_amr_has_otp(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+def test_mandatory_user_gets_no_code_until_enrolled_then_amr_has_otp(client, alice, password, registration, pkce) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     verifier, challenge = pkce
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
     client.get(url)
-    response = client.post("/accounts/login/", {"login": alice.email, "password": password, "next": url})
+    response = sign_in(client, alice.email, password, url)
     assert response.url == ENROL
     assert client.get(url).url.startswith("/accounts/login/")  # no code while enrolment is pending
     secret = shown_key(client.get(ENROL))
@@ -91,7 +84,7 @@ def test_mandatory_user_gets_no_code_until_enrolled_then_amr_has_otp(client, ali
     assert "otp" in claims["amr"] and claims["acr"] == "urn:firmid:acr:mfa"
 
 
-def test_code_reuse_is_refused_and_revokes_the_first_tokens(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+def test_code_reuse_is_refused_and_revokes_the_first_tokens(client, alice, password, registration, pkce) -> None:
     verifier, challenge = pkce
     sign_in(client, alice.email, password)
     code = code_from(client.get(f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"))
@@ -107,24 +100,24 @@ def test_code_reuse_is_refused_and_revokes_the_first_tokens(client, alice, passw
     assert refresh.status_code == 400
 
 
-def test_verified_user_is_asked_for_the_code_before_the_application(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+def test_verified_user_is_asked_for_the_code_before_the_application(client, alice, password, registration, pkce) -> None:
     TOTP.activate(alice, SECRET)
     _, challenge = pkce
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
-    response = client.post("/accounts/login/", {"login": alice.email, "password": password, "next": url})
+    response = sign_in(client, alice.email, password, url)
     assert response.url == MFA
     assert client.post(MFA, {"code": code_now(SECRET)}).url == url
     assert code_from(client.get(url))
 
 
-def test_login_hint_prefills_the_sign_in_email(client, alice, registration, pkce) -> None:  # noqa: ANN001
+def test_login_hint_prefills_the_sign_in_email(client, alice, registration, pkce) -> None:
     _, challenge = pkce
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, login_hint=alice.email))}"
     login_page = client.get(client.get(url).url)
     assert f'value="{alice.email}"' in login_page.content.decode()
 
 
-def test_malformed_login_hint_is_ignored(client, alice, registration, pkce) -> None:  # noqa: ANN001
+def test_malformed_login_hint_is_ignored(client, alice, registration, pkce) -> None:
     _, challenge = pkce
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, login_hint='<script>'))}"
     login_page = client.get(client.get(url).url).content.decode()
@@ -132,7 +125,7 @@ def test_malformed_login_hint_is_ignored(client, alice, registration, pkce) -> N
 
 
 def test_application_requiring_mfa_takes_a_user_without_factor_through_step_up_enrolment(
-    client, alice, password, registration, pkce  # noqa: ANN001
+    client, alice, password, registration, pkce
 ) -> None:
     verifier, challenge = pkce
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge, acr_values='urn:firmid:acr:mfa'))}"
@@ -148,7 +141,7 @@ def test_application_requiring_mfa_takes_a_user_without_factor_through_step_up_e
 
 
 def test_prompt_none_for_a_user_who_now_must_enrol_gets_login_required(
-    client, alice, password, registration, pkce  # noqa: ANN001
+    client, alice, password, registration, pkce
 ) -> None:
     _, challenge = pkce
     sign_in(client, alice.email, password)
@@ -158,7 +151,7 @@ def test_prompt_none_for_a_user_who_now_must_enrol_gets_login_required(
     assert parse_qs(urlparse(response.url).query)["error"] == ["login_required"]
 
 
-def test_scopes_beyond_the_applications_are_refused(client, alice, password, pkce) -> None:  # noqa: ANN001
+def test_scopes_beyond_the_applications_are_refused(client, alice, password, pkce) -> None:
     from firmid.oidc.services import application_register
 
     narrow = application_register(
@@ -172,7 +165,7 @@ def test_scopes_beyond_the_applications_are_refused(client, alice, password, pkc
 
 
 
-def test_a_client_cannot_introspect_another_clients_token(client, alice, password, registration, pkce) -> None:  # noqa: ANN001
+def test_a_client_cannot_introspect_another_clients_token(client, alice, password, registration, pkce) -> None:
     from firmid.oidc.services import application_register
 
     other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT])
@@ -180,7 +173,7 @@ def test_a_client_cannot_introspect_another_clients_token(client, alice, passwor
     sign_in(client, alice.email, password)
     tokens = exchange(registration, code_from(client.get(f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}")), verifier).json()
 
-    def introspect(reg) -> dict:  # noqa: ANN001
+    def introspect(reg) -> dict:
         basic = base64.b64encode(f"{reg.application.client_id}:{reg.client_secret}".encode()).decode()
         return Client().post("/oauth/introspect/", {"token": tokens["access_token"]}, HTTP_AUTHORIZATION=f"Basic {basic}").json()
 
@@ -189,7 +182,7 @@ def test_a_client_cannot_introspect_another_clients_token(client, alice, passwor
 
 
 def test_id_token_lives_exactly_its_lifetime_across_a_second_boundary(
-    client, alice, password, registration, pkce, monkeypatch,  # noqa: ANN001
+    client, alice, password, registration, pkce, monkeypatch,
 ) -> None:
     """oauthlib stamps iat a moment before DOT stamps exp: at x.999 s and x+1.001 s they
     used to be 601 s apart, a token living longer than configured (a flaky client check)."""

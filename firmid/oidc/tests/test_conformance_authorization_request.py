@@ -18,21 +18,19 @@ from django.contrib.staticfiles import finders
 
 from firmid.oidc.models import Grant
 from firmid.oidc.services import application_register
-from firmid.oidc.tests.conftest import REDIRECT
-from firmid.oidc.tests.oidcc import (
+from firmid.testing.oidc import (
     AUTHORIZE,
-    LOGIN,
-    alice,  # noqa: F401
+    REDIRECT,
     auth_request,
     error_of,
     exchange,
     goes_to_login,
     issuer,
     redirect_params,
-    sign_in,
     tokens_ok,
     verify_id_token,
 )
+from firmid.testing.signin import LOGIN, sign_in
 
 
 class _Form(HTMLParser):
@@ -53,7 +51,7 @@ class _Form(HTMLParser):
             self.scripts.append(attributes)
 
 
-def _form_post(response) -> tuple[str, dict[str, str]]:  # noqa: ANN001
+def _form_post(response) -> tuple[str, dict[str, str]]:
     """The action and fields of a form_post response page, checked as the spec says."""
     assert response.status_code == 200 and "Location" not in response, (response.status_code, response.get("Location"))
     assert response["Content-Type"].startswith("text/html")
@@ -73,13 +71,13 @@ def _form_post(response) -> tuple[str, dict[str, str]]:  # noqa: ANN001
 # Item 10: checked before sign-in, for an anonymous user ----------------------------------
 
 
-def _answered_without_sign_in(response) -> None:  # noqa: ANN001
+def _answered_without_sign_in(response) -> None:
     assert not goes_to_login(response), response.get("Location")
     assert LOGIN not in response.get("Location", "")
 
 
 @pytest.mark.parametrize("client_id", ["unknown-client", "", None])
-def test_unknown_client_id_is_an_error_page_before_the_sign_in_page(client, registration, client_id) -> None:  # noqa: ANN001
+def test_unknown_client_id_is_an_error_page_before_the_sign_in_page(client, registration, client_id) -> None:
     request = auth_request(registration, **({"client_id": client_id} if client_id is not None else {}))
     if client_id is None:
         request = auth_request(registration, drop=("client_id",))
@@ -94,7 +92,7 @@ def test_unknown_client_id_is_an_error_page_before_the_sign_in_page(client, regi
 @pytest.mark.parametrize(
     "redirect_uri", ["https://attacker.example/callback", REDIRECT + "/extra", REDIRECT + "#x", None]
 )
-def test_unregistered_redirect_uri_is_an_error_page_before_the_sign_in_page(client, registration, redirect_uri) -> None:  # noqa: ANN001
+def test_unregistered_redirect_uri_is_an_error_page_before_the_sign_in_page(client, registration, redirect_uri) -> None:
     request = auth_request(registration, **({"redirect_uri": redirect_uri} if redirect_uri else {}))
     if redirect_uri is None:
         request = auth_request(registration, drop=("redirect_uri",))
@@ -104,7 +102,7 @@ def test_unregistered_redirect_uri_is_an_error_page_before_the_sign_in_page(clie
     assert "attacker.example" not in response.content.decode()  # not even as a link
 
 
-def test_missing_pkce_challenge_is_refused_before_the_sign_in_page(client, registration) -> None:  # noqa: ANN001
+def test_missing_pkce_challenge_is_refused_before_the_sign_in_page(client, registration) -> None:
     request = auth_request(registration, drop=("code_challenge", "code_challenge_method"))
     response = client.get(request.url)
     _answered_without_sign_in(response)
@@ -112,7 +110,7 @@ def test_missing_pkce_challenge_is_refused_before_the_sign_in_page(client, regis
     assert params["error"] == "invalid_request" and params["error_description"]
 
 
-def test_implicit_response_type_token_is_refused_before_the_sign_in_page(client, registration) -> None:  # noqa: ANN001
+def test_implicit_response_type_token_is_refused_before_the_sign_in_page(client, registration) -> None:
     request = auth_request(registration, response_type="token")
     response = client.get(request.url)
     _answered_without_sign_in(response)
@@ -139,14 +137,14 @@ def test_implicit_response_type_token_is_refused_before_the_sign_in_page(client,
         ({"id_token_hint": "a.b.c"}, "invalid_request"),
     ],
 )
-def test_invalid_request_is_answered_before_the_sign_in_page(client, registration, params: dict, error: str) -> None:  # noqa: ANN001
+def test_invalid_request_is_answered_before_the_sign_in_page(client, registration, params: dict, error: str) -> None:
     request = auth_request(registration, **params)
     response = client.get(request.url)
     _answered_without_sign_in(response)
     assert error_of(response, request) == error
 
 
-def test_repeated_parameter_is_refused_before_the_sign_in_page(client, registration) -> None:  # noqa: ANN001
+def test_repeated_parameter_is_refused_before_the_sign_in_page(client, registration) -> None:
     request = auth_request(registration)
     request.extra_query = urlencode({"nonce": "second"})
     response = client.get(request.url)
@@ -154,7 +152,7 @@ def test_repeated_parameter_is_refused_before_the_sign_in_page(client, registrat
     assert error_of(response, request) == "invalid_request"
 
 
-def test_valid_request_leads_to_the_sign_in_page_and_back(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_valid_request_leads_to_the_sign_in_page_and_back(client, alice, password, registration) -> None:
     request = auth_request(registration)
     response = client.get(request.url)
     assert goes_to_login(response)
@@ -162,7 +160,7 @@ def test_valid_request_leads_to_the_sign_in_page_and_back(client, alice, passwor
     assert sign_in(client, alice.email, password, request.url)["Location"] == request.url
 
 
-def test_authorization_request_by_post_is_checked_before_the_sign_in_page(client, registration) -> None:  # noqa: ANN001
+def test_authorization_request_by_post_is_checked_before_the_sign_in_page(client, registration) -> None:
     request = auth_request(registration, drop=("code_challenge",))
     again = client.post(AUTHORIZE, request.params)
     assert again.status_code == 303
@@ -172,7 +170,7 @@ def test_authorization_request_by_post_is_checked_before_the_sign_in_page(client
 # response_mode ----------------------------------------------------------------------------
 
 
-def test_response_mode_fragment_is_refused_with_iss_once_and_no_fragment(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_response_mode_fragment_is_refused_with_iss_once_and_no_fragment(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)
     request = auth_request(registration, response_mode="fragment")
     response = client.get(request.url)
@@ -183,13 +181,13 @@ def test_response_mode_fragment_is_refused_with_iss_once_and_no_fragment(client,
     assert not Grant.objects.exists()
 
 
-def test_response_mode_query_is_the_default(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_response_mode_query_is_the_default(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)
     request = auth_request(registration, response_mode="query")
     assert set(redirect_params(client.get(request.url), request)) == {"code", "state", "iss"}
 
 
-def test_response_mode_form_post_is_posted_not_silently_put_in_the_query(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_response_mode_form_post_is_posted_not_silently_put_in_the_query(client, alice, password, registration) -> None:
     request = auth_request(registration, response_mode="form_post")
     response = client.get(request.url)
     assert goes_to_login(response)
@@ -204,7 +202,7 @@ def test_response_mode_form_post_is_posted_not_silently_put_in_the_query(client,
     assert claims["sub"] == str(alice.public_id)
 
 
-def test_form_post_page_allows_its_form_to_go_to_the_application_only(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_form_post_page_allows_its_form_to_go_to_the_application_only(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)
     response = client.get(auth_request(registration, response_mode="form_post").url)
     _form_post(response)
@@ -215,7 +213,7 @@ def test_form_post_page_allows_its_form_to_go_to_the_application_only(client, al
         assert "'unsafe-inline'" not in directives.get("script-src", [])
 
 
-def test_form_post_error_is_posted_with_state_and_iss(client, registration) -> None:  # noqa: ANN001
+def test_form_post_error_is_posted_with_state_and_iss(client, registration) -> None:
     request = auth_request(registration, response_mode="form_post", drop=("code_challenge",))
     action, fields = _form_post(client.get(request.url))
     assert action == REDIRECT
@@ -223,13 +221,13 @@ def test_form_post_error_is_posted_with_state_and_iss(client, registration) -> N
     assert "code" not in fields
 
 
-def test_form_post_prompt_none_without_session_is_posted_login_required(client, registration) -> None:  # noqa: ANN001
+def test_form_post_prompt_none_without_session_is_posted_login_required(client, registration) -> None:
     request = auth_request(registration, response_mode="form_post", prompt="none")
     _, fields = _form_post(client.get(request.url))
     assert fields["error"] == "login_required" and fields["state"] == request.state and fields["iss"] == issuer()
 
 
-def test_form_post_to_a_redirect_uri_with_a_query_keeps_it_in_the_action(client, alice, password) -> None:  # noqa: ANN001, F811
+def test_form_post_to_a_redirect_uri_with_a_query_keeps_it_in_the_action(client, alice, password) -> None:
     registered = REDIRECT + "?tenant=a"
     application = application_register(
         actor=None, name="Tenant", home_url="http://127.0.0.1:9999/", redirect_uris=[registered]
@@ -240,7 +238,7 @@ def test_form_post_to_a_redirect_uri_with_a_query_keeps_it_in_the_action(client,
     assert action == registered and set(fields) == {"code", "state", "iss"}
 
 
-def test_form_post_unknown_client_is_still_an_error_page(client, registration) -> None:  # noqa: ANN001
+def test_form_post_unknown_client_is_still_an_error_page(client, registration) -> None:
     request = auth_request(registration, response_mode="form_post", redirect_uri="https://attacker.example/cb")
     response = client.get(request.url)
     assert response.status_code == 400 and b"attacker.example" not in response.content

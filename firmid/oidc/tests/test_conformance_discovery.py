@@ -13,19 +13,11 @@ from django.test import Client
 from jwcrypto import jwk, jws, jwt
 
 from config import env
-from firmid.oidc.tests.oidcc import (
-    DISCOVERY,
-    JWKS,
-    alice,  # noqa: F401
-    code_flow,
-    issuer,
-    jwks,
-    verify_id_token,
-)
+from firmid.testing.oidc import DISCOVERY, JWKS, code_flow, issuer, jwks, verify_id_token
 
 
 @pytest.fixture
-def discovery(db) -> dict:  # noqa: ANN001
+def discovery(db) -> dict:
     response = Client().get(DISCOVERY)
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     return response.json()
@@ -68,7 +60,7 @@ def test_oidcc_discovery_endpoint_verification(discovery: dict) -> None:
     assert discovery["claims_parameter_supported"] is False
 
 
-def test_jwks_publishes_public_signing_keys_only(db) -> None:  # noqa: ANN001
+def test_jwks_publishes_public_signing_keys_only(db) -> None:
     response = Client().get(JWKS)
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     keys = response.json()["keys"]
@@ -79,7 +71,7 @@ def test_jwks_publishes_public_signing_keys_only(db) -> None:  # noqa: ANN001
         assert len(base64.urlsafe_b64decode(key["n"] + "==")) * 8 >= 2048
 
 
-def test_oidcc_idtoken_signature(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_oidcc_idtoken_signature(client, alice, password, registration) -> None:
     request, tokens = code_flow(client, registration, alice, password)
     token = verify_id_token(tokens["id_token"], registration=registration, nonce=request.nonce)
     assert token.header["alg"] == "RS256" and token.header["kid"]
@@ -91,7 +83,7 @@ def test_oidcc_idtoken_signature(client, alice, password, registration) -> None:
         jwt.JWT(jwt=f"{header}.{forged_payload}.{signature}", key=jwks(), algs=["RS256"])
 
 
-def test_oidcc_idtoken_rs256_never_hs256_with_the_client_secret(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_oidcc_idtoken_rs256_never_hs256_with_the_client_secret(client, alice, password, registration) -> None:
     _, tokens = code_flow(client, registration, alice, password)
     header = json.loads(base64.urlsafe_b64decode(tokens["id_token"].split(".")[0] + "==="))
     assert header["alg"] == "RS256"
@@ -100,7 +92,7 @@ def test_oidcc_idtoken_rs256_never_hs256_with_the_client_secret(client, alice, p
         jwt.JWT(jwt=tokens["id_token"], key=secret_key, algs=["HS256"])
 
 
-def test_oidcc_jwks_key_rotation_keeps_the_old_key_published(client, alice, password, registration, settings) -> None:  # noqa: ANN001, F811
+def test_oidcc_jwks_key_rotation_keeps_the_old_key_published(client, alice, password, registration, settings) -> None:
     """Rotation: the new key signs, the retired one stays in the JWKS until its tokens expire."""
     _, before = code_flow(client, registration, alice, password)
     old_kid = verify_id_token(before["id_token"], registration=registration).header["kid"]

@@ -11,43 +11,41 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 
 from config import env
-from conftest import code_now
 from firmid.accounts.models import Role
-from firmid.signin.tests.test_sign_in_flow import set_level
+from firmid.core.seams.allauth import TOTP
 from firmid.oidc.models import Grant
 from firmid.oidc.services import application_register
-from firmid.oidc.tests.conftest import REDIRECT
-from firmid.oidc.tests.oidcc import (
-    alice,  # noqa: F401
+from firmid.policy import MfaLevel, UserType
+from firmid.testing.codes import SECRET, code_now
+from firmid.testing.factories import set_level
+from firmid.testing.oidc import (
+    REDIRECT,
     auth_request,
     code_flow,
     code_of,
     error_of,
     exchange,
     goes_to_login,
-    sign_in,
     tokens_ok,
     verify_id_token,
 )
-from firmid.policy import MfaLevel, UserType
+from firmid.testing.signin import sign_in
 
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 REAUTHENTICATE = "/accounts/2fa/reauthenticate/"
 STEP_UP = "/accounts/security/step-up/"
 
 
 @pytest.fixture
-def clock(frozen_clock):  # noqa: ANN001, ANN201
+def clock(frozen_clock):
     """firmid's clock an hour back, so that tests can move it on and auth_time stays before iat."""
     frozen_clock.now = time.time() - 3600
     return frozen_clock
 
 
-def _id_token(client: Client, registration, request) -> dict:  # noqa: ANN001
+def _id_token(client: Client, registration, request) -> dict:
     code = code_of(client.get(request.url), request)
     tokens = tokens_ok(exchange(registration, code, request.verifier))
     return verify_id_token(tokens["id_token"], registration=registration, nonce=request.nonce).claims
@@ -56,25 +54,25 @@ def _id_token(client: Client, registration, request) -> dict:  # noqa: ANN001
 # prompt ------------------------------------------------------------------------------------
 
 
-def test_oidcc_prompt_none_not_logged_in(client, registration) -> None:  # noqa: ANN001
+def test_oidcc_prompt_none_not_logged_in(client, registration) -> None:
     request = auth_request(registration, prompt="none")
     assert error_of(client.get(request.url), request) == "login_required"  # to the RP, with state and iss
 
 
-def test_oidcc_prompt_none_logged_in(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_oidcc_prompt_none_logged_in(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)
     request = auth_request(registration, prompt="none")
     claims = _id_token(client, registration, request)  # a code straight away, no page shown
     assert claims["sub"] == str(alice.public_id)
 
 
-def test_prompt_none_with_another_value_is_invalid_request(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_prompt_none_with_another_value_is_invalid_request(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)
     request = auth_request(registration, prompt="none login")
     assert error_of(client.get(request.url), request) == "invalid_request"
 
 
-def test_oidcc_prompt_login(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+def test_oidcc_prompt_login(client, alice, password, registration, clock) -> None:
     sign_in(client, alice.email, password)
     first = _id_token(client, registration, auth_request(registration))
     clock.advance(60)
@@ -89,7 +87,7 @@ def test_oidcc_prompt_login(client, alice, password, registration, clock) -> Non
     assert second["auth_time"] >= first["auth_time"] + 60
 
 
-def test_prompt_consent_is_refused_with_consent_required_not_ignored(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_prompt_consent_is_refused_with_consent_required_not_ignored(client, alice, password, registration) -> None:
     # OIDC Core 3.1.2.1: the OP that cannot obtain consent MUST return an error; firmid shows
     # no consent screen (the firm registers its applications), so it never pretends to.
     request = auth_request(registration, prompt="consent")
@@ -100,7 +98,7 @@ def test_prompt_consent_is_refused_with_consent_required_not_ignored(client, ali
     assert not Grant.objects.exists()
 
 
-def test_prompt_select_account_signs_out_and_lets_another_account_sign_in(client, alice, password, registration, make_user) -> None:  # noqa: ANN001, F811
+def test_prompt_select_account_signs_out_and_lets_another_account_sign_in(client, alice, password, registration, make_user) -> None:
     bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
     sign_in(client, alice.email, password)
     request = auth_request(registration, prompt="select_account")
@@ -114,7 +112,7 @@ def test_prompt_select_account_signs_out_and_lets_another_account_sign_in(client
     assert _id_token(client, registration, again)["sub"] == str(bob.public_id)
 
 
-def test_prompt_select_account_without_session_is_the_sign_in_page_once(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_prompt_select_account_without_session_is_the_sign_in_page_once(client, alice, password, registration) -> None:
     request = auth_request(registration, prompt="select_account")
     response = client.get(request.url)
     assert goes_to_login(response)
@@ -124,7 +122,7 @@ def test_prompt_select_account_without_session_is_the_sign_in_page_once(client, 
     assert code_of(client.get(next_url), auth_request(registration, state=request.state))
 
 
-def test_prompt_none_with_select_account_is_invalid_request(client, registration) -> None:  # noqa: ANN001
+def test_prompt_none_with_select_account_is_invalid_request(client, registration) -> None:
     request = auth_request(registration, prompt="none select_account")
     assert error_of(client.get(request.url), request) == "invalid_request"
 
@@ -132,7 +130,7 @@ def test_prompt_none_with_select_account_is_invalid_request(client, registration
 # max_age -----------------------------------------------------------------------------------
 
 
-def test_oidcc_max_age_1(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+def test_oidcc_max_age_1(client, alice, password, registration, clock) -> None:
     sign_in(client, alice.email, password)
     first = _id_token(client, registration, auth_request(registration))
     clock.advance(2)
@@ -146,7 +144,7 @@ def test_oidcc_max_age_1(client, alice, password, registration, clock) -> None: 
     assert claims["auth_time"] >= first["auth_time"] + 2  # auth_time is REQUIRED with max_age
 
 
-def test_oidcc_max_age_10000(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+def test_oidcc_max_age_10000(client, alice, password, registration, clock) -> None:
     sign_in(client, alice.email, password)
     first = _id_token(client, registration, auth_request(registration))
     clock.advance(2)
@@ -154,7 +152,7 @@ def test_oidcc_max_age_10000(client, alice, password, registration, clock) -> No
     assert claims["auth_time"] == first["auth_time"]  # no new authentication
 
 
-def test_max_age_exceeded_under_prompt_none_is_login_required(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+def test_max_age_exceeded_under_prompt_none_is_login_required(client, alice, password, registration, clock) -> None:
     sign_in(client, alice.email, password)
     clock.advance(5)
     request = auth_request(registration, max_age="1", prompt="none")
@@ -164,7 +162,7 @@ def test_max_age_exceeded_under_prompt_none_is_login_required(client, alice, pas
 # Hints ---------------------------------------------------------------------------------------
 
 
-def test_oidcc_id_token_hint(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_oidcc_id_token_hint(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)
     request, tokens = code_flow(client, registration, alice, password)
     first = verify_id_token(tokens["id_token"], registration=registration).claims
@@ -172,7 +170,7 @@ def test_oidcc_id_token_hint(client, alice, password, registration) -> None:  # 
     assert _id_token(client, registration, again)["sub"] == first["sub"]
 
 
-def test_id_token_hint_of_another_user_under_prompt_none_is_login_required(client, alice, password, registration, make_user) -> None:  # noqa: ANN001, F811
+def test_id_token_hint_of_another_user_under_prompt_none_is_login_required(client, alice, password, registration, make_user) -> None:
     bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
     _, bobs = code_flow(Client(), registration, bob, password)
     sign_in(client, alice.email, password)
@@ -180,7 +178,7 @@ def test_id_token_hint_of_another_user_under_prompt_none_is_login_required(clien
     assert error_of(client.get(request.url), request) == "login_required"
 
 
-def test_id_token_hint_of_another_user_signs_in_again(client, alice, password, registration, make_user) -> None:  # noqa: ANN001, F811
+def test_id_token_hint_of_another_user_signs_in_again(client, alice, password, registration, make_user) -> None:
     bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
     _, bobs = code_flow(Client(), registration, bob, password)
     sign_in(client, alice.email, password)
@@ -189,7 +187,7 @@ def test_id_token_hint_of_another_user_signs_in_again(client, alice, password, r
     assert not client.get("/my-account/").status_code == 200  # alice's session has ended
 
 
-def test_an_expired_id_token_hint_still_names_its_user(client, alice, password, registration, clock) -> None:  # noqa: ANN001, F811
+def test_an_expired_id_token_hint_still_names_its_user(client, alice, password, registration, clock) -> None:
     sign_in(client, alice.email, password)
     _, tokens = code_flow(client, registration, alice, password)
     clock.advance(3600 + 600)  # the ID token (10 minutes) has long expired
@@ -197,7 +195,7 @@ def test_an_expired_id_token_hint_still_names_its_user(client, alice, password, 
     assert code_of(client.get(again.url), again)
 
 
-def test_an_id_token_hint_signed_with_a_retired_key_is_still_read(client, alice, password, registration, settings) -> None:  # noqa: ANN001, F811
+def test_an_id_token_hint_signed_with_a_retired_key_is_still_read(client, alice, password, registration, settings) -> None:
     sign_in(client, alice.email, password)
     _, before = code_flow(client, registration, alice, password)
     old_key = settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]
@@ -213,13 +211,13 @@ def test_an_id_token_hint_signed_with_a_retired_key_is_still_read(client, alice,
 
 
 @pytest.mark.parametrize("hint", ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."])
-def test_an_id_token_hint_that_is_not_ours_is_invalid_request(client, alice, password, registration, hint: str) -> None:  # noqa: ANN001, F811
+def test_an_id_token_hint_that_is_not_ours_is_invalid_request(client, alice, password, registration, hint: str) -> None:
     sign_in(client, alice.email, password)
     request = auth_request(registration, prompt="none", id_token_hint=hint)
     assert error_of(client.get(request.url), request) == "invalid_request"
 
 
-def test_an_id_token_hint_issued_to_another_client_is_invalid_request(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_an_id_token_hint_issued_to_another_client_is_invalid_request(client, alice, password, registration) -> None:
     other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9/",
                                  redirect_uris=[REDIRECT])
     _, tokens = code_flow(client, other, alice, password)
@@ -227,7 +225,7 @@ def test_an_id_token_hint_issued_to_another_client_is_invalid_request(client, al
     assert error_of(client.get(request.url), request) == "invalid_request"
 
 
-def test_oidcc_login_hint(client, alice, registration) -> None:  # noqa: ANN001, F811
+def test_oidcc_login_hint(client, alice, registration) -> None:
     request = auth_request(registration, login_hint=alice.email)
     page = client.get(client.get(request.url)["Location"]).content.decode()
     assert re.search(rf'name="login"[^>]*value="{re.escape(alice.email)}"|value="{re.escape(alice.email)}"[^>]*name="login"', page)
@@ -236,14 +234,14 @@ def test_oidcc_login_hint(client, alice, registration) -> None:  # noqa: ANN001,
 # acr_values and the application's own MFA requirement (step-up) ----------------------------
 
 
-def test_prompt_none_when_the_application_wants_mfa_is_interaction_required(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_prompt_none_when_the_application_wants_mfa_is_interaction_required(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)
     request = auth_request(registration, prompt="none", acr_values="urn:firmid:acr:mfa")
     assert error_of(client.get(request.url), request) == "interaction_required"
     assert not Grant.objects.exists()
 
 
-def test_acr_values_mfa_steps_a_user_with_totp_up_through_the_code(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_acr_values_mfa_steps_a_user_with_totp_up_through_the_code(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)  # password only in this session ...
     TOTP.activate(alice, SECRET)  # ... and an authenticator app set up elsewhere since
     request = auth_request(registration, acr_values="urn:firmid:acr:mfa")
@@ -255,7 +253,7 @@ def test_acr_values_mfa_steps_a_user_with_totp_up_through_the_code(client, alice
     assert claims["acr"] == "urn:firmid:acr:mfa" and "otp" in claims["amr"] and "pwd" in claims["amr"]
 
 
-def test_application_requiring_mfa_takes_a_user_without_factor_through_enrolment(client, alice, password) -> None:  # noqa: ANN001, F811
+def test_application_requiring_mfa_takes_a_user_without_factor_through_enrolment(client, alice, password) -> None:
     payroll = application_register(
         actor=None, name="Payroll", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], require_mfa=True,
     )
@@ -276,7 +274,7 @@ def test_application_requiring_mfa_takes_a_user_without_factor_through_enrolment
     assert claims["acr"] == "urn:firmid:acr:mfa" and "otp" in claims["amr"] and "pwd" in claims["amr"]
 
 
-def test_application_for_some_user_types_denies_the_others(client, alice, password, make_user) -> None:  # noqa: ANN001, F811
+def test_application_for_some_user_types_denies_the_others(client, alice, password, make_user) -> None:
     portal = application_register(
         actor=None, name="Client portal", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
         user_types=[UserType.CLIENTS.value],
@@ -291,7 +289,7 @@ def test_application_for_some_user_types_denies_the_others(client, alice, passwo
     assert _id_token(other, portal, auth_request(portal))["user_type"] == UserType.CLIENTS.value
 
 
-def test_mandatory_level_without_mfa_gets_no_code(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_mandatory_level_without_mfa_gets_no_code(client, alice, password, registration) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     request = auth_request(registration)
     client.get(request.url)
@@ -300,7 +298,7 @@ def test_mandatory_level_without_mfa_gets_no_code(client, alice, password, regis
     assert not Grant.objects.exists()
 
 
-def test_prompt_none_after_the_level_became_mandatory_is_an_error_not_a_page(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_prompt_none_after_the_level_became_mandatory_is_an_error_not_a_page(client, alice, password, registration) -> None:
     sign_in(client, alice.email, password)
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     request = auth_request(registration, prompt="none")

@@ -14,16 +14,16 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 
-from firmid.signin.tests.test_sign_in_flow import set_level
 from firmid.mfa.services import user_reset_mfa
 from firmid.oidc.services import application_register
-from firmid.oidc.tests.conftest import REDIRECT
-from firmid.oidc.tests.oidcc import (
+from firmid.policy import MfaLevel, UserType
+from firmid.testing.factories import set_level
+from firmid.testing.oidc import (
     INTROSPECT,
+    REDIRECT,
     REVOKE,
     TOKEN,
     USERINFO,
-    alice,  # noqa: F401
     auth_request,
     basic,
     code_flow,
@@ -31,18 +31,17 @@ from firmid.oidc.tests.oidcc import (
     exchange,
     oauth_error,
     refresh,
-    sign_in,
     token_post,
     tokens_ok,
     verify_id_token,
 )
-from firmid.policy import MfaLevel, UserType
+from firmid.testing.signin import sign_in
 
 RefreshToken = get_refresh_token_model()
 
 
 @pytest.fixture
-def flow(client, alice, password, registration):  # noqa: ANN001, ANN201, F811
+def flow(client, alice, password, registration):
     """A finished code flow with every scope: (request, token response)."""
     return code_flow(client, registration, alice, password, scope="openid profile email")
 
@@ -51,14 +50,14 @@ def _bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-def _client_auth(registration) -> dict:  # noqa: ANN001
+def _client_auth(registration) -> dict:
     return {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
 
 
 # Refresh tokens: rotation, reuse detection, absolute expiry (RFC 9700 4.14) -----------------
 
 
-def test_oidcc_refresh_token(flow, registration) -> None:  # noqa: ANN001
+def test_oidcc_refresh_token(flow, registration) -> None:
     _, tokens = flow
     renewed = tokens_ok(refresh(registration, tokens["refresh_token"]))
     assert renewed["access_token"] != tokens["access_token"]
@@ -70,14 +69,14 @@ def test_oidcc_refresh_token(flow, registration) -> None:  # noqa: ANN001
     assert oauth_error(refresh(registration, tokens["refresh_token"])) == "invalid_grant"
 
 
-def test_oidcc_refresh_token_of_another_client_is_refused(flow, registration) -> None:  # noqa: ANN001
+def test_oidcc_refresh_token_of_another_client_is_refused(flow, registration) -> None:
     _, tokens = flow
     other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT])
     assert oauth_error(refresh(other, tokens["refresh_token"])) == "invalid_grant"
     tokens_ok(refresh(registration, tokens["refresh_token"]))  # still the owner's
 
 
-def test_refresh_token_reuse_revokes_the_whole_family(flow, registration) -> None:  # noqa: ANN001
+def test_refresh_token_reuse_revokes_the_whole_family(flow, registration) -> None:
     _, tokens = flow
     renewed = tokens_ok(refresh(registration, tokens["refresh_token"]))
     # The old one comes back (stolen and replayed, or the client raced): the family is revoked,
@@ -86,7 +85,7 @@ def test_refresh_token_reuse_revokes_the_whole_family(flow, registration) -> Non
     assert oauth_error(refresh(registration, renewed["refresh_token"])) == "invalid_grant"
 
 
-def test_refresh_token_absolute_expiry(flow, registration) -> None:  # noqa: ANN001
+def test_refresh_token_absolute_expiry(flow, registration) -> None:
     _, tokens = flow
     renewed = tokens_ok(refresh(registration, tokens["refresh_token"]))
     family = RefreshToken.objects.get(token_checksum__isnull=False, revoked__isnull=True).token_family
@@ -101,14 +100,14 @@ def test_refresh_token_absolute_expiry(flow, registration) -> None:  # noqa: ANN
 # Revocation follows the user: reset MFA, level now Mandatory --------------------------------
 
 
-def test_reset_mfa_refuses_the_users_refresh_token(flow, registration, alice, make_agent) -> None:  # noqa: ANN001, F811
+def test_reset_mfa_refuses_the_users_refresh_token(flow, registration, alice, make_agent) -> None:
     _, tokens = flow
     user_reset_mfa(actor=make_agent(2), user=alice)
     assert oauth_error(refresh(registration, tokens["refresh_token"])) == "invalid_grant"
     assert Client().get(USERINFO, **_bearer(tokens["access_token"])).status_code == 401
 
 
-def test_level_now_mandatory_refuses_a_user_without_mfa_at_the_next_refresh(flow, registration, alice) -> None:  # noqa: ANN001, F811
+def test_level_now_mandatory_refuses_a_user_without_mfa_at_the_next_refresh(flow, registration, alice) -> None:
     _, tokens = flow
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)  # the level row only: checked lazily
     assert Client().get(USERINFO, **_bearer(tokens["access_token"])).status_code == 401
@@ -121,7 +120,7 @@ def test_level_now_mandatory_refuses_a_user_without_mfa_at_the_next_refresh(flow
 # UserInfo (OIDC Core 5.3, RFC 6750 2) --------------------------------------------------------
 
 
-def _check_userinfo(response, tokens: dict, registration) -> dict:  # noqa: ANN001
+def _check_userinfo(response, tokens: dict, registration) -> dict:
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     claims = response.json()
     id_token = verify_id_token(tokens["id_token"], registration=registration).claims
@@ -131,24 +130,24 @@ def _check_userinfo(response, tokens: dict, registration) -> dict:  # noqa: ANN0
     return claims
 
 
-def test_oidcc_userinfo_get(flow, registration) -> None:  # noqa: ANN001
+def test_oidcc_userinfo_get(flow, registration) -> None:
     _, tokens = flow
     _check_userinfo(Client().get(USERINFO, **_bearer(tokens["access_token"])), tokens, registration)
 
 
-def test_oidcc_userinfo_post_header(flow, registration) -> None:  # noqa: ANN001
+def test_oidcc_userinfo_post_header(flow, registration) -> None:
     _, tokens = flow
     _check_userinfo(Client().post(USERINFO, **_bearer(tokens["access_token"])), tokens, registration)
 
 
-def test_oidcc_userinfo_post_body(flow, registration) -> None:  # noqa: ANN001
+def test_oidcc_userinfo_post_body(flow, registration) -> None:
     # RFC 6750 2.2: the form-encoded body parameter is allowed (RFC 9700 forbids the query only).
     _, tokens = flow
     response = Client().post(USERINFO, {"access_token": tokens["access_token"]})
     _check_userinfo(response, tokens, registration)
 
 
-def test_userinfo_refuses_a_token_in_the_query(flow) -> None:  # noqa: ANN001
+def test_userinfo_refuses_a_token_in_the_query(flow) -> None:
     # RFC 6750 2.3 / RFC 9700 4.3.2: never in the URI (COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT).
     _, tokens = flow
     for method in ("get", "post"):
@@ -157,14 +156,14 @@ def test_userinfo_refuses_a_token_in_the_query(flow) -> None:  # noqa: ANN001
         assert _challenge(response)[0] == "Bearer" and _challenge(response)[1]["error"] == "invalid_request"
 
 
-def test_userinfo_without_or_with_a_bad_token_is_401_with_a_challenge(db) -> None:  # noqa: ANN001
+def test_userinfo_without_or_with_a_bad_token_is_401_with_a_challenge(db) -> None:
     for headers in ({}, _bearer("not-a-token"), {"HTTP_AUTHORIZATION": "Basic Zm9vOmJhcg=="}):
         response = Client().get(USERINFO, **headers)
         assert response.status_code == 401
         assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_userinfo_claims_follow_the_scopes(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_userinfo_claims_follow_the_scopes(client, alice, password, registration) -> None:
     _, tokens = code_flow(client, registration, alice, password, scope="openid")
     claims = Client().get(USERINFO, **_bearer(tokens["access_token"])).json()
     assert claims["sub"] == str(alice.public_id) and {"email", "name"}.isdisjoint(claims)
@@ -173,7 +172,7 @@ def test_userinfo_claims_follow_the_scopes(client, alice, password, registration
 # Revocation (RFC 7009) ------------------------------------------------------------------------
 
 
-def test_revoking_the_refresh_token_ends_it_and_its_access_token(flow, registration) -> None:  # noqa: ANN001
+def test_revoking_the_refresh_token_ends_it_and_its_access_token(flow, registration) -> None:
     _, tokens = flow
     data = {"token": tokens["refresh_token"], "token_type_hint": "refresh_token"}
     assert Client().post(REVOKE, data, **_client_auth(registration)).status_code == 200
@@ -181,13 +180,13 @@ def test_revoking_the_refresh_token_ends_it_and_its_access_token(flow, registrat
     assert Client().get(USERINFO, **_bearer(tokens["access_token"])).status_code == 401
 
 
-def test_revoking_the_access_token(flow, registration) -> None:  # noqa: ANN001
+def test_revoking_the_access_token(flow, registration) -> None:
     _, tokens = flow
     assert Client().post(REVOKE, {"token": tokens["access_token"]}, **_client_auth(registration)).status_code == 200
     assert Client().get(USERINFO, **_bearer(tokens["access_token"])).status_code == 401
 
 
-def test_revocation_of_unknown_or_foreign_tokens(flow, registration) -> None:  # noqa: ANN001
+def test_revocation_of_unknown_or_foreign_tokens(flow, registration) -> None:
     _, tokens = flow
     # RFC 7009 2.2: an invalid token is answered 200, so clients need not handle an error.
     assert Client().post(REVOKE, {"token": "no-such-token"}, **_client_auth(registration)).status_code == 200
@@ -203,7 +202,7 @@ def test_revocation_of_unknown_or_foreign_tokens(flow, registration) -> None:  #
 # Introspection (RFC 7662) ---------------------------------------------------------------------
 
 
-def test_introspection_for_an_authenticated_client(flow, registration) -> None:  # noqa: ANN001
+def test_introspection_for_an_authenticated_client(flow, registration) -> None:
     _, tokens = flow
     response = Client().post(INTROSPECT, {"token": tokens["access_token"]}, **_client_auth(registration))
     assert response.status_code == 200
@@ -218,7 +217,7 @@ def test_introspection_for_an_authenticated_client(flow, registration) -> None: 
     assert revoked.json() == {"active": False}
 
 
-def test_introspection_needs_an_authorized_caller(flow, registration) -> None:  # noqa: ANN001
+def test_introspection_needs_an_authorized_caller(flow, registration) -> None:
     _, tokens = flow
     # RFC 7662 2.1 and 4: no anonymous token scanning; 2.3: invalid client credentials get a 401.
     for headers in ({}, {"HTTP_AUTHORIZATION": basic(registration.application.client_id, "wrong")}):
@@ -240,14 +239,14 @@ UNLISTED_GRANTS = [
 ]
 
 
-def _token_error(response, status: int = 400) -> dict:  # noqa: ANN001
+def _token_error(response, status: int = 400) -> dict:
     """An RFC 6749 5.2 error: JSON, never stored (5.1 holds for errors too)."""
     assert oauth_error(response, status)
     assert response["Cache-Control"] == "no-store" and response["Pragma"] == "no-cache"
     return response.json()
 
 
-def test_token_endpoint_lists_its_grants_in_discovery(db) -> None:  # noqa: ANN001
+def test_token_endpoint_lists_its_grants_in_discovery(db) -> None:
     from firmid.oidc.validators import GRANT_TYPES
 
     discovery = Client().get("/.well-known/openid-configuration").json()
@@ -255,14 +254,14 @@ def test_token_endpoint_lists_its_grants_in_discovery(db) -> None:  # noqa: ANN0
 
 
 @pytest.mark.parametrize("grant_type", UNLISTED_GRANTS)
-def test_grant_not_listed_in_discovery_is_unsupported_grant_type(registration, grant_type: str) -> None:  # noqa: ANN001
+def test_grant_not_listed_in_discovery_is_unsupported_grant_type(registration, grant_type: str) -> None:
     for extra in ({}, {"device_code": "x", "code": "x", "username": "a@b.test", "password": "x", "assertion": "x"}):
         for auth in ("basic", "none"):
             response = token_post({"grant_type": grant_type, **extra}, registration=registration, auth=auth)
             assert _token_error(response)["error"] == "unsupported_grant_type", (grant_type, extra, auth)
 
 
-def test_device_code_grant_is_unsupported_not_a_500_or_a_404(db) -> None:  # noqa: ANN001
+def test_device_code_grant_is_unsupported_not_a_500_or_a_404(db) -> None:
     # Was a 500 HTML page without device_code, and a 404 device_not_found (a lookup before any
     # client authentication) with one.
     for data in ({"grant_type": DEVICE_CODE}, {"grant_type": DEVICE_CODE, "device_code": "guess"}):
@@ -270,14 +269,14 @@ def test_device_code_grant_is_unsupported_not_a_500_or_a_404(db) -> None:  # noq
         assert _token_error(response)["error"] == "unsupported_grant_type"
 
 
-def test_token_request_without_grant_type_is_invalid_request(registration) -> None:  # noqa: ANN001
+def test_token_request_without_grant_type_is_invalid_request(registration) -> None:
     # RFC 6749 5.2: a missing required parameter is invalid_request (oauthlib answered
     # unsupported_grant_type, as if an authorization_code grant had been asked for).
     for data in ({"code": "x", "redirect_uri": REDIRECT}, {"grant_type": "", "code": "x"}):
         assert _token_error(token_post(data, registration=registration))["error"] == "invalid_request"
 
 
-def test_redirect_uri_mismatch_at_the_code_exchange_is_invalid_grant(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_redirect_uri_mismatch_at_the_code_exchange_is_invalid_grant(client, alice, password, registration) -> None:
     # RFC 6749 5.2: "does not match the redirection URI used in the authorization request"
     # is invalid_grant (oauthlib said invalid_request).
     sign_in(client, alice.email, password)
@@ -287,7 +286,7 @@ def test_redirect_uri_mismatch_at_the_code_exchange_is_invalid_grant(client, ali
         assert _token_error(exchange(registration, code, request.verifier, redirect_uri=uri))["error"] == "invalid_grant"
 
 
-def test_invalid_client_after_http_basic_answers_the_basic_challenge(registration) -> None:  # noqa: ANN001
+def test_invalid_client_after_http_basic_answers_the_basic_challenge(registration) -> None:
     # RFC 6749 5.2: 401 with a WWW-Authenticate of the scheme the client used (was "Bearer").
     wrong = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, "wrong")}
     data = {"grant_type": "authorization_code", "code": "x", "redirect_uri": REDIRECT, "code_verifier": "v" * 43}
@@ -297,7 +296,7 @@ def test_invalid_client_after_http_basic_answers_the_basic_challenge(registratio
         assert response["WWW-Authenticate"] == 'Basic realm="firmid"', endpoint
 
 
-def test_invalid_client_after_client_secret_post_is_401_with_the_basic_challenge(registration) -> None:  # noqa: ANN001
+def test_invalid_client_after_client_secret_post_is_401_with_the_basic_challenge(registration) -> None:
     # RFC 6749 5.2 allows 401 here; a 401 carries a challenge (RFC 9110 15.5.2): the Basic one.
     client_id = registration.application.client_id
     data = {"grant_type": "refresh_token", "refresh_token": "x", "client_id": client_id, "client_secret": "wrong"}
@@ -307,7 +306,7 @@ def test_invalid_client_after_client_secret_post_is_401_with_the_basic_challenge
         assert response["WWW-Authenticate"] == 'Basic realm="firmid"', endpoint
 
 
-def test_client_authenticating_two_ways_is_invalid_request(registration) -> None:  # noqa: ANN001
+def test_client_authenticating_two_ways_is_invalid_request(registration) -> None:
     # RFC 6749 2.3: a client MUST NOT use more than one authentication method in a request.
     auth = _client_auth(registration)
     both = {"client_secret": registration.client_secret}
@@ -316,7 +315,7 @@ def test_client_authenticating_two_ways_is_invalid_request(registration) -> None
     assert _token_error(Client().post(REVOKE, {"token": "x", **both}, **auth))["error"] == "invalid_request"
 
 
-def test_every_token_response_is_json_and_never_stored(flow, registration) -> None:  # noqa: ANN001
+def test_every_token_response_is_json_and_never_stored(flow, registration) -> None:
     _, tokens = flow
     tokens_ok(refresh(registration, tokens["refresh_token"]))
     for response in (
@@ -331,14 +330,14 @@ def test_every_token_response_is_json_and_never_stored(flow, registration) -> No
 # UserInfo errors (RFC 6750 3 and 3.1, OIDC Core 5.3.3) ---------------------------------------
 
 
-def _challenge(response) -> tuple[str, dict]:  # noqa: ANN001
+def _challenge(response) -> tuple[str, dict]:
     """The scheme and auth-params of a WWW-Authenticate challenge."""
     scheme, _, rest = response["WWW-Authenticate"].partition(" ")
     return scheme, dict(re.findall(r'(\w+)="([^"]*)"', rest))
 
 
 @pytest.mark.parametrize("headers", [{}, {"HTTP_AUTHORIZATION": "Basic Zm9vOmJhcg=="}, {"HTTP_AUTHORIZATION": "DPoP x"}])
-def test_userinfo_without_a_bearer_token_has_no_error_in_its_challenge(db, headers: dict) -> None:  # noqa: ANN001
+def test_userinfo_without_a_bearer_token_has_no_error_in_its_challenge(db, headers: dict) -> None:
     # RFC 6750 3.1: a request without any authentication information (or another scheme)
     # SHOULD NOT get an error code; DOT answered invalid_token, in text/html.
     for method in ("get", "post"):
@@ -348,7 +347,7 @@ def test_userinfo_without_a_bearer_token_has_no_error_in_its_challenge(db, heade
         assert "error" not in response.json()
 
 
-def test_userinfo_with_a_dead_token_is_invalid_token(flow, registration) -> None:  # noqa: ANN001
+def test_userinfo_with_a_dead_token_is_invalid_token(flow, registration) -> None:
     _, tokens = flow
     Client().post(REVOKE, {"token": tokens["access_token"]}, **_client_auth(registration))
     for token in ("not-a-token", tokens["access_token"]):
@@ -358,7 +357,7 @@ def test_userinfo_with_a_dead_token_is_invalid_token(flow, registration) -> None
         assert scheme == "Bearer" and params["realm"] == "firmid" and params["error"] == "invalid_token"
 
 
-def test_userinfo_with_a_token_without_the_openid_scope_is_403_insufficient_scope(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_userinfo_with_a_token_without_the_openid_scope_is_403_insufficient_scope(client, alice, password, registration) -> None:
     # OIDC Core 5.3.1 needs the openid scope; RFC 6750 3.1: a live token without the scope
     # the resource needs is insufficient_scope, 403 (DOT: 401 invalid_token).
     _, tokens = code_flow(client, registration, alice, password, scope="profile email")

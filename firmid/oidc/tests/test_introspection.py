@@ -11,11 +11,10 @@ from django.test import Client
 from django.utils import timezone
 
 from firmid.oidc.services import application_register
-from firmid.oidc.tests.conftest import REDIRECT
-from firmid.oidc.tests.oidcc import (
+from firmid.testing.oidc import (
     INTROSPECT,
+    REDIRECT,
     REVOKE,
-    alice,  # noqa: F401
     auth_request,
     basic,
     code_flow,
@@ -24,19 +23,19 @@ from firmid.oidc.tests.oidcc import (
     issuer,
     oauth_error,
     refresh,
-    sign_in,
     tokens_ok,
 )
+from firmid.testing.signin import sign_in
 
 ANSWER_KEYS = {"active", "scope", "client_id", "sub", "iss", "iat", "exp", "token_type"}
 
 
 @pytest.fixture
-def tokens(client, alice, password, registration) -> dict:  # noqa: ANN001, F811
+def tokens(client, alice, password, registration) -> dict:
     return code_flow(client, registration, alice, password, scope="openid email")[1]
 
 
-def _introspect(registration, token: str, **data: str) -> dict:  # noqa: ANN001
+def _introspect(registration, token: str, **data: str) -> dict:
     auth = basic(registration.application.client_id, registration.client_secret)
     response = Client().post(INTROSPECT, {"token": token, **data}, HTTP_AUTHORIZATION=auth)
     assert response.status_code == 200
@@ -44,7 +43,7 @@ def _introspect(registration, token: str, **data: str) -> dict:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("hint", [{}, {"token_type_hint": "refresh_token"}, {"token_type_hint": "access_token"}])
-def test_live_refresh_token_introspects_as_active_with_sub(tokens, registration, alice, hint: dict) -> None:  # noqa: ANN001, F811
+def test_live_refresh_token_introspects_as_active_with_sub(tokens, registration, alice, hint: dict) -> None:
     answer = _introspect(registration, tokens["refresh_token"], **hint)
     assert answer["active"] is True and set(answer) == ANSWER_KEYS
     assert answer["sub"] == str(alice.public_id)  # the ID token's sub, never the database id
@@ -54,7 +53,7 @@ def test_live_refresh_token_introspects_as_active_with_sub(tokens, registration,
     assert answer["iat"] < answer["exp"] <= answer["iat"] + settings.FIRMID_REFRESH_ABSOLUTE_SECONDS
 
 
-def test_access_token_answer_names_the_user_by_sub_not_by_username(tokens, registration, alice) -> None:  # noqa: ANN001, F811
+def test_access_token_answer_names_the_user_by_sub_not_by_username(tokens, registration, alice) -> None:
     answer = _introspect(registration, tokens["access_token"], token_type_hint="refresh_token")  # a wrong hint
     assert answer["active"] is True and set(answer) == ANSWER_KEYS
     assert answer["sub"] == str(alice.public_id) and answer["token_type"] == "Bearer"
@@ -62,19 +61,19 @@ def test_access_token_answer_names_the_user_by_sub_not_by_username(tokens, regis
     assert answer["exp"] - answer["iat"] == settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]
 
 
-def test_rotated_refresh_token_introspects_inactive(tokens, registration) -> None:  # noqa: ANN001
+def test_rotated_refresh_token_introspects_inactive(tokens, registration) -> None:
     renewed = tokens_ok(refresh(registration, tokens["refresh_token"]))
     assert _introspect(registration, tokens["refresh_token"]) == {"active": False}
     assert _introspect(registration, renewed["refresh_token"])["active"] is True
 
 
-def test_revoked_refresh_token_introspects_inactive(tokens, registration) -> None:  # noqa: ANN001
+def test_revoked_refresh_token_introspects_inactive(tokens, registration) -> None:
     auth = basic(registration.application.client_id, registration.client_secret)
     Client().post(REVOKE, {"token": tokens["refresh_token"], "token_type_hint": "refresh_token"}, HTTP_AUTHORIZATION=auth)
     assert _introspect(registration, tokens["refresh_token"]) == {"active": False}
 
 
-def test_expired_refresh_token_introspects_inactive(tokens, registration, frozen_clock) -> None:  # noqa: ANN001
+def test_expired_refresh_token_introspects_inactive(tokens, registration, frozen_clock) -> None:
     later = timezone.now() + timedelta(seconds=settings.FIRMID_REFRESH_ABSOLUTE_SECONDS + 1)
     frozen_clock.advance(settings.FIRMID_REFRESH_ABSOLUTE_SECONDS + 1)
     with mock.patch("django.utils.timezone.now", return_value=later):
@@ -83,19 +82,19 @@ def test_expired_refresh_token_introspects_inactive(tokens, registration, frozen
         assert oauth_error(refresh(registration, tokens["refresh_token"])) == "invalid_grant"  # the same truth
 
 
-def test_tokens_of_a_disabled_user_introspect_inactive(tokens, registration, alice) -> None:  # noqa: ANN001, F811
+def test_tokens_of_a_disabled_user_introspect_inactive(tokens, registration, alice) -> None:
     type(alice).objects.filter(pk=alice.pk).update(is_active=False)
     assert _introspect(registration, tokens["refresh_token"]) == {"active": False}
     assert _introspect(registration, tokens["access_token"]) == {"active": False}
 
 
-def test_refresh_token_of_another_client_is_inactive_for_the_caller(tokens, registration) -> None:  # noqa: ANN001
+def test_refresh_token_of_another_client_is_inactive_for_the_caller(tokens, registration) -> None:
     other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT])
     assert _introspect(other, tokens["refresh_token"]) == {"active": False}
     assert _introspect(other, tokens["access_token"]) == {"active": False}
 
 
-def test_public_client_cannot_introspect(client, alice, password) -> None:  # noqa: ANN001, F811
+def test_public_client_cannot_introspect(client, alice, password) -> None:
     spa = application_register(
         actor=None, name="SPA", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], confidential=False,
     )
@@ -115,7 +114,7 @@ def test_public_client_cannot_introspect(client, alice, password) -> None:  # no
         assert b"active" not in response.content
 
 
-def test_basic_and_form_credentials_of_two_clients_are_refused(tokens, registration) -> None:  # noqa: ANN001
+def test_basic_and_form_credentials_of_two_clients_are_refused(tokens, registration) -> None:
     # RFC 6749 2.3.1: one authentication method per request; a wrong Basic pair for one
     # client and a right form pair for another must not mix into an identity.
     other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT])
@@ -129,7 +128,7 @@ def test_basic_and_form_credentials_of_two_clients_are_refused(tokens, registrat
     assert oauth_error(response, status=401) == "invalid_client"
 
 
-def test_client_secret_post_may_introspect_and_the_answer_is_not_stored(tokens, registration) -> None:  # noqa: ANN001
+def test_client_secret_post_may_introspect_and_the_answer_is_not_stored(tokens, registration) -> None:
     data = {
         "token": tokens["refresh_token"],
         "client_id": registration.application.client_id,

@@ -13,23 +13,22 @@ from django.db import connection, connections
 from django.test import Client
 from oauth2_provider.models import get_access_token_model, get_id_token_model, get_refresh_token_model
 
-from conftest import race
 from firmid.audit.testing import inserts_paused
-from firmid.oidc.tests.oidcc import (
+from firmid.oidc.validators import FirmidValidator, Grant
+from firmid.testing.concurrency import race
+from firmid.testing.oidc import (
     REDIRECT,
     TOKEN,
     USERINFO,
-    alice,  # noqa: F401
     auth_request,
     basic,
     code_of,
     exchange,
     oauth_error,
     refresh,
-    sign_in,
     tokens_ok,
 )
-from firmid.oidc.validators import FirmidValidator, Grant
+from firmid.testing.signin import sign_in
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -40,14 +39,14 @@ class WorkerDied(Exception):
     """Stands for the worker being killed at that point."""
 
 
-def fresh_code(client: Client, registration, user, password: str):  # noqa: ANN001, ANN201
+def fresh_code(client: Client, registration, user, password: str):
     """Sign `user` in and return (code, PKCE verifier) of a new authorization request."""
     request = auth_request(registration, scope="openid profile email")
     sign_in(client, user.email, password, request.url)
     return code_of(client.get(request.url), request), request.verifier
 
 
-def exchange_as_server_sees_it(registration, code: str, verifier: str):  # noqa: ANN001, ANN201
+def exchange_as_server_sees_it(registration, code: str, verifier: str):
     """The exchange, answered with the server's error page when it fails, as a real client gets it."""
     return Client(raise_request_exception=False).post(
         TOKEN,
@@ -61,7 +60,7 @@ def die_once(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     original = getattr(FirmidValidator, method)
     calls = []
 
-    def dying(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def dying(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
         calls.append(method)
         if len(calls) == 1:
@@ -77,7 +76,7 @@ def nothing_issued() -> bool:
 
 @pytest.mark.parametrize("window", ["_create_access_token", "_create_refresh_token", "invalidate_authorization_code"])
 def test_code_exchange_cut_after_the_code_was_consumed_leaves_the_code_usable(
-    client, alice, password, registration, monkeypatch, window: str  # noqa: ANN001, F811
+    client, alice, password, registration, monkeypatch, window: str
 ) -> None:
     code, verifier = fresh_code(client, registration, alice, password)
     die_once(monkeypatch, window)
@@ -91,7 +90,7 @@ def test_code_exchange_cut_after_the_code_was_consumed_leaves_the_code_usable(
     assert AccessToken.objects.count() == 1 and RefreshToken.objects.count() == 1
 
 
-def test_every_issued_token_is_linked_to_its_code(client, alice, password, registration) -> None:  # noqa: ANN001, F811
+def test_every_issued_token_is_linked_to_its_code(client, alice, password, registration) -> None:
     code, verifier = fresh_code(client, registration, alice, password)
     tokens_ok(exchange(registration, code, verifier))
     grant = Grant.objects.get(code=code)
@@ -101,7 +100,7 @@ def test_every_issued_token_is_linked_to_its_code(client, alice, password, regis
 
 
 def test_code_reused_after_a_cut_first_exchange_revokes_the_retry_s_tokens(
-    client, alice, password, registration, monkeypatch  # noqa: ANN001, F811
+    client, alice, password, registration, monkeypatch
 ) -> None:
     code, verifier = fresh_code(client, registration, alice, password)
     die_once(monkeypatch, "invalidate_authorization_code")
@@ -113,7 +112,7 @@ def test_code_reused_after_a_cut_first_exchange_revokes_the_retry_s_tokens(
 
 
 def test_refresh_cut_after_the_new_tokens_were_made_leaves_the_old_refresh_token_usable(
-    client, alice, password, registration, monkeypatch  # noqa: ANN001, F811
+    client, alice, password, registration, monkeypatch
 ) -> None:
     code, verifier = fresh_code(client, registration, alice, password)
     first = tokens_ok(exchange(registration, code, verifier))
@@ -130,7 +129,7 @@ def test_refresh_cut_after_the_new_tokens_were_made_leaves_the_old_refresh_token
 
 @pytest.mark.django_db(transaction=True)
 def test_one_code_exchanged_at_once_by_four_clients_issues_one_set_then_revokes_it(
-    alice, password, registration  # noqa: ANN001, F811
+    alice, password, registration
 ) -> None:
     code, verifier = fresh_code(Client(), registration, alice, password)
     statuses = race(4, lambda: exchange(registration, code, verifier).status_code)
@@ -143,7 +142,7 @@ def test_one_code_exchanged_at_once_by_four_clients_issues_one_set_then_revokes_
 
 @pytest.mark.django_db(transaction=True)
 def test_code_consumed_by_an_exchange_held_before_its_tokens_is_unconsumed_to_everyone_else(
-    alice, password, registration  # noqa: ANN001, F811
+    alice, password, registration
 ) -> None:
     # PostgreSQL holds the access token's insert: the exchange is in the window where a
     # worker killed would, before, have left the code burnt. Nothing of it is visible yet.
@@ -162,7 +161,7 @@ def test_code_consumed_by_an_exchange_held_before_its_tokens_is_unconsumed_to_ev
     assert Grant.objects.get(code=code).consumed_at is not None and AccessToken.objects.count() == 1
 
 
-def _in_thread(answers: list[int], registration, code: str, verifier: str) -> None:  # noqa: ANN001
+def _in_thread(answers: list[int], registration, code: str, verifier: str) -> None:
     try:
         answers.append(exchange(registration, code, verifier).status_code)
     finally:

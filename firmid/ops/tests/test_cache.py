@@ -20,9 +20,9 @@ from django.db import OperationalError, connection
 from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from allauth.core.internal import ratelimit
-from conftest import race
+from firmid.core.seams.allauth import ratelimit
 from firmid.ops.cache import DatabaseCache
+from firmid.testing.concurrency import race
 
 TABLE = "firmid_cache"
 NEVER = {"CULL_EVERY": sys.maxsize}

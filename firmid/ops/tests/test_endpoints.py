@@ -8,27 +8,28 @@ import logging
 import pytest
 from django.db import connection
 
+from firmid.audit.actions import AuditAction, AuditOutcome, AuditReason
 from firmid.audit.services import audit_record
 from firmid.ops.logging import JsonFormatter
 
 
 @pytest.mark.django_db
-def test_healthz_answers_without_the_database(client, django_assert_num_queries) -> None:  # noqa: ANN001
+def test_healthz_answers_without_the_database(client, django_assert_num_queries) -> None:
     with django_assert_num_queries(0):
         response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
 @pytest.mark.django_db
-def test_readyz_checks_database_and_cache(client) -> None:  # noqa: ANN001
+def test_readyz_checks_database_and_cache(client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "cache": "ok", "clock": "ok", "encryption_keys": "ok"}
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_database_is_gone(client, monkeypatch) -> None:  # noqa: ANN001
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+def test_readyz_is_503_when_the_database_is_gone(client, monkeypatch) -> None:
+    def broken(*args, **kwargs):
         raise connection.Database.OperationalError("server closed the connection")
 
     monkeypatch.setattr(connection, "cursor", broken)
@@ -38,19 +39,19 @@ def test_readyz_is_503_when_the_database_is_gone(client, monkeypatch) -> None:  
 
 
 @pytest.mark.django_db
-def test_metrics_count_sign_in_events(client) -> None:  # noqa: ANN001
-    audit_record(action="mfa_sign_in", outcome="failure", detail="account locked")
+def test_metrics_count_sign_in_events(client) -> None:
+    audit_record(action=AuditAction.MFA_SIGN_IN, outcome=AuditOutcome.FAILURE, reasons=[AuditReason.ACCOUNT_LOCKED])
     text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
     assert 'firmid_second_factor_checks_total{outcome="failure"}' in text
     assert "firmid_lockouts_total" in text and "firmid_request_seconds_bucket" in text
 
 
-def test_metrics_are_refused_outside_the_allowed_networks(client) -> None:  # noqa: ANN001
+def test_metrics_are_refused_outside_the_allowed_networks(client) -> None:
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
 
 
 @pytest.mark.django_db
-def test_audit_events_are_logged_as_json_without_secrets(caplog) -> None:  # noqa: ANN001
+def test_audit_events_are_logged_as_json_without_secrets(caplog) -> None:
     with caplog.at_level(logging.INFO, logger="firmid.audit"):
         audit_record(action="sign_in_password", outcome="failure", detail="as someone@example.test")
     line = json.loads(JsonFormatter().format(caplog.records[-1]))
@@ -60,11 +61,11 @@ def test_audit_events_are_logged_as_json_without_secrets(caplog) -> None:  # noq
 
 
 @pytest.mark.django_db
-def test_database_outage_gives_503_with_retry_after(client, monkeypatch) -> None:  # noqa: ANN001
+def test_database_outage_gives_503_with_retry_after(client, monkeypatch) -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import OperationalError
 
-    def unreachable(self):  # noqa: ANN001, ANN202
+    def unreachable(self):
         raise OperationalError("could not connect to server: Connection refused")
 
     client.raise_request_exception = False
@@ -75,10 +76,10 @@ def test_database_outage_gives_503_with_retry_after(client, monkeypatch) -> None
 
 
 @pytest.mark.django_db
-def test_other_errors_stay_500(client, monkeypatch) -> None:  # noqa: ANN001
+def test_other_errors_stay_500(client, monkeypatch) -> None:
     from django.contrib.sessions.backends.db import SessionStore
 
-    def broken(self):  # noqa: ANN001, ANN202
+    def broken(self):
         raise RuntimeError("bug")
 
     client.raise_request_exception = False
@@ -88,21 +89,17 @@ def test_other_errors_stay_500(client, monkeypatch) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_database_lost_while_saving_the_session_is_503_not_400(client, monkeypatch, make_user) -> None:  # noqa: ANN001
+def test_database_lost_while_saving_the_session_is_503_not_400(client, monkeypatch, make_user) -> None:
     """Django's backend reports any error saving a session as "session interrupted" (400)."""
     from django.contrib.sessions.models import Session
     from django.db import OperationalError
 
-    from firmid.accounts.adapter import SIGNED_IN_AT
-    from firmid.core import clock
+    from firmid.testing.signin import sign_in_as
 
-    client.force_login(make_user())
-    session = client.session
-    session[SIGNED_IN_AT] = clock.timestamp()  # signed in now: the next request moves the idle expiry
-    session.save()
+    sign_in_as(client, make_user())  # signed in now: the next request moves the idle expiry
     client.raise_request_exception = False
 
-    def lost_midway(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def lost_midway(self, *args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(Session, "save", lost_midway)
@@ -115,7 +112,7 @@ def test_database_lost_while_saving_the_session_is_503_not_400(client, monkeypat
     ("/accounts/login/", {"login": "a\x00@example.test", "password": "x"}),
     ("/oauth/token/", {"grant_type": "authorization_code", "code": "\x00"}),
 ])
-def test_nul_bytes_in_parameters_are_refused_with_400(client, path: str, data: dict) -> None:  # noqa: ANN001
+def test_nul_bytes_in_parameters_are_refused_with_400(client, path: str, data: dict) -> None:
     response = client.post(path, data)
     assert response.status_code == 400
     assert client.get(path, {"q": "\x00"}).status_code == 400

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.db import InternalError, connection
 
-from firmid.signin.tests.test_sign_in_flow import LOGIN, sign_in
 from firmid.ops.store_errors import is_read_only, is_store_unavailable
+from firmid.testing.signin import LOGIN, sign_in
 
 
 @contextmanager
@@ -32,7 +32,7 @@ def read_only_database() -> Iterator[None]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_readyz_is_503_on_a_read_only_database_and_says_so(client) -> None:  # noqa: ANN001
+def test_readyz_is_503_on_a_read_only_database_and_says_so(client) -> None:
     with read_only_database():
         response = client.get("/readyz")
     assert response.status_code == 503
@@ -42,7 +42,7 @@ def test_readyz_is_503_on_a_read_only_database_and_says_so(client) -> None:  # n
 
 
 @pytest.mark.django_db(transaction=True)
-def test_password_step_on_a_read_only_database_answers_503_not_500(client, demo, password) -> None:  # noqa: ANN001
+def test_password_step_on_a_read_only_database_answers_503_not_500(client, demo, password) -> None:
     client.raise_request_exception = False
     client.get(LOGIN)
     with read_only_database():
@@ -51,7 +51,7 @@ def test_password_step_on_a_read_only_database_answers_503_not_500(client, demo,
 
 
 @pytest.mark.django_db
-def test_readyz_lists_every_check_when_ready(client) -> None:  # noqa: ANN001
+def test_readyz_lists_every_check_when_ready(client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {
@@ -61,8 +61,8 @@ def test_readyz_lists_every_check_when_ready(client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_cache_does_not_answer(client, monkeypatch) -> None:  # noqa: ANN001
-    def down(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+def test_readyz_is_503_when_the_cache_does_not_answer(client, monkeypatch) -> None:
+    def down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(cache, "set", down)
@@ -72,14 +72,14 @@ def test_readyz_is_503_when_the_cache_does_not_answer(client, monkeypatch) -> No
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_cache_loses_what_it_was_given(client, monkeypatch) -> None:  # noqa: ANN001
+def test_readyz_is_503_when_the_cache_loses_what_it_was_given(client, monkeypatch) -> None:
     monkeypatch.setattr(cache, "get", lambda *args, **kwargs: None)
     response = client.get("/readyz")
     assert response.status_code == 503 and response.json()["checks"]["cache"] == "failed"
 
 
 @pytest.mark.django_db
-def test_readyz_writes_nothing(client) -> None:  # noqa: ANN001
+def test_readyz_writes_nothing(client) -> None:
     from django.contrib.sessions.models import Session
 
     client.get("/readyz")
@@ -104,8 +104,8 @@ def test_other_database_errors_are_not_an_outage() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_signed_in_page_on_a_read_only_database_answers_503_not_400(client, demo, password, frozen_clock) -> None:  # noqa: ANN001
-    from firmid.signin.tests.test_sign_in_flow import HOME
+def test_signed_in_page_on_a_read_only_database_answers_503_not_400(client, demo, password, frozen_clock) -> None:
+    from firmid.testing.signin import HOME
 
     client.raise_request_exception = False
     assert sign_in(client, "carol@client-one.test", password).status_code == 302
@@ -116,7 +116,7 @@ def test_signed_in_page_on_a_read_only_database_answers_503_not_400(client, demo
 
 
 @pytest.mark.django_db
-def test_unready_probes_are_logged_once_per_change_not_one_by_one(client, monkeypatch, caplog) -> None:  # noqa: ANN001
+def test_unready_probes_are_logged_once_per_change_not_one_by_one(client, monkeypatch, caplog) -> None:
     from firmid.ops import views
 
     monkeypatch.setitem(views._readiness, "ready", None)

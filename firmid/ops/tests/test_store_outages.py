@@ -22,12 +22,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 from django.test import RequestFactory
 
-from firmid.signin import backends
 from firmid.accounts.models import Role
-from firmid.signin.tests.test_sign_in_flow import HOME, sign_in
 from firmid.ops import outages
 from firmid.ops.checks import check_redis_keeps_security_state, redis_security_problem, verify_redis_at_start
 from firmid.ops.outages import CACHE, DATABASE, UNAVAILABLE, CacheUnavailable, server_error
+from firmid.signin import backends
+from firmid.testing.signin import HOME, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def redis_cache(redis_server: RedisServer, settings) -> RedisServer:  # noqa: ANN001
+def redis_cache(redis_server: RedisServer, settings) -> RedisServer:
     """Redis as the default cache, where allauth keeps the rate limits, as under REDIS_URL."""
     settings.CACHES = {
         "default": {"BACKEND": "firmid.ops.cache.RedisCache", "LOCATION": redis_server.url, "KEY_PREFIX": "firmid"},
@@ -104,17 +104,17 @@ def redis_cache(redis_server: RedisServer, settings) -> RedisServer:  # noqa: AN
 
 
 @pytest.fixture
-def carol(make_user):  # noqa: ANN001, ANN201
+def carol(make_user):
     return make_user(role=Role.STANDARD_CLIENT, email="carol@example.test")
 
 
 @pytest.fixture
-def password_checks(monkeypatch) -> list[str]:  # noqa: ANN001
+def password_checks(monkeypatch) -> list[str]:
     """The passwords the backend checked."""
     checked: list[str] = []
     original = backends.AuthenticationBackend.authenticate
 
-    def counted(self, request, **credentials):  # noqa: ANN001, ANN003, ANN202
+    def counted(self, request, **credentials):
         checked.append(credentials.get("email") or credentials.get("username"))
         return original(self, request, **credentials)
 
@@ -135,7 +135,7 @@ def _unavailable(store: str) -> float:
 
 @needs_redis
 def test_stopped_redis_makes_the_password_step_503_not_500_and_checks_no_password(
-    client, carol, password, redis_cache, password_checks, caplog,  # noqa: ANN001
+    client, carol, password, redis_cache, password_checks, caplog,
 ) -> None:
     client.raise_request_exception = False
     assert sign_in(client, carol.email, password).url == HOME
@@ -164,7 +164,7 @@ def test_stopped_redis_makes_the_password_step_503_not_500_and_checks_no_passwor
 
 
 @needs_redis
-def test_hung_redis_is_a_503_within_seconds(client, carol, password, redis_cache) -> None:  # noqa: ANN001
+def test_hung_redis_is_a_503_within_seconds(client, carol, password, redis_cache) -> None:
     client.raise_request_exception = False
     redis_cache.pause()
     started = time.monotonic()
@@ -176,7 +176,7 @@ def test_hung_redis_is_a_503_within_seconds(client, carol, password, redis_cache
 
 
 @needs_redis
-def test_full_redis_is_a_503_not_a_500(client, carol, password, redis_cache, password_checks) -> None:  # noqa: ANN001
+def test_full_redis_is_a_503_not_a_500(client, carol, password, redis_cache, password_checks) -> None:
     """noeviction refuses writes when memory is full: the attempt cannot be counted, so it is not checked."""
     client.raise_request_exception = False
     admin = redis.Redis(host="127.0.0.1", port=redis_cache.port)
@@ -190,11 +190,11 @@ def test_full_redis_is_a_503_not_a_500(client, carol, password, redis_cache, pas
 
 @needs_redis
 def test_database_outage_with_redis_as_cache_does_not_lock_anyone_out(
-    client, carol, password, redis_cache, monkeypatch,  # noqa: ANN001
+    client, carol, password, redis_cache, monkeypatch,
 ) -> None:
     """Production's shape: Redis keeps counting while PostgreSQL is gone; the attempts are given back."""
 
-    def database_lost(**kwargs):  # noqa: ANN003, ANN202
+    def database_lost(**kwargs):
         raise OperationalError("could not connect to server: Connection refused")
 
     client.raise_request_exception = False
@@ -206,13 +206,13 @@ def test_database_outage_with_redis_as_cache_does_not_lock_anyone_out(
 
 
 def test_database_cache_failing_is_a_database_outage_and_checks_no_password(
-    client, carol, password, settings, password_checks, monkeypatch,  # noqa: ANN001
+    client, carol, password, settings, password_checks, monkeypatch,
 ) -> None:
     from firmid.ops.cache import DatabaseCache
 
     settings.CACHES = {"default": {"BACKEND": "firmid.ops.cache.DatabaseCache", "LOCATION": "firmid_cache"}}
 
-    def database_lost(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def database_lost(self, *args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
     client.raise_request_exception = False
@@ -253,7 +253,7 @@ def test_a_bug_stays_a_500() -> None:
     assert response.status_code == 500
 
 
-def test_a_database_outage_is_logged_at_its_start_and_when_a_connection_is_made_again(caplog) -> None:  # noqa: ANN001
+def test_a_database_outage_is_logged_at_its_start_and_when_a_connection_is_made_again(caplog) -> None:
     from django.db import connection
     from django.db.backends.signals import connection_created
 
@@ -266,7 +266,7 @@ def test_a_database_outage_is_logged_at_its_start_and_when_a_connection_is_made_
 
 
 @needs_redis
-def test_redis_that_forgets_or_evicts_is_refused_by_the_system_check(redis_cache) -> None:  # noqa: ANN001
+def test_redis_that_forgets_or_evicts_is_refused_by_the_system_check(redis_cache) -> None:
     assert redis_security_problem() is None
     assert check_redis_keeps_security_state(None) == []
 
@@ -289,7 +289,7 @@ def test_redis_that_forgets_or_evicts_is_refused_by_the_system_check(redis_cache
     verify_redis_at_start()  # not answering yet: /readyz says so, the start is not refused
 
 
-def test_no_redis_no_redis_check(settings) -> None:  # noqa: ANN001
+def test_no_redis_no_redis_check(settings) -> None:
     settings.CACHES = {"default": {"BACKEND": "firmid.ops.cache.DatabaseCache", "LOCATION": "firmid_cache"}}
     assert "Redis" not in type(caches["default"]).__name__
     assert redis_security_problem() is None and check_redis_keeps_security_state(None) == []

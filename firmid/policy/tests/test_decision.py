@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from firmid.policy import Action, ForcedBy, MfaLevel, PolicyInput, Status, decide
+from firmid.policy import Action, Decision, ForcedBy, MfaLevel, PolicyInput, Status, decide
 
 U, S, M = MfaLevel.UPON_REQUEST, MfaLevel.SUGGESTED, MfaLevel.MANDATORY
 NONE, VERIFY, OPT, REQ, SSO = (
@@ -78,7 +78,7 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("level", "sso", "activated", "factor", "agent", "action", "status", "forced_by"), TABLE)
-def test_decision_table(level, sso, activated, factor, agent, action, status, forced_by) -> None:  # noqa: ANN001
+def test_decision_table(level, sso, activated, factor, agent, action, status, forced_by) -> None:
     decision = decide(PolicyInput(level, sso, activated, factor, agent))
     assert (decision.action, decision.status, decision.forced_by) == (action, status, forced_by)
 
@@ -132,6 +132,48 @@ def test_each_action_has_exactly_one_predicate(action: Action, predicate: str) -
     predicates = ("asks_for_nothing", "asks_for_code", "may_postpone_enrolment", "must_enroll", "managed_by_sso")
     decision = next(decide(PolicyInput(*row[:5])) for row in TABLE if row[5] is action)
     assert [name for name in predicates if getattr(decision, name)] == [predicate]
+
+
+# action -> the predicates that hold for it; every other predicate is False, but for the
+# three that follow forced_by (FOLLOW_FORCED_BY).
+HOLDS = {
+    NONE: {"asks_for_nothing", "may_activate", "may_reset"},
+    VERIFY: {"asks_for_code", "needs_second_factor", "may_reset", "offers_reset"},
+    OPT: {"may_postpone_enrolment", "may_enroll", "may_activate", "may_reset"},
+    REQ: {"must_enroll", "may_enroll", "needs_second_factor", "blocks_session", "may_reset", "offers_reset"},
+    SSO: {"managed_by_sso", "blocks_session"},
+}
+FOLLOW_FORCED_BY = {
+    "forced_by_firm_level": ForcedBy.FIRM_LEVEL,
+    "forced_by_activation": ForcedBy.INDIVIDUAL_ACTIVATION,
+    "may_deactivate": ForcedBy.INDIVIDUAL_ACTIVATION,
+}
+PREDICATES = sorted(set().union(*HOLDS.values()) | set(FOLLOW_FORCED_BY))
+
+
+def test_the_predicate_table_names_every_predicate_of_a_decision() -> None:
+    assert set(PREDICATES) == {name for name, value in vars(Decision).items() if isinstance(value, property)}
+
+
+@pytest.mark.parametrize(("level", "sso", "activated", "factor", "agent", "action", "status", "forced_by"), TABLE)
+def test_every_predicate_for_every_row(level, sso, activated, factor, agent, action, status, forced_by) -> None:
+    decision = decide(PolicyInput(level, sso, activated, factor, agent))
+    expected = HOLDS[action] | {name for name, reason in FOLLOW_FORCED_BY.items() if reason in forced_by}
+    assert {name for name in PREDICATES if getattr(decision, name)} == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "slug", "label"),
+    [
+        (NOT_OFFERED, "not_offered", "Not offered"),
+        (SUGGESTED, "suggested", "Suggested"),
+        (FORCED, "forced", "Forced"),
+        (CONFIGURED, "configured", "Configured"),
+        (BY_SSO, "managed_by_sso", "Managed by SSO"),
+    ],
+)
+def test_each_status_has_a_slug_and_the_label_support_sees(status: Status, slug: str, label: str) -> None:
+    assert (status.value, status.label) == (slug, label)
 
 
 def test_policy_module_imports_no_django() -> None:

@@ -11,34 +11,27 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 
-from conftest import code_now
 from firmid.accounts.models import User
 from firmid.accounts.services import user_set_active
-from firmid.signin.stages import CHANGED_MEANWHILE
-from firmid.signin.tests.test_sign_in_flow import ENROL, HOME, LOGIN, MFA, set_level, shown_key, sign_in
 from firmid.audit.models import AuditEvent
-from firmid.mfa import enrolment, services
+from firmid.core.seams.allauth import TOTP
+from firmid.mfa import services
+from firmid.mfa.factors.totp import flows as enrolment
 from firmid.oidc.services import application_register
-from firmid.oidc.tests.oidcc import (
-    REDIRECT,
-    auth_request,
-    code_of,
-    exchange,
-    goes_to_login,
-    tokens_ok,
-    verify_id_token,
-)
-from firmid.oidc.tests.oidcc import sign_in as sign_in_to
 from firmid.policy import MfaLevel, UserType
+from firmid.signin.stages import CHANGED_MEANWHILE
+from firmid.testing.codes import code_now
+from firmid.testing.factories import set_level
+from firmid.testing.oidc import REDIRECT, auth_request, code_of, exchange, goes_to_login, tokens_ok, verify_id_token
+from firmid.testing.signin import ENROL, HOME, LOGIN, MFA, shown_key, sign_in
 
 CAROL = "carol@client-one.test"
 
 
 @pytest.fixture
-def carol(demo) -> User:  # noqa: ANN001
+def carol(demo) -> User:
     """Carol, a standard client of Client One, whose firm makes its clients use MFA."""
     user = User.objects.get(email=CAROL)
     set_level(user.firm, UserType.CLIENTS, MfaLevel.MANDATORY)
@@ -46,7 +39,7 @@ def carol(demo) -> User:  # noqa: ANN001
 
 
 @pytest.fixture
-def documents(db):  # noqa: ANN001, ANN201
+def documents(db):
     return application_register(actor=None, name="Documents", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT])
 
 
@@ -59,7 +52,7 @@ def enrol_in_own_browser(email: str, password: str) -> str:
     return secret
 
 
-def refused(response) -> bool:  # noqa: ANN001
+def refused(response) -> bool:
     """The pending sign-in was ended: back to the sign-in page, with no session."""
     return response.status_code == 302 and urlparse(response.url).path == LOGIN
 
@@ -76,7 +69,7 @@ def refusals_of(user: User) -> int:
     return AuditEvent.objects.filter(action="sign_in", outcome="refused", subject=user).count()
 
 
-def test_pending_enrolment_completed_after_factor_added_elsewhere_is_refused(client, carol, password, frozen_clock) -> None:  # noqa: ANN001
+def test_pending_enrolment_completed_after_factor_added_elsewhere_is_refused(client, carol, password, frozen_clock) -> None:
     assert sign_in(client, CAROL, password).url == ENROL  # session A: only the password
     enrol_in_own_browser(CAROL, password)  # session B: Carol sets up her authenticator
     response = client.get(ENROL)
@@ -88,7 +81,7 @@ def test_pending_enrolment_completed_after_factor_added_elsewhere_is_refused(cli
     assert sign_in(client, CAROL, password).url == MFA
 
 
-def test_pending_enrolment_posted_after_factor_added_elsewhere_is_refused(client, carol, password, frozen_clock) -> None:  # noqa: ANN001
+def test_pending_enrolment_posted_after_factor_added_elsewhere_is_refused(client, carol, password, frozen_clock) -> None:
     assert sign_in(client, CAROL, password).url == ENROL
     key_a = shown_key(client.get(ENROL))
     enrol_in_own_browser(CAROL, password)
@@ -99,26 +92,26 @@ def test_pending_enrolment_posted_after_factor_added_elsewhere_is_refused(client
     assert Authenticator.objects.filter(user=carol).count() == 1
 
 
-def test_pending_sign_in_gets_no_authorization_code_after_factor_added_elsewhere(carol, password, documents) -> None:  # noqa: ANN001
+def test_pending_sign_in_gets_no_authorization_code_after_factor_added_elsewhere(carol, password, documents) -> None:
     """The reported attack, end to end: session A must not get a code, nor an ID token saying amr ["pwd"]."""
     session_a = Client()
     request = auth_request(documents)
     assert goes_to_login(session_a.get(request.url))
-    assert sign_in_to(session_a, CAROL, password, request.url).url == ENROL
+    assert sign_in(session_a, CAROL, password, request.url).url == ENROL
     secret = enrol_in_own_browser(CAROL, password)
 
     response = session_a.get(ENROL)
     assert refused(response)
     assert parse_qs(urlparse(response.url).query)["next"] == [request.url]  # signing in again goes back there
     assert goes_to_login(session_a.get(request.url))  # no code for session A
-    assert sign_in_to(session_a, CAROL, password, request.url).url == MFA  # the code page, which it cannot pass
+    assert sign_in(session_a, CAROL, password, request.url).url == MFA  # the code page, which it cannot pass
     assert goes_to_login(session_a.get(request.url))
 
     # Carol herself, with her code, gets one: and her ID token says she gave a second factor.
     # (The real clock: ID tokens are dated by it. The next step's code, as the set-up spent this one.)
     own = Client()
     own_request = auth_request(documents)
-    assert sign_in_to(own, CAROL, password, own_request.url).url == MFA
+    assert sign_in(own, CAROL, password, own_request.url).url == MFA
     assert own.post(MFA, {"code": code_now(secret, 1)}).url == own_request.url
     body = tokens_ok(exchange(documents, code_of(own.get(own_request.url), own_request), own_request.verifier))
     claims = verify_id_token(body["id_token"], registration=documents, nonce=own_request.nonce).claims
@@ -126,7 +119,7 @@ def test_pending_sign_in_gets_no_authorization_code_after_factor_added_elsewhere
 
 
 def test_pending_enrolment_after_support_reset_and_re_enrolment_is_refused(
-    client, carol, password, make_agent, frozen_clock, django_capture_on_commit_callbacks  # noqa: ANN001
+    client, carol, password, make_agent, frozen_clock, django_capture_on_commit_callbacks
 ) -> None:
     TOTP.activate(carol, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     with django_capture_on_commit_callbacks(execute=True):
@@ -138,7 +131,7 @@ def test_pending_enrolment_after_support_reset_and_re_enrolment_is_refused(
 
 
 def test_pending_code_page_after_support_reset_ends_the_sign_in(
-    client, carol, password, make_agent, frozen_clock, django_capture_on_commit_callbacks  # noqa: ANN001
+    client, carol, password, make_agent, frozen_clock, django_capture_on_commit_callbacks
 ) -> None:
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     TOTP.activate(carol, secret)
@@ -152,7 +145,7 @@ def test_pending_code_page_after_support_reset_ends_the_sign_in(
     assert refusals_of(carol) == 1
 
 
-def test_pending_activate_later_after_user_disabled_is_refused(client, carol, password, make_agent) -> None:  # noqa: ANN001
+def test_pending_activate_later_after_user_disabled_is_refused(client, carol, password, make_agent) -> None:
     set_level(carol.firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
     assert sign_in(client, CAROL, password).url == ENROL
     user_set_active(actor=make_agent(2), user=carol, active=False)
@@ -163,7 +156,7 @@ def test_pending_activate_later_after_user_disabled_is_refused(client, carol, pa
 
 
 def test_pending_code_page_after_user_disabled_is_refused_even_with_the_right_code(
-    client, carol, password, make_agent, frozen_clock  # noqa: ANN001
+    client, carol, password, make_agent, frozen_clock
 ) -> None:
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     TOTP.activate(carol, secret)
@@ -173,7 +166,7 @@ def test_pending_code_page_after_user_disabled_is_refused_even_with_the_right_co
     assert not AuditEvent.objects.filter(action="sign_in", outcome="success", subject=carol).exists()
 
 
-def test_pending_activate_later_after_password_changed_elsewhere_is_refused(client, carol, password) -> None:  # noqa: ANN001
+def test_pending_activate_later_after_password_changed_elsewhere_is_refused(client, carol, password) -> None:
     set_level(carol.firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
     assert sign_in(client, CAROL, password).url == ENROL  # someone who knew the old password
     carol.set_password("a brand new long passphrase")
@@ -182,7 +175,7 @@ def test_pending_activate_later_after_password_changed_elsewhere_is_refused(clie
     assert not signed_in(client)
 
 
-def test_activate_later_refused_once_the_level_is_raised_to_mandatory_meanwhile(client, carol, password) -> None:  # noqa: ANN001
+def test_activate_later_refused_once_the_level_is_raised_to_mandatory_meanwhile(client, carol, password) -> None:
     set_level(carol.firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
     assert sign_in(client, CAROL, password).url == ENROL
     assert "Activate later" in client.get(ENROL).content.decode()
@@ -193,14 +186,14 @@ def test_activate_later_refused_once_the_level_is_raised_to_mandatory_meanwhile(
 
 
 def test_level_raised_while_activate_later_is_handled_is_caught_when_the_sign_in_completes(
-    client, carol, password, monkeypatch  # noqa: ANN001
+    client, carol, password, monkeypatch
 ) -> None:
     """The race: the level is raised after the page checked it, before the sign-in completes."""
     set_level(carol.firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
     assert sign_in(client, CAROL, password).url == ENROL
     postpone = enrolment.postpone_enrolment
 
-    def raised_meanwhile(request, user) -> None:  # noqa: ANN001
+    def raised_meanwhile(request, user) -> None:
         postpone(request, user)
         set_level(carol.firm, UserType.CLIENTS, MfaLevel.MANDATORY)
 
@@ -211,13 +204,13 @@ def test_level_raised_while_activate_later_is_handled_is_caught_when_the_sign_in
 
 
 def test_factor_added_while_activate_later_is_handled_is_caught_when_the_sign_in_completes(
-    client, carol, password, monkeypatch  # noqa: ANN001
+    client, carol, password, monkeypatch
 ) -> None:
     set_level(carol.firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
     assert sign_in(client, CAROL, password).url == ENROL
     postpone = enrolment.postpone_enrolment
 
-    def enrolled_meanwhile(request, user) -> None:  # noqa: ANN001
+    def enrolled_meanwhile(request, user) -> None:
         postpone(request, user)
         TOTP.activate(carol, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
 
@@ -226,7 +219,7 @@ def test_factor_added_while_activate_later_is_handled_is_caught_when_the_sign_in
     assert not signed_in(client)
 
 
-def test_sign_in_without_changes_meanwhile_still_completes(client, carol, password, frozen_clock) -> None:  # noqa: ANN001
+def test_sign_in_without_changes_meanwhile_still_completes(client, carol, password, frozen_clock) -> None:
     """The rule refuses changes, not sign-ins: enrolment, code, and Activate later all still complete."""
     secret = enrol_in_own_browser(CAROL, password)
     frozen_clock.advance(30)
@@ -239,20 +232,20 @@ def test_sign_in_without_changes_meanwhile_still_completes(client, carol, passwo
     assert refusals_of(carol) == 0
 
 
-def test_id_token_amr_is_never_pwd_alone_for_a_user_with_a_factor(carol, password, documents) -> None:  # noqa: ANN001
+def test_id_token_amr_is_never_pwd_alone_for_a_user_with_a_factor(carol, password, documents) -> None:
     """Browser-free: a user who has a factor (set up at this sign-in, or before) gets amr with otp."""
     browser = Client()
     request = auth_request(documents)
-    assert sign_in_to(browser, CAROL, password, request.url).url == ENROL
+    assert sign_in(browser, CAROL, password, request.url).url == ENROL
     secret = shown_key(browser.get(ENROL))
     assert browser.post(ENROL, {"code": code_now(secret)}).url == request.url
     body = tokens_ok(exchange(documents, code_of(browser.get(request.url), request), request.verifier))
     first = verify_id_token(body["id_token"], registration=documents, nonce=request.nonce).claims
 
     again, request = Client(), auth_request(documents)
-    assert sign_in_to(again, CAROL, password, request.url).url == MFA
+    assert sign_in(again, CAROL, password, request.url).url == MFA
     assert goes_to_login(again.get(request.url))  # no code before the code
-    assert sign_in_to(again, CAROL, password, request.url).url == MFA
+    assert sign_in(again, CAROL, password, request.url).url == MFA
     assert again.post(MFA, {"code": code_now(secret, 1)}).url == request.url  # the set-up spent this step
     body = tokens_ok(exchange(documents, code_of(again.get(request.url), request), request.verifier))
     second = verify_id_token(body["id_token"], registration=documents, nonce=request.nonce).claims

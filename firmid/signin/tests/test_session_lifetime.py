@@ -12,19 +12,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from firmid.accounts.adapter import ACTIVE_AT, SIGNED_IN_AT
-from firmid.core import clock
+from firmid.accounts.adapter import ACTIVE_AT
+from firmid.testing.signin import sign_in_as
 
 HOME = "/my-account/"
 
 
 @pytest.fixture
-def signed_in(client: Client, make_user) -> Client:  # noqa: ANN001
-    client.force_login(make_user())
-    session = client.session
-    session[SIGNED_IN_AT] = clock.timestamp()
-    session.save()
-    return client
+def signed_in(client: Client, make_user) -> Client:
+    return sign_in_as(client, make_user())
 
 
 def _row(client: Client) -> Session:
@@ -52,7 +48,7 @@ def test_requests_within_a_minute_write_the_session_once(signed_in: Client) -> N
     assert _session_writes(second) == []
 
 
-def test_a_minute_later_the_next_request_writes_it_again(signed_in: Client, frozen_clock) -> None:  # noqa: ANN001
+def test_a_minute_later_the_next_request_writes_it_again(signed_in: Client, frozen_clock) -> None:
     signed_in.get(HOME)
     moved_at = signed_in.session[ACTIVE_AT]
     frozen_clock.advance(settings.FIRMID_SESSION_REFRESH_SECONDS)

@@ -9,7 +9,8 @@ from django.contrib.auth.management.commands import changepassword
 from django.db import transaction
 
 from firmid.accounts.selectors import user_by_address
-from firmid.accounts.services import PasswordEvent, user_password_written
+from firmid.accounts.services import user_password_written
+from firmid.audit.actions import AuditAction
 
 
 class Command(changepassword.Command):
@@ -21,5 +22,5 @@ class Command(changepassword.Command):
             super().handle(*args, **options)
             user = user_by_address(email=options["username"] or getpass.getuser())
             user_password_written(
-                user=user, action=PasswordEvent.CHANGED, detail="on the command line (manage.py changepassword)"
+                user=user, action=AuditAction.PASSWORD_CHANGED, detail="on the command line (manage.py changepassword)"
             )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from firmid.demo.app_settings import demo_settings
 from firmid.demo.data import load_demo
 
 REFUSED = (
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         # Demo settings exist only where demo data belongs (config/settings/local.py, test.py).
-        if not getattr(settings, "FIRMID_DEMO_RP_SECRET", ""):
+        if not demo_settings.DEMO_RP_SECRET:
             raise CommandError(REFUSED.format(settings=settings.SETTINGS_MODULE or "these settings"))
         created = load_demo()
         self.stdout.write(f"Demo data ready ({len(created)} account(s) created).")

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from firmid.accounts.models import User
 from firmid.core.errors import ServiceError
-from firmid.mfa.services import ConfirmationRequired
+from firmid.mfa.levels.services import ConfirmationRequired
 from firmid.tenancy.models import Firm
 from firmid.tenancy.selectors import firm_get
 

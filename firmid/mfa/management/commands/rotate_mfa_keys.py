@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from firmid.mfa.factors.totp.services import totp_secrets_rotate
 from firmid.mfa.management.commands._cli import refusals_as_command_errors
-from firmid.mfa.services import totp_secrets_rotate
 
 
 class Command(BaseCommand):

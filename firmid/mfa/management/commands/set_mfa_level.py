@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from firmid.mfa.levels.services import firm_set_mfa_levels, parse_levels
 from firmid.mfa.management.commands._cli import actor_with_email, firm_named, refusals_as_command_errors
-from firmid.mfa.services import firm_set_mfa_levels, parse_levels
 from firmid.policy import MfaLevel, UserType
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from firmid.mfa.levels.selectors import firm_mfa_settings
 from firmid.mfa.management.commands._cli import firm_named
-from firmid.mfa.settings_selectors import firm_mfa_settings
 
 
 class Command(BaseCommand):

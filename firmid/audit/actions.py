@@ -1,0 +1,64 @@
+"""What an audit event records, as typed values: its action, its outcome, the reasons behind it.
+
+The values are stored in AuditEvent rows and sent to the logs: never rename one.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    """What happened."""
+
+    # Sign-in (firmid/audit/receivers.py, firmid/signin/stages.py).
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_OUT = "sign_out", "Signed out"
+    SIGN_IN_PASSWORD = "sign_in_password", "Password checked at sign-in"
+    # Second factor: a code checked, by what asked for it (firmid/mfa verification).
+    MFA_SIGN_IN = "mfa_sign_in", "Code checked at sign-in"
+    MFA_REAUTHENTICATION = "mfa_reauthentication", "Code checked to confirm a sensitive action"
+    MFA_ENROLMENT = "mfa_enrolment", "Code checked while setting MFA up"
+    MFA_VERIFIED = "mfa_verified", "Second factor used"
+    # A user's factors.
+    MFA_FACTOR_ADDED = "mfa_factor_added", "Factor set up"
+    MFA_FACTOR_REMOVED = "mfa_factor_removed", "Factor removed"
+    MFA_ENROLMENT_POSTPONED = "mfa_enrolment_postponed", "MFA set-up postponed (Activate later)"
+    # MFA policy, changed by support.
+    MFA_LEVEL_CHANGED = "mfa_level_changed", "Firm's MFA level changed"
+    MFA_USER_ACTIVATED = "mfa_user_activated", "MFA activated for a user"
+    MFA_USER_DEACTIVATED = "mfa_user_deactivated", "MFA's individual activation undone"
+    MFA_RESET = "mfa_reset", "User's MFA reset"
+    MFA_KEYS_ROTATED = "mfa_keys_rotated", "TOTP secrets re-encrypted under the newest key"
+    # Accounts.
+    USER_ENABLED = "user_enabled", "User enabled"
+    USER_DISABLED = "user_disabled", "User disabled"
+    EMAIL_CHANGED = "email_changed", "Address changed"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset link requested"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    PASSWORD_SET = "password_set", "Password set"
+    PASSWORD_RESET = "password_reset", "Password reset by emailed link"
+    # Firms' SSO connections.
+    SSO_CONNECTED = "sso_connected", "SSO connection added"
+    SSO_UPDATED = "sso_updated", "SSO connection changed"
+    # OpenID Connect applications.
+    APPLICATION_REGISTERED = "application_registered", "Application registered"
+    APPLICATION_UPDATED = "application_updated", "Application changed"
+    APPLICATION_SECRET_REGENERATED = "application_secret_regenerated", "Application secret regenerated"
+    APPLICATION_DELETED = "application_deleted", "Application deleted"
+
+
+class AuditOutcome(models.TextChoices):
+    """How it ended."""
+
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+    REFUSED = "refused", "Refused"
+    LOCKED = "locked", "Locked"
+
+
+class AuditReason(models.TextChoices):
+    """Why an event ended as it did, where listeners need to know: its label is written to the detail."""
+
+    CODE_REPLAYED = "code_replayed", "code already used"
+    ACCOUNT_LOCKED = "account_locked", "account locked"

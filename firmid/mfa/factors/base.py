@@ -1,0 +1,73 @@
+"""The interface every second factor implements: enrol, verify, describe, remove, and its amr value.
+
+Sign-in, My account, the support Login tab and the OpenID Connect claims know factors only
+through it (and `firmid.mfa.registry`), so a new factor is a new folder and one registry line.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from allauth.mfa.models import Authenticator
+    from django.http import HttpRequest
+    from django.urls import URLPattern
+
+    from firmid.accounts.models import User
+    from firmid.audit.actions import AuditAction
+    from firmid.mfa.verification import Outcome
+
+
+@dataclass(frozen=True)
+class FactorSummary:
+    """One factor a user set up, as My account and the support Login tab show it."""
+
+    kind: str
+    name: str
+    added: datetime
+    last_used: datetime | None
+
+
+class Factor(ABC):
+    """One kind of second factor, stored as allauth `Authenticator` rows of type `kind`."""
+
+    kind: ClassVar[str]  # allauth's Authenticator.Type value
+    amr: ClassVar[str]  # RFC 8176 value the ID token reports once it was used
+    label: ClassVar[str]  # how pages name it: "authenticator app"
+    # Whether a typed code answers it (the sign-in and re-authentication forms ask for one).
+    takes_typed_code: ClassVar[bool] = True
+    # Its replay state in the shared guard row (MfaGuard), as support's reset leaves it.
+    guard_state_cleared: ClassVar[Mapping[str, object]] = {}
+    # My account's pages that set it up and remove it (URL names, served by `urlpatterns`).
+    enrol_url_name: ClassVar[str]
+    remove_url_name: ClassVar[str]
+
+    @abstractmethod
+    def urlpatterns(self) -> list[URLPattern]:
+        """Return the pages that set the factor up and remove it from My account."""
+
+    def describe(self, authenticator: Authenticator) -> FactorSummary:
+        """Summarise a stored factor for My account and the support Login tab."""
+        return FactorSummary(
+            kind=self.kind, name=self.label, added=authenticator.created_at, last_used=authenticator.last_used_at
+        )
+
+    @abstractmethod
+    def verify(
+        self,
+        *,
+        user: User,
+        authenticator: Authenticator,
+        raw_code: str,
+        request: HttpRequest | None,
+        purpose: AuditAction,
+    ) -> Outcome:
+        """Check an answer to the stored factor, through the shared attempt guard."""
+
+    @abstractmethod
+    def remove(self, *, request: HttpRequest, authenticator: Authenticator) -> None:
+        """Remove the factor at its user's request: the removal and its audit row, or neither."""

@@ -1,0 +1,69 @@
+"""The one sign-in helper of the tests, over Django's test client: password, code, enrolment, next URL.
+
+sign_in() goes through allauth's views and firmid's stages as a user does; sign_in_as()
+skips the password (force_login) and leaves the session as the real sign-in leaves it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.http import HttpResponse
+from django.test import Client
+
+from firmid.accounts.adapter import SIGNED_IN_AT
+from firmid.accounts.models import User
+from firmid.core import clock
+from firmid.testing.codes import code_now
+
+LOGIN = "/accounts/login/"
+ENROL = "/accounts/security/enrol/"
+MFA = "/accounts/2fa/authenticate/"
+HOME = "/my-account/"
+
+
+def sign_in(
+    client: Client,
+    email: str,
+    password: str,
+    next_url: str | None = None,
+    *,
+    totp_secret: str | None = None,
+    **headers: str,
+) -> HttpResponse:
+    """Post the sign-in form (with `next_url`); with `totp_secret`, then the code page's current code.
+
+    `headers` go with the password step (HTTP_HOST=…). Returns the last response: the
+    password step's, or the code step's.
+    """
+    data = {"login": email, "password": password}
+    if next_url:
+        data["next"] = next_url
+    response = client.post(LOGIN, data, **headers)
+    if totp_secret is None:
+        return response
+    return client.post(MFA, {"code": code_now(totp_secret)})
+
+
+def enrol(client: Client, email: str, password: str) -> str:
+    """Sign in, set an authenticator app up at the enrolment step, land on My account; return its secret."""
+    sign_in(client, email, password)
+    secret = shown_key(client.get(ENROL))
+    response = client.post(ENROL, {"code": code_now(secret)})
+    assert response.status_code == 302
+    assert response.url == HOME
+    return secret
+
+
+def shown_key(response: HttpResponse) -> str:
+    """The authenticator key an enrolment page shows."""
+    return re.search(r'id="totp-key">([A-Z2-7]+)<', response.content.decode()).group(1)
+
+
+def sign_in_as(client: Client, user: User, *, backend: str | None = None) -> Client:
+    """Sign `user` in as the real sign-in leaves them (force_login skips allauth's adapter)."""
+    client.force_login(user, backend=backend)
+    session = client.session
+    session[SIGNED_IN_AT] = clock.timestamp()
+    session.save()
+    return client
