@@ -46,8 +46,11 @@ test: install lint
 	$(BIN)/python -m pytest
 	scripts/with-services --redis -- $(BIN)/python -m pytest -m "not multiprocess and not faults" -p no:cacheprovider
 
-# The architecture contract (pyproject.toml: the apps' layers, docs/architecture.md).
+# ruff (lint and format, pyproject.toml) and the architecture contract (the apps' layers,
+# docs/architecture.md): both must pass before any test runs.
 lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
 # Several gunicorn workers on the configured database (DATABASE_URL), as in production.

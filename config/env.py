@@ -55,7 +55,7 @@ def networks(name: str, default: str = "") -> list[str]:
     return checked
 
 
-def persistent_secret(name: str, path: Path, make: "callable[[], str]") -> str:
+def persistent_secret(name: str, path: Path, make: callable[[], str]) -> str:
     """Return the variable, else a secret kept in `path` (made once, readable by its owner only).
 
     Several processes may start at once (gunicorn workers): the file appears whole or

@@ -22,9 +22,18 @@ MAX_QUERY_CHARS = 8192
 MAX_BODY_BYTES = 4096
 MAX_FIELDS = 50
 
-REASONS = {200: "OK", 302: "Found", 303: "See Other", 400: "Bad Request", 403: "Forbidden",
-           404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large",
-           500: "Internal Server Error", 502: "Bad Gateway"}
+REASONS = {
+    200: "OK",
+    302: "Found",
+    303: "See Other",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
 
 
 class BadRequest(Exception):
@@ -125,7 +134,10 @@ class Context:
 
 class DocumentsApp:
     def __init__(
-        self, config: Config, provider: Provider | None = None, store: SessionStore | None = None,
+        self,
+        config: Config,
+        provider: Provider | None = None,
+        store: SessionStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
@@ -150,10 +162,14 @@ class DocumentsApp:
             response = self.dispatch(context)
         except BadRequest as error:
             response = self.problem(context, 400, "Bad request", str(error))
-        except Exception:  # noqa: BLE001 — a readable page, never a crash
+        except Exception:
             log.exception("Unexpected error in the demo application")
-            response = self.problem(context, 500, "Something went wrong", "The demo application met an unexpected error; "
-                                    "its console shows the details.")
+            response = self.problem(
+                context,
+                500,
+                "Something went wrong",
+                "The demo application met an unexpected error; its console shows the details.",
+            )
         return self._send(response, context, start_response)
 
     def dispatch(self, context: Context) -> Response:
@@ -173,9 +189,11 @@ class DocumentsApp:
             ("Content-Type", "text/html; charset=utf-8"),
             ("Content-Length", str(len(body))),
             ("Cache-Control", "no-store"),
-            ("Content-Security-Policy",
-             f"default-src 'none'; style-src {html.STYLE_SOURCE}; base-uri 'none'; frame-ancestors 'none'; "
-             f"form-action 'self' {self.config.issuer_origin}"),
+            (
+                "Content-Security-Policy",
+                f"default-src 'none'; style-src {html.STYLE_SOURCE}; base-uri 'none'; frame-ancestors 'none'; "
+                f"form-action 'self' {self.config.issuer_origin}",
+            ),
             ("X-Content-Type-Options", "nosniff"),
             ("X-Frame-Options", "DENY"),
             ("Referrer-Policy", "no-referrer"),
@@ -192,7 +210,9 @@ class DocumentsApp:
         user = session.user if session else None
         return Response(status, html.layout(title, body, user=user, csrf_token=session.csrf_token if session else ""))
 
-    def problem(self, context: Context | None, status: int, title: str, detail: str, error: str | None = None) -> Response:
+    def problem(
+        self, context: Context | None, status: int, title: str, detail: str, error: str | None = None
+    ) -> Response:
         return self.page(context, f"{title} — Documents", html.problem(title, detail, error=error), status)
 
     # --- pages ----------------------------------------------------------------------
@@ -234,13 +254,16 @@ class DocumentsApp:
         if error and pending is not None:
             # firmid said no (access_denied, login_required, interaction_required…).
             description = one(query, "error_description") or "firmid did not say why."
-            return self.problem(context, 400, "Sign-in did not complete",
-                                f"firmid answered: {description[:300]}", error=error[:100])
+            return self.problem(
+                context, 400, "Sign-in did not complete", f"firmid answered: {description[:300]}", error=error[:100]
+            )
         if pending is None:
             # Not an answer to a sign-in of this browser: nothing of it is shown (a forged
             # link must not put its own words on this page).
             return self.problem(
-                context, 400, "Sign-in did not complete",
+                context,
+                400,
+                "Sign-in did not complete",
                 "This answer does not belong to a sign-in started in this browser, or it came too late "
                 "(unknown or expired state). Please sign in again.",
             )
@@ -248,9 +271,12 @@ class DocumentsApp:
             metadata = self.provider.metadata()
             # RFC 9207: the answer names its issuer; a mix-up would name another one.
             iss = one(query, "iss")
-            if (iss is not None or metadata.get("authorization_response_iss_parameter_supported")) and iss != self.config.issuer:
-                return self.problem(context, 400, "Sign-in did not complete",
-                                    "The answer does not come from the expected issuer (iss).")
+            if (
+                iss is not None or metadata.get("authorization_response_iss_parameter_supported")
+            ) and iss != self.config.issuer:
+                return self.problem(
+                    context, 400, "Sign-in did not complete", "The answer does not come from the expected issuer (iss)."
+                )
             code = one(query, "code")
             if not code:
                 return self.problem(context, 400, "Sign-in did not complete", "The answer carries no code.")
@@ -262,8 +288,12 @@ class DocumentsApp:
         except ProviderError as failure:
             return self.problem(context, 502, failure.title, failure.detail, error=failure.error)
         if pending["mfa_required"] and claims.get("acr") != ACR_MFA:
-            return self.problem(context, 403, "Sign-in did not complete",
-                                "Documents asked for a second factor and firmid's answer does not show one.")
+            return self.problem(
+                context,
+                403,
+                "Sign-in did not complete",
+                "Documents asked for a second factor and firmid's answer does not show one.",
+            )
         session = self.store.cycle(session)  # a new session id at sign-in
         session.user, session.id_token = claims, id_token
         log.info("Signed in: sub=%s amr=%s acr=%s", claims.get("sub"), claims.get("amr"), claims.get("acr"))
@@ -279,7 +309,9 @@ class DocumentsApp:
         session = context.session
         if session is None or session.user is None:
             return Response.redirect("/")
-        body = "<h1>Sign out</h1><p>Sign out of Documents, and of firmid too?</p>" + html.sign_out_form(session.csrf_token)
+        body = "<h1>Sign out</h1><p>Sign out of Documents, and of firmid too?</p>" + html.sign_out_form(
+            session.csrf_token
+        )
         return self.page(context, "Sign out — Documents", body)
 
     def logout(self, context: Context) -> Response:
@@ -299,7 +331,13 @@ class DocumentsApp:
             url = None
             log.warning("RP-initiated logout not possible: %s", error)
         if url is None:
-            return self.page(context, "Documents", html.home(
-                user=None, notice="You are signed out of Documents (firmid's session could not be ended from here).",
-                issuer=self.config.issuer))
+            return self.page(
+                context,
+                "Documents",
+                html.home(
+                    user=None,
+                    notice="You are signed out of Documents (firmid's session could not be ended from here).",
+                    issuer=self.config.issuer,
+                ),
+            )
         return Response.redirect(url, 303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
@@ -30,20 +30,26 @@ code{background:#eef0f3;padding:0 .2rem}
 
 # The one inline style block, allowed by its hash: no other inline style or any script runs.
 # The meta policy adds to the header's (demo_rp/app.py); a browser enforces both.
-STYLE_SOURCE = "'sha256-{}'".format(base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode())
+STYLE_SOURCE = f"'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'"
 META_POLICY = f"default-src 'none'; style-src {STYLE_SOURCE}; img-src 'self'; base-uri 'none'; object-src 'none'"
 
 # The claims an application of the platform reads, and what they mean (docs/oidc.md).
 CLAIMS = [
-    ("sub", "Who the user is, for every application: an opaque identifier, stable for life. "
-            "Key your data on it, never on the email."),
+    (
+        "sub",
+        "Who the user is, for every application: an opaque identifier, stable for life. "
+        "Key your data on it, never on the email.",
+    ),
     ("email", "The user's email address (scope email)."),
     ("name", "The user's full name (scope profile)."),
     ("firm", "The accounting firm the user belongs to: its id and name."),
     ("user_type", "practitioners, clients or client_employees: the unit of the firm's MFA policy."),
     ("role", "The user's role."),
-    ("amr", "What the user really used in this sign-in: pwd = password, otp = one-time code "
-            "from an authenticator app, mfa = more than one factor."),
+    (
+        "amr",
+        "What the user really used in this sign-in: pwd = password, otp = one-time code "
+        "from an authenticator app, mfa = more than one factor.",
+    ),
     ("acr", "urn:firmid:acr:mfa when the sign-in used a second factor, urn:firmid:acr:pwd otherwise."),
     ("auth_time", "When the user last really authenticated at firmid (not when this token was issued)."),
 ]
@@ -82,7 +88,7 @@ def home(*, user: dict[str, Any] | None, notice: str | None, issuer: str) -> str
         firm = user.get("firm") or {}
         parts.append(
             f'<p id="signed-in-as">Signed in as <strong>{escape(str(user.get("name", "")))}</strong>'
-            f'{" — " + escape(str(firm.get("name", ""))) if isinstance(firm, dict) and firm.get("name") else ""}'
+            f"{' — ' + escape(str(firm.get('name', ''))) if isinstance(firm, dict) and firm.get('name') else ''}"
             "</p>"
             '<p><a href="/claims">See the claims of your ID token</a></p>'
             "<p><em>Sign out</em> (top right) also ends your firmid session (RP-initiated logout).</p>"
@@ -106,9 +112,9 @@ def _claim_value(name: str, value: Any) -> str:
     if value is None:
         return '<span class="absent">—</span>'
     if name == "firm" and isinstance(value, dict):
-        return f'{escape(str(value.get("name", "")))} <small>(id {escape(str(value.get("id", "")))})</small>'
+        return f"{escape(str(value.get('name', '')))} <small>(id {escape(str(value.get('id', '')))})</small>"
     if name == "auth_time" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        when = datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        when = datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         return f"{escape(str(value))} <small>({when})</small>"
     if isinstance(value, list):
         return escape(" ".join(str(v) for v in value))

@@ -124,7 +124,10 @@ class Provider:
         with self._client() as client:
             url, _ = client.create_authorization_url(
                 self.metadata()["authorization_endpoint"],
-                state=state, code_verifier=code_verifier, nonce=nonce, **extra,
+                state=state,
+                code_verifier=code_verifier,
+                nonce=nonce,
+                **extra,
             )
         return Authorization(url=url, state=state, nonce=nonce, code_verifier=code_verifier)
 
@@ -138,7 +141,8 @@ class Provider:
                 )
             except OAuthError as error:
                 raise ProviderError(
-                    "The token request was refused", error.description or error.error or "no description",
+                    "The token request was refused",
+                    error.description or error.error or "no description",
                     error=error.error,
                 ) from error
             except requests.RequestException as error:
@@ -188,4 +192,3 @@ class Provider:
         if id_token:
             params["id_token_hint"] = id_token
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
-

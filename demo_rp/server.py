@@ -52,8 +52,14 @@ def serve_in_thread(*, issuer: str, client_id: str, client_secret: str, host: st
     """Start the demo application on a free port of `host`, signing in through `issuer`."""
     server = bind(host, 0)
     port = server.server_address[1]
-    config = Config(issuer=issuer, client_id=client_id, client_secret=client_secret,
-                    host=host, port=port, base_url=f"http://{host}:{port}")
+    config = Config(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=client_secret,
+        host=host,
+        port=port,
+        base_url=f"http://{host}:{port}",
+    )
     server.set_app(DocumentsApp(config))
     running = Running(config, server)
     running.thread.start()
@@ -69,8 +75,12 @@ def main() -> None:
         log.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
         raise SystemExit(1) from error
     server.set_app(DocumentsApp(config))
-    log.info("Documents (demo application) on %s/, signing in through %s as %r",
-             config.base_url, config.issuer, config.client_id)
+    log.info(
+        "Documents (demo application) on %s/, signing in through %s as %r",
+        config.base_url,
+        config.issuer,
+        config.client_id,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -9,9 +9,7 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import BASE_DIR, FIRMID_ISSUER, oauth2_provider_settings
 
 DEBUG = env.flag("DEBUG", True)
-SECRET_KEY = env.persistent_secret(
-    "SECRET_KEY", BASE_DIR / "var" / "secret_key", lambda: secrets.token_urlsafe(50)
-)
+SECRET_KEY = env.persistent_secret("SECRET_KEY", BASE_DIR / "var" / "secret_key", lambda: secrets.token_urlsafe(50))
 FIRMID_ENCRYPTION_KEYS = [
     env.persistent_secret(
         "FIRMID_ENCRYPTION_KEYS",

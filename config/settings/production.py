@@ -20,7 +20,5 @@ CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS", "")
 FIRMID_ISSUER = env.text("FIRMID_ISSUER")
 # Key files, not values: PEM does not travel well through environment variables.
 FIRMID_OIDC_SIGNING_KEY = env.file_text("FIRMID_OIDC_SIGNING_KEY_FILE")
-FIRMID_OIDC_RETIRED_KEYS = [
-    Path(path).read_text() for path in env.listing("FIRMID_OIDC_RETIRED_KEY_FILES", "")
-]
+FIRMID_OIDC_RETIRED_KEYS = [Path(path).read_text() for path in env.listing("FIRMID_OIDC_RETIRED_KEY_FILES", "")]
 OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, FIRMID_OIDC_RETIRED_KEYS, ["https"])  # noqa: F405

@@ -6,9 +6,7 @@ from config import env
 from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789abcdef"
-FIRMID_ENCRYPTION_KEYS = env.listing(
-    "FIRMID_ENCRYPTION_KEYS", "iVQLh5T1PKxNtLCdCUinslWyezrIipZi7ws3jFp35GE="
-)
+FIRMID_ENCRYPTION_KEYS = env.listing("FIRMID_ENCRYPTION_KEYS", "iVQLh5T1PKxNtLCdCUinslWyezrIipZi7ws3jFp35GE=")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
@@ -20,7 +18,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # One signing key per test run; the suite's clients read it from the JWKS like any client.
 FIRMID_OIDC_SIGNING_KEY = (
-    env.file_text("FIRMID_OIDC_SIGNING_KEY_FILE") if env.text("FIRMID_OIDC_SIGNING_KEY_FILE", "") else env.rsa_private_key_pem()
+    env.file_text("FIRMID_OIDC_SIGNING_KEY_FILE")
+    if env.text("FIRMID_OIDC_SIGNING_KEY_FILE", "")
+    else env.rsa_private_key_pem()
 )
 OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, [], ["http", "https"])  # noqa: F405
 # The secret of the demo application "Documents" (demo_rp/), registered by load_demo.

@@ -37,7 +37,7 @@ class FakeHttp:
         self.issuer = issuer
         self.fetched: list[str] = []
 
-    def get(self, url: str, timeout: float) -> Any:  # noqa: ANN401
+    def get(self, url: str, timeout: float) -> Any:
         self.fetched.append(url)
         if url.endswith("/.well-known/openid-configuration"):
             body = {
@@ -87,14 +87,23 @@ def app(provider: FakeProvider) -> DocumentsApp:
     return DocumentsApp(CONFIG, provider=provider)
 
 
-def id_token(key: RSAKey | OctKey, *, alg: str = "RS256", **overrides: Any) -> str:  # noqa: ANN401
+def id_token(key: RSAKey | OctKey, *, alg: str = "RS256", **overrides: Any) -> str:
     now = int(time.time())
     claims = {
-        "iss": ISSUER, "aud": CONFIG.client_id, "sub": "6b1c4d0e-0c4c-4f43-9a0e-2f1f8f6d3b21",
-        "exp": now + 600, "iat": now, "auth_time": now - 5, "nonce": "n-1",
-        "email": "alice@demo-accounting.test", "name": "Alice <Martin>",
-        "firm": {"id": "f-1", "name": "Demo Accounting"}, "user_type": "practitioners", "role": "practitioner",
-        "amr": ["pwd", "otp", "mfa"], "acr": "urn:firmid:acr:mfa",
+        "iss": ISSUER,
+        "aud": CONFIG.client_id,
+        "sub": "6b1c4d0e-0c4c-4f43-9a0e-2f1f8f6d3b21",
+        "exp": now + 600,
+        "iat": now,
+        "auth_time": now - 5,
+        "nonce": "n-1",
+        "email": "alice@demo-accounting.test",
+        "name": "Alice <Martin>",
+        "firm": {"id": "f-1", "name": "Demo Accounting"},
+        "user_type": "practitioners",
+        "role": "practitioner",
+        "amr": ["pwd", "otp", "mfa"],
+        "acr": "urn:firmid:acr:mfa",
     }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
@@ -126,7 +135,10 @@ def test_a_well_formed_id_token_is_accepted(provider: FakeProvider, key: RSAKey)
     ],
 )
 def test_an_id_token_with_a_wrong_claim_is_rejected(
-    provider: FakeProvider, key: RSAKey, overrides: dict, why: str,
+    provider: FakeProvider,
+    key: RSAKey,
+    overrides: dict,
+    why: str,
 ) -> None:
     with pytest.raises(ProviderError) as refused:
         provider.verify_id_token(id_token(key, **overrides), nonce="n-1")
@@ -178,9 +190,14 @@ class Browser:
         path, _, query = path.partition("?")
         body = urlencode(form or {}).encode()
         environ = {
-            "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
-            "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/x-www-form-urlencoded",
-            "wsgi.input": io.BytesIO(body), "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8001",
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "wsgi.input": io.BytesIO(body),
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8001",
             "wsgi.url_scheme": "http",
             # firmid's cookies share the host: ours must be found among them.
             "HTTP_COOKIE": f"csrftoken=x; firmid_session=y; {COOKIE_NAME}={self.cookie}" if self.cookie else "a=b",
@@ -240,14 +257,21 @@ def test_sign_in_with_mfa_required_asks_for_the_mfa_acr(app: DocumentsApp) -> No
 
 
 def test_callback_exchanges_the_code_with_the_verifier_and_shows_the_claims(
-    app: DocumentsApp, provider: FakeProvider, key: RSAKey,
+    app: DocumentsApp,
+    provider: FakeProvider,
+    key: RSAKey,
 ) -> None:
     browser = Browser(app)
     request = start_sign_in(browser)
     before = browser.cookie
-    provider.token_response = {"access_token": "at", "token_type": "Bearer",
-                               "id_token": id_token(key, nonce=request["nonce"])}
-    status, headers, _ = browser.get(f"/callback?{urlencode({'code': 'c-1', 'state': request['state'], 'iss': ISSUER})}")
+    provider.token_response = {
+        "access_token": "at",
+        "token_type": "Bearer",
+        "id_token": id_token(key, nonce=request["nonce"]),
+    }
+    status, headers, _ = browser.get(
+        f"/callback?{urlencode({'code': 'c-1', 'state': request['state'], 'iss': ISSUER})}"
+    )
     assert (status, headers["Location"]) == (302, "/claims")
     assert browser.cookie and browser.cookie != before  # a new session id at sign-in
     verifier = provider.exchanged[0]["code_verifier"]
@@ -268,8 +292,14 @@ def test_callback_exchanges_the_code_with_the_verifier_and_shows_the_claims(
 def test_an_error_from_firmid_is_shown_readably(app: DocumentsApp) -> None:
     browser = Browser(app)
     request = start_sign_in(browser)
-    query = urlencode({"error": "access_denied", "error_description": "<b>Not open</b> to you",
-                       "state": request["state"], "iss": ISSUER})
+    query = urlencode(
+        {
+            "error": "access_denied",
+            "error_description": "<b>Not open</b> to you",
+            "state": request["state"],
+            "iss": ISSUER,
+        }
+    )
     status, _, page = browser.get(f"/callback?{query}")
     assert status == 400 and "Sign-in did not complete" in page
     assert "access_denied" in page and "&lt;b&gt;Not open&lt;/b&gt; to you" in page
@@ -328,7 +358,9 @@ def test_mfa_required_but_not_shown_signs_nobody_in(app: DocumentsApp, provider:
 
 
 def test_sign_out_needs_the_form_token_then_ends_the_firmid_session_too(
-    app: DocumentsApp, provider: FakeProvider, key: RSAKey,
+    app: DocumentsApp,
+    provider: FakeProvider,
+    key: RSAKey,
 ) -> None:
     browser = Browser(app)
     request = start_sign_in(browser)

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 # Set on the request once the password step reached a verdict of "refused" (wrong password,
 # unknown address): an error after it (writing the failure's audit row) leaves the attempt
 # counted; an error before it gives it back (AccountAdapter.authenticate).
-PASSWORD_REFUSED = "firmid_password_refused"
+PASSWORD_REFUSED = "firmid_password_refused"  # noqa: S105 - an attribute's name
 
 
 def mark_password_refused(request: HttpRequest) -> None:

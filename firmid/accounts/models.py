@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.utils.crypto import salted_hmac
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 from firmid.policy import UserType
 from firmid.tenancy.models import ClientCompany, Firm
@@ -25,9 +25,7 @@ ROLES_OF_TYPE: dict[UserType, tuple[str, ...]] = {
     UserType.CLIENTS: (Role.CLIENT_ADMINISTRATOR, Role.STANDARD_CLIENT),
     UserType.CLIENT_EMPLOYEES: (Role.CLIENT_EMPLOYEE,),
 }
-TYPE_OF_ROLE: dict[str, UserType] = {
-    role: user_type for user_type, roles in ROLES_OF_TYPE.items() for role in roles
-}
+TYPE_OF_ROLE: dict[str, UserType] = {role: user_type for user_type, roles in ROLES_OF_TYPE.items() for role in roles}
 CLIENT_ROLES = (Role.CLIENT_ADMINISTRATOR, Role.STANDARD_CLIENT, Role.CLIENT_EMPLOYEE)
 
 
@@ -68,7 +66,8 @@ class User(AbstractBaseUser):
             # A firm's users by type; on PostgreSQL it also covers what the enrolment reports
             # count (firmid/mfa/reports.py), which then read the index only, not the table.
             models.Index(
-                fields=["firm", "role"], include=["is_active", "mfa_individually_activated", "id"],
+                fields=["firm", "role"],
+                include=["is_active", "mfa_individually_activated", "id"],
                 name="user_firm_role_covering",
             ),
         ]

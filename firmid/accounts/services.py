@@ -45,8 +45,11 @@ def user_set_active(*, actor: User, user: User, active: bool, request: HttpReque
         user_end_sessions(user=user)
     audit_record(
         action=AuditAction.USER_ENABLED if active else AuditAction.USER_DISABLED,
-        actor=actor, subject=user, request=request,
-        old_value=str(not active), new_value=str(active),
+        actor=actor,
+        subject=user,
+        request=request,
+        old_value=str(not active),
+        new_value=str(active),
     )
 
 
@@ -142,8 +145,12 @@ def user_create(
     if role != Role.SUPPORT_AGENT and role not in TYPE_OF_ROLE:
         raise ServiceError(f"Unknown role {role!r}.")
     user = User(
-        email=email, full_name=full_name, role=role, firm=firm,
-        client_company=client_company, support_level=support_level,
+        email=email,
+        full_name=full_name,
+        role=role,
+        firm=firm,
+        client_company=client_company,
+        support_level=support_level,
     )
     user.set_password(password)
     user.save()

@@ -56,8 +56,10 @@ def hidden_levels(levels: Mapping[UserType, MfaLevel]) -> list[tuple[str, str]]:
     return [(level_field(user_type), level.value) for user_type, level in levels.items()]
 
 
-CLIENT_TYPES = [("confidential", "Confidential (a server-side application that keeps a secret)"),
-                ("public", "Public (a browser or mobile application: no secret, PKCE only)")]
+CLIENT_TYPES = [
+    ("confidential", "Confidential (a server-side application that keeps a secret)"),
+    ("public", "Public (a browser or mobile application: no secret, PKCE only)"),
+]
 ONE_PER_LINE = "One exact URL per line: no wildcard, no fragment."
 
 
@@ -70,21 +72,30 @@ class ApplicationForm(forms.Form):
         required=False, label="Redirect URIs", help_text=ONE_PER_LINE, widget=forms.Textarea(attrs={"rows": 3})
     )
     post_logout_redirect_uris = forms.CharField(
-        required=False, label="Post-logout redirect URIs", help_text=f"Optional. {ONE_PER_LINE}",
+        required=False,
+        label="Post-logout redirect URIs",
+        help_text=f"Optional. {ONE_PER_LINE}",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     allowed_origins = forms.CharField(
-        required=False, label="Allowed origins (single-page applications)", widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Allowed origins (single-page applications)",
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Optional. One origin per line, scheme://host[:port] with no path (https; http for localhost "
         "only): the pages from which a browser application may call the token, UserInfo and revocation endpoints.",
     )
     client_type = forms.ChoiceField(choices=CLIENT_TYPES, initial="confidential", widget=forms.RadioSelect)
     user_types = forms.MultipleChoiceField(
-        required=False, choices=[(t.value, t.label) for t in UserType], widget=forms.CheckboxSelectMultiple,
+        required=False,
+        choices=[(t.value, t.label) for t in UserType],
+        widget=forms.CheckboxSelectMultiple,
         help_text="None checked: every user type may sign in.",
     )
     scopes = forms.MultipleChoiceField(
-        required=False, choices=[(s, s) for s in SCOPES], initial=list(SCOPES), widget=forms.CheckboxSelectMultiple,
+        required=False,
+        choices=[(s, s) for s in SCOPES],
+        initial=list(SCOPES),
+        widget=forms.CheckboxSelectMultiple,
         help_text="openid is required.",
     )
     require_mfa = forms.BooleanField(required=False, label="Require MFA for this application")
@@ -93,10 +104,13 @@ class ApplicationForm(forms.Form):
         """Return the cleaned input as the services' keyword arguments (the client type aside)."""
         data = self.cleaned_data
         return {
-            "name": data["name"], "home_url": data["home_url"],
+            "name": data["name"],
+            "home_url": data["home_url"],
             "redirect_uris": data["redirect_uris"].splitlines(),
             "post_logout_redirect_uris": data["post_logout_redirect_uris"].splitlines(),
-            "user_types": data["user_types"], "allowed_scopes": data["scopes"], "require_mfa": data["require_mfa"],
+            "user_types": data["user_types"],
+            "allowed_scopes": data["scopes"],
+            "require_mfa": data["require_mfa"],
             "allowed_origins": data["allowed_origins"].splitlines(),
         }
 
@@ -108,10 +122,15 @@ class ApplicationEditForm(ApplicationForm):
 
     @classmethod
     def of(cls, summary: ApplicationSummary) -> ApplicationEditForm:
-        return cls(initial={
-            "name": summary.name, "home_url": summary.home_url,
-            "redirect_uris": "\n".join(summary.redirect_uris),
-            "post_logout_redirect_uris": "\n".join(summary.post_logout_redirect_uris),
-            "user_types": [t.value for t in summary.user_types], "scopes": summary.scopes,
-            "require_mfa": summary.require_mfa, "allowed_origins": "\n".join(summary.allowed_origins),
-        })
+        return cls(
+            initial={
+                "name": summary.name,
+                "home_url": summary.home_url,
+                "redirect_uris": "\n".join(summary.redirect_uris),
+                "post_logout_redirect_uris": "\n".join(summary.post_logout_redirect_uris),
+                "user_types": [t.value for t in summary.user_types],
+                "scopes": summary.scopes,
+                "require_mfa": summary.require_mfa,
+                "allowed_origins": "\n".join(summary.allowed_origins),
+            }
+        )

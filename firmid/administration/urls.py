@@ -26,6 +26,8 @@ urlpatterns = [
     path("applications/new/", applications.application_new, name="application_new"),
     path("applications/<int:pk>/", applications.application_detail, name="application"),
     path("applications/<int:pk>/edit/", applications.application_edit, name="application_edit"),
-    path("applications/<int:pk>/regenerate-secret/", applications.application_regenerate, name="application_regenerate"),
+    path(
+        "applications/<int:pk>/regenerate-secret/", applications.application_regenerate, name="application_regenerate"
+    ),
     path("applications/<int:pk>/delete/", applications.application_remove, name="application_delete"),
 ]

@@ -32,7 +32,9 @@ def on_password_failed(sender: Any, credentials: dict, request: Any = None, **kw
     # Only the identifier is kept: the credentials also hold the password.
     identifier = str(credentials.get("email") or credentials.get("username") or "")[:254]
     audit_record(
-        action=AuditAction.SIGN_IN_PASSWORD, outcome=AuditOutcome.FAILURE, request=request,
+        action=AuditAction.SIGN_IN_PASSWORD,
+        outcome=AuditOutcome.FAILURE,
+        request=request,
         detail=f"as {identifier}",
     )
 

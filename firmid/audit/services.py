@@ -76,12 +76,21 @@ def _publish(event: AuditEvent, reasons: frozenset[AuditReason]) -> None:
     """Log the event as structured fields and tell the listeners (metrics): never a secret, never a code."""
     event_recorded.send(sender=AuditEvent, event=event, reasons=reasons)
     logger.info(
-        "%s %s", event.action, event.outcome,
+        "%s %s",
+        event.action,
+        event.outcome,
         extra={
-            "event": event.action, "outcome": event.outcome, "actor": event.actor_email,
-            "subject": event.subject_email, "firm_id": event.firm_id, "user_type": event.user_type,
-            "old": event.old_value, "new": event.new_value, "factor": event.factor_type,
-            "ip": event.ip_address, "detail": event.detail,
+            "event": event.action,
+            "outcome": event.outcome,
+            "actor": event.actor_email,
+            "subject": event.subject_email,
+            "firm_id": event.firm_id,
+            "user_type": event.user_type,
+            "old": event.old_value,
+            "new": event.new_value,
+            "factor": event.factor_type,
+            "ip": event.ip_address,
+            "detail": event.detail,
         },
     )
 

@@ -67,7 +67,9 @@ def _walk(header: str) -> Address:
     for raw in reversed(hops[-MAX_HOPS:]):
         hop = _address(raw.strip())
         if hop is None:
-            raise ForwardedForInvalid(f"X-Forwarded-For from a trusted proxy holds {raw.strip()[:60]!r}, not an address.")
+            raise ForwardedForInvalid(
+                f"X-Forwarded-For from a trusted proxy holds {raw.strip()[:60]!r}, not an address."
+            )
         if not _trusted(hop):
             return hop
     if len(hops) > MAX_HOPS:

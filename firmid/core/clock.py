@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
     """Return the current UTC time."""
-    return datetime.fromtimestamp(timestamp(), tz=timezone.utc)
+    return datetime.fromtimestamp(timestamp(), tz=UTC)
 
 
 def timestamp() -> float:

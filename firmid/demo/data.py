@@ -13,7 +13,7 @@ from firmid.policy import UserType
 from firmid.sso.services import sso_connect
 from firmid.tenancy.services import client_company_create, firm_create
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the demo accounts' published password
 
 AGENTS = [
     ("support.l1@firmid.test", "Sam Level-One", 1),
@@ -48,8 +48,10 @@ def load_demo() -> list[str]:
     northwind_client = client_company_create(firm=northwind, name="Northwind Client")
     if not northwind.sso_connections.exists():
         sso_connect(
-            firm=northwind, user_type=UserType.PRACTITIONERS,
-            issuer="https://idp.northwind.test", client_id="firmid",
+            firm=northwind,
+            user_type=UserType.PRACTITIONERS,
+            issuer="https://idp.northwind.test",
+            client_id="firmid",
         )
     user("erin@northwind.test", "Erin Walsh", Role.PRACTITIONER, firm=northwind)
     user("frank@northwind-client.test", "Frank Moore", Role.STANDARD_CLIENT, client_company=northwind_client)
@@ -62,7 +64,11 @@ def _register_demo_rp() -> None:
     if get_application_model().objects.filter(client_id=DEMO_RP_CLIENT_ID).exists():
         return
     application_register(
-        actor=None, name="Documents", home_url=DEMO_RP_URL, redirect_uris=[f"{DEMO_RP_URL}callback"],
-        post_logout_redirect_uris=[DEMO_RP_URL], client_id=DEMO_RP_CLIENT_ID,
+        actor=None,
+        name="Documents",
+        home_url=DEMO_RP_URL,
+        redirect_uris=[f"{DEMO_RP_URL}callback"],
+        post_logout_redirect_uris=[DEMO_RP_URL],
+        client_id=DEMO_RP_CLIENT_ID,
         client_secret=demo_settings.DEMO_RP_SECRET,
     )

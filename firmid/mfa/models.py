@@ -29,6 +29,9 @@ class FirmMfaLevel(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_type} of firm {self.firm_id}: {self.level}"
+
 
 class MfaGuard(models.Model):
     """Per-user state shared by every worker: the last TOTP step used and the failure counter.
@@ -47,3 +50,6 @@ class MfaGuard(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     lock_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"MFA guard of user {self.user_id}"

@@ -6,8 +6,10 @@ class OidcConfig(AppConfig):
     label = "oidc"
 
     def ready(self) -> None:
-        from firmid.oidc import receivers  # noqa: F401
-        from firmid.oidc import cors  # noqa: F401 - connects the CORS receiver
+        from firmid.oidc import (
+            cors,  # noqa: F401 - connects the CORS receiver
+            receivers,  # noqa: F401
+        )
         from firmid.oidc.requirements import authorization_requires_mfa
         from firmid.signin.destinations import register_mfa_demand
 

@@ -11,7 +11,7 @@ from firmid.core.seams.allauth import get_authentication_records
 from firmid.mfa.registry import amr_of, factors
 
 ACR_MFA = "urn:firmid:acr:mfa"
-ACR_PASSWORD = "urn:firmid:acr:pwd"
+ACR_PASSWORD = "urn:firmid:acr:pwd"  # noqa: S105 - an acr value
 ACR_VALUES = [ACR_PASSWORD, ACR_MFA]
 
 # RFC 8176 values: each factor names its own (firmid.mfa.registry); "fed" names a sign-in

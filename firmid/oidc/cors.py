@@ -38,7 +38,7 @@ _UNREADABLE = (SuspiciousOperation, RawPostDataException, MultiPartParserError, 
 
 
 @receiver(check_request_enabled, dispatch_uid="firmid.oidc.cors")
-def origin_registered_for_request(sender, request: HttpRequest, **kwargs) -> bool:  # noqa: ANN001, ANN003, ARG001
+def origin_registered_for_request(sender, request: HttpRequest, **kwargs) -> bool:  # noqa: ANN001, ANN003
     """Grant CORS to the request's Origin if the application it names registered that origin."""
     # django-cors-headers asks this of every request: any other path is never granted.
     origin = request.headers.get("Origin")

@@ -41,7 +41,11 @@ def _access_token_answer(checksum: str, client) -> dict | None:  # noqa: ANN001
     token = AccessToken.objects.select_related("user", "application").filter(token_checksum=checksum).first()
     if token is None:
         return None
-    if token.application_id != client.pk or token.is_expired() or not policy.may_hold_application_tokens(token.user, client):
+    if (
+        token.application_id != client.pk
+        or token.is_expired()
+        or not policy.may_hold_application_tokens(token.user, client)
+    ):
         return INACTIVE
     answer = _answer(client=client, user=token.user, scope=token.scope, issued=token.created, expires=token.expires)
     if token.resource:  # RFC 8707: the resources the token was bound to
@@ -60,7 +64,9 @@ def _refresh_token_answer(checksum: str, client) -> dict | None:  # noqa: ANN001
     expires = refresh_token_expiry(token)
     if expires <= clock.now() or not policy.may_hold_application_tokens(token.user, client):
         return INACTIVE
-    answer = _answer(client=client, user=token.user, scope=token.access_token.scope, issued=token.created, expires=expires)
+    answer = _answer(
+        client=client, user=token.user, scope=token.access_token.scope, issued=token.created, expires=expires
+    )
     return {**answer, "token_type": "refresh_token"}
 
 

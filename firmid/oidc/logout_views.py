@@ -127,7 +127,7 @@ class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
         signed_in_at = int(session_auth_context(self.request)["auth_time"])
         return self.hint is not None and self.hint.auth_time == signed_in_at
 
-    def do_logout(self, application=None, post_logout_redirect_uri=None, state=None, token_user=None):  # noqa: ANN001, ANN201, ARG002
+    def do_logout(self, application=None, post_logout_redirect_uri=None, state=None, token_user=None):  # noqa: ANN001, ANN201
         # The session that ends is the signed-in user's, and so are the tokens revoked: never
         # the hint's user's (someone else, after the prompt; or nobody signed in any more, and
         # a hint is not a credential that may revoke anyone's tokens).

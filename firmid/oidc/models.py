@@ -39,3 +39,6 @@ class ApplicationProfile(models.Model):
     # Require a second factor for this application, whatever the firm's level.
     require_mfa = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"profile of application {self.application_id}"

@@ -31,7 +31,9 @@ def may_hold_application_tokens(user: User | None, application) -> bool:  # noqa
 
 def refresh_chain_end(*, family, created: datetime) -> datetime:  # noqa: ANN001
     """When a rotation chain stops refreshing: FIRMID_REFRESH_ABSOLUTE_SECONDS after its first token."""
-    started = RefreshToken.objects.filter(token_family=family).aggregate(start=Min("created"))["start"] if family else None
+    started = (
+        RefreshToken.objects.filter(token_family=family).aggregate(start=Min("created"))["start"] if family else None
+    )
     return (started or created) + timedelta(seconds=oidc_settings.REFRESH_ABSOLUTE_SECONDS)
 
 

@@ -34,6 +34,4 @@ def authorization_requires_mfa(url: str | None) -> bool:
 def _application_requires_mfa(*, client_id: str) -> bool:
     if not client_id or len(client_id) > _CLIENT_ID_MAX:
         return False
-    return get_application_model().objects.filter(
-        client_id=client_id, firmid_profile__require_mfa=True
-    ).exists()
+    return get_application_model().objects.filter(client_id=client_id, firmid_profile__require_mfa=True).exists()

@@ -29,10 +29,10 @@ def response_parameters(location: str, redirect_uri: str) -> list[tuple[str, str
     sent = parse_qsl(urlsplit(location).query, keep_blank_values=True)
     # The redirect_uri's query comes first, without iss (RFC 9207: the issuer's, once).
     own = [(k, v) for k, v in parse_qsl(urlsplit(redirect_uri).query, keep_blank_values=True) if k != "iss"]
-    return sent[len(own):] if sent[: len(own)] == own else sent
+    return sent[len(own) :] if sent[: len(own)] == own else sent
 
 
-def form_post_response(  # noqa: PLR0913
+def form_post_response(
     request: HttpRequest, *, redirect_uri: str, location: str, allowed_schemes: list[str], application_name: str
 ) -> HttpResponse:
     """The page that POSTs the response of `location` to `redirect_uri`, a registered URI."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from ipaddress import ip_address
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse, urlsplit
 
 from django.conf import settings
@@ -158,8 +158,15 @@ def _check_name(name: str) -> str:
 
 
 def _checked(
-    *, name: str, home_url: str, redirect_uris: Sequence[str], post_logout_redirect_uris: Sequence[str],
-    user_types: Sequence[str], allowed_scopes: Sequence[str], require_mfa: bool, allowed_origins: Sequence[str],
+    *,
+    name: str,
+    home_url: str,
+    redirect_uris: Sequence[str],
+    post_logout_redirect_uris: Sequence[str],
+    user_types: Sequence[str],
+    allowed_scopes: Sequence[str],
+    require_mfa: bool,
+    allowed_origins: Sequence[str],
 ) -> _Settings:
     name = _check_name(name)
     home = _check_uris([home_url], "Home URL")
@@ -169,10 +176,14 @@ def _checked(
     if not redirects:
         raise ServiceError("An application needs at least one redirect URI.")
     return _Settings(
-        name=name, home_url=home[0], redirect_uris=redirects,
+        name=name,
+        home_url=home[0],
+        redirect_uris=redirects,
         post_logout_redirect_uris=_check_uris(post_logout_redirect_uris, "Post-logout URI"),
-        user_types=_check_types(user_types), allowed_scopes=_check_scopes(allowed_scopes),
-        require_mfa=bool(require_mfa), allowed_origins=_check_origins(allowed_origins),
+        user_types=_check_types(user_types),
+        allowed_scopes=_check_scopes(allowed_scopes),
+        require_mfa=bool(require_mfa),
+        allowed_origins=_check_origins(allowed_origins),
     )
 
 
@@ -190,8 +201,10 @@ def _save(application: Application, values: _Settings) -> None:  # type: ignore[
     ApplicationProfile.objects.update_or_create(
         application=application,
         defaults={
-            "home_url": values.home_url, "user_types": values.user_types,
-            "allowed_scopes": values.allowed_scopes, "require_mfa": values.require_mfa,
+            "home_url": values.home_url,
+            "user_types": values.user_types,
+            "allowed_scopes": values.allowed_scopes,
+            "require_mfa": values.require_mfa,
         },
     )
 
@@ -217,8 +230,14 @@ def application_register(
     if actor is not None:
         require_can_change_mfa(actor)
     values = _checked(
-        name=name, home_url=home_url, redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
-        user_types=user_types, allowed_scopes=allowed_scopes, require_mfa=require_mfa, allowed_origins=allowed_origins,
+        name=name,
+        home_url=home_url,
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris,
+        user_types=user_types,
+        allowed_scopes=allowed_scopes,
+        require_mfa=require_mfa,
+        allowed_origins=allowed_origins,
     )
     secret = (client_secret or generate_client_secret()) if confidential else None
     application = Application(
@@ -255,8 +274,14 @@ def application_update(
     """Change what an application is registered with; tokens the new rules refuse are revoked."""
     require_can_change_mfa(actor)
     values = _checked(
-        name=name, home_url=home_url, redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
-        user_types=user_types, allowed_scopes=allowed_scopes, require_mfa=require_mfa, allowed_origins=allowed_origins,
+        name=name,
+        home_url=home_url,
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris,
+        user_types=user_types,
+        allowed_scopes=allowed_scopes,
+        require_mfa=require_mfa,
+        allowed_origins=allowed_origins,
     )
     before = ApplicationProfile.objects.filter(application=application).first()
     _save(application, values)
@@ -285,7 +310,10 @@ def _revoke_families(refresh_tokens: QuerySet) -> None:
 
 @transaction.atomic
 def application_regenerate_secret(
-    *, actor: User, application: Application, request: HttpRequest | None = None  # type: ignore[valid-type]
+    *,
+    actor: User,
+    application: Application,
+    request: HttpRequest | None = None,  # type: ignore[valid-type]
 ) -> str:
     """Give a confidential client a new secret, returned once; the old one stops working now."""
     require_can_change_mfa(actor)
@@ -301,7 +329,10 @@ def application_regenerate_secret(
 
 @transaction.atomic
 def application_delete(
-    *, actor: User, application: Application, request: HttpRequest | None = None  # type: ignore[valid-type]
+    *,
+    actor: User,
+    application: Application,
+    request: HttpRequest | None = None,  # type: ignore[valid-type]
 ) -> None:
     """Delete an application with its codes and tokens (the database cascades)."""
     require_can_change_mfa(actor)
@@ -310,10 +341,17 @@ def application_delete(
 
 
 def _audit(
-    action: AuditAction, actor: User | None, application, request: HttpRequest | None, field: str = "new_value"  # noqa: ANN001
+    action: AuditAction,
+    actor: User | None,
+    application,  # noqa: ANN001 - DOT's swappable Application model
+    request: HttpRequest | None,
+    field: str = "new_value",
 ) -> None:
     # The client id and name only: never a secret.
     audit_record(
-        action=action, actor=actor, request=request, detail=application.name[:255],
+        action=action,
+        actor=actor,
+        request=request,
+        detail=application.name[:255],
         **{field: application.client_id[:64]},
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from oauth2_provider.models import (
     get_access_token_model,
@@ -119,7 +119,7 @@ class FirmidValidator(OAuth2Validator):
     def _create_authorization_code(self, request, code, expires=None):  # noqa: ANN001, ANN202
         grant = super()._create_authorization_code(request, code, expires)
         context = request.firmid_auth_context
-        grant.auth_time = datetime.fromtimestamp(context["auth_time"], tz=timezone.utc)
+        grant.auth_time = datetime.fromtimestamp(context["auth_time"], tz=UTC)
         grant.amr, grant.acr = context["amr"], context["acr"]
         grant.save(update_fields=["auth_time", "amr", "acr"])
         return grant
@@ -248,4 +248,3 @@ def _application_with_profile(client_id: str):  # noqa: ANN202
         return get_application_model().objects.select_related("firmid_profile").filter(client_id=client_id).first()
     except ValueError:  # a client_id the database cannot even represent: no such application
         return None
-

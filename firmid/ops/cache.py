@@ -18,7 +18,7 @@ import base64
 import logging
 import pickle
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -55,7 +55,7 @@ class DatabaseCache(DjangoDatabaseCache):
         if connection.vendor not in UPSERT_VENDORS:
             return super()._base_set(mode, key, value, timeout)
         now = tz_now().replace(microsecond=0)
-        if random.randrange(self._cull_every) == 0:
+        if random.randrange(self._cull_every) == 0:  # noqa: S311 - when to cull, no secret
             self._cull_quietly(connection, now)
         adapt = connection.ops.adapt_datetimefield_value
         expires = adapt(self._expiry(timeout))
@@ -84,7 +84,7 @@ class DatabaseCache(DjangoDatabaseCache):
         seconds = self.get_backend_timeout(timeout)
         if seconds is None:
             return datetime.max.replace(microsecond=0)
-        tz = timezone.utc if settings.USE_TZ else None
+        tz = UTC if settings.USE_TZ else None
         return datetime.fromtimestamp(seconds, tz=tz).replace(microsecond=0)
 
     def _encode(self, value: Any) -> str:

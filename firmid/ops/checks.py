@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register  # noqa: A004 - Django's check message
 from django.core.exceptions import ImproperlyConfigured
 
 from firmid.core.app_settings import core_settings
@@ -16,39 +16,47 @@ from firmid.core.client_address import parse_networks
 def check_trusted_proxies(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
     values = core_settings.TRUSTED_PROXIES
     if isinstance(values, str):
-        return [Error(
-            "FIRMID_TRUSTED_PROXIES must be a list of addresses or networks, not one string.",
-            hint='Write ["10.0.0.0/24"], or set the environment variable to 10.0.0.0/24,10.0.1.5.',
-            id="firmid.E020",
-        )]
+        return [
+            Error(
+                "FIRMID_TRUSTED_PROXIES must be a list of addresses or networks, not one string.",
+                hint='Write ["10.0.0.0/24"], or set the environment variable to 10.0.0.0/24,10.0.1.5.',
+                id="firmid.E020",
+            )
+        ]
     try:
         networks = parse_networks(values)
     except ImproperlyConfigured as error:
-        return [Error(
-            f"{error} Each entry must be an IP address or a CIDR network such as 10.0.0.0/24.",
-            hint="List the addresses of your proxies only (docs/deployment.md).",
-            id="firmid.E021",
-        )]
+        return [
+            Error(
+                f"{error} Each entry must be an IP address or a CIDR network such as 10.0.0.0/24.",
+                hint="List the addresses of your proxies only (docs/deployment.md).",
+                id="firmid.E021",
+            )
+        ]
     everyone = [str(n) for n in networks if n.prefixlen == 0]
     if everyone:
-        return [Error(
-            f"FIRMID_TRUSTED_PROXIES trusts every address ({', '.join(everyone)}): any client could "
-            "name any address in X-Forwarded-For and escape the rate limits.",
-            hint="List the addresses of your proxies only (docs/deployment.md).",
-            id="firmid.E022",
-        )]
+        return [
+            Error(
+                f"FIRMID_TRUSTED_PROXIES trusts every address ({', '.join(everyone)}): any client could "
+                "name any address in X-Forwarded-For and escape the rate limits.",
+                hint="List the addresses of your proxies only (docs/deployment.md).",
+                id="firmid.E022",
+            )
+        ]
     return []
 
 
 @register(Tags.security, deploy=True)
 def check_proxy_configured(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
     if settings.SECURE_PROXY_SSL_HEADER and not core_settings.TRUSTED_PROXIES:
-        return [Warning(
-            "FIRMID_TRUSTED_PROXIES is empty: X-Forwarded-For and X-Forwarded-Proto are ignored, so "
-            "behind a proxy every client has the proxy's address and every request looks like plain HTTP.",
-            hint="Set FIRMID_TRUSTED_PROXIES to your proxies' addresses (docs/deployment.md).",
-            id="firmid.W023",
-        )]
+        return [
+            Warning(
+                "FIRMID_TRUSTED_PROXIES is empty: X-Forwarded-For and X-Forwarded-Proto are ignored, so "
+                "behind a proxy every client has the proxy's address and every request looks like plain HTTP.",
+                hint="Set FIRMID_TRUSTED_PROXIES to your proxies' addresses (docs/deployment.md).",
+                id="firmid.W023",
+            )
+        ]
     return []
 
 
@@ -96,14 +104,20 @@ def check_redis_keeps_security_state(app_configs, **kwargs):  # noqa: ANN001, AN
     try:
         problem = redis_security_problem()
     except CacheUnavailable as error:
-        return [Warning(
-            f"Redis (REDIS_URL) was not checked: it does not answer ({error}).",
-            hint="Check again once it runs: it must use appendonly yes and maxmemory-policy noeviction.",
-            id="firmid.W031",
-        )]
+        return [
+            Warning(
+                f"Redis (REDIS_URL) was not checked: it does not answer ({error}).",
+                hint="Check again once it runs: it must use appendonly yes and maxmemory-policy noeviction.",
+                id="firmid.W031",
+            )
+        ]
     if problem is None:
         return []
-    return [Error(problem, hint="Fix Redis's configuration, or unset REDIS_URL to keep them in PostgreSQL.", id="firmid.E030")]
+    return [
+        Error(
+            problem, hint="Fix Redis's configuration, or unset REDIS_URL to keep them in PostgreSQL.", id="firmid.E030"
+        )
+    ]
 
 
 def verify_redis_at_start() -> None:
@@ -113,7 +127,9 @@ def verify_redis_at_start() -> None:
     try:
         problem = redis_security_problem()
     except CacheUnavailable as error:
-        logging.getLogger("firmid.ops").warning("Redis not checked at start: it does not answer", extra={"error": str(error)})
+        logging.getLogger("firmid.ops").warning(
+            "Redis not checked at start: it does not answer", extra={"error": str(error)}
+        )
         return
     if problem is not None:
         raise ImproperlyConfigured(problem)

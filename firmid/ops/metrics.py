@@ -11,13 +11,16 @@ PASSWORD_FAILURES = Counter("firmid_password_failures_total", "Wrong passwords (
 SECOND_FACTOR = Counter("firmid_second_factor_checks_total", "Second-factor codes checked", ["outcome"])
 LOCKOUTS = Counter("firmid_lockouts_total", "Accounts locked after too many wrong codes")
 LATENCY = Histogram(
-    "firmid_request_seconds", "Time to answer a request", ["route"],
+    "firmid_request_seconds",
+    "Time to answer a request",
+    ["route"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 # This node's clock minus the database's (firmid/ops/readiness.py); under gunicorn, the
 # latest measurement of any live worker (they share one clock).
 CLOCK_SKEW = Gauge(
-    "firmid_clock_skew_seconds", "This node's clock minus the database's, in seconds",
+    "firmid_clock_skew_seconds",
+    "This node's clock minus the database's, in seconds",
     multiprocess_mode="livemostrecent",
 )
 

@@ -55,7 +55,9 @@ class TrustedProxyMiddleware:
             peer = request.META.get("REMOTE_ADDR", "")
             request.META[LOGGED_ADDRESS] = peer
             logger.warning("forwarding header refused", extra={"peer": peer, "error": str(error)})
-            return HttpResponse("The proxy sent an invalid X-Forwarded-For header.", status=400, content_type="text/plain")
+            return HttpResponse(
+                "The proxy sent an invalid X-Forwarded-For header.", status=400, content_type="text/plain"
+            )
         # META is the WSGI environ: gunicorn's access log prints this (gunicorn.conf.py).
         request.META[LOGGED_ADDRESS] = address or "-"
         return self.get_response(request)
@@ -84,6 +86,9 @@ class RefuseNulBytesMiddleware:
 
 def _has_nul(request: HttpRequest) -> bool:
     params = [request.GET]
-    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         params.append(request.POST)
     return any("\x00" in key or any("\x00" in v for v in values) for qd in params for key, values in qd.lists())

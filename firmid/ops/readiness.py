@@ -72,7 +72,9 @@ def database_check() -> Check:
         with transaction.atomic():
             _limit_statement_time()
             Session.objects.create(
-                session_key=f"readyz-{get_random_string(24)}", session_data="", expire_date=clock.now(),
+                session_key=f"readyz-{get_random_string(24)}",
+                session_data="",
+                expire_date=clock.now(),
             )
             transaction.set_rollback(True)
     except Exception as error:  # noqa: BLE001 — whatever the driver raises, this node is not ready
@@ -115,7 +117,8 @@ def clock_check() -> Check:
     if abs(skew) > bound:
         side = "ahead of" if skew > 0 else "behind"
         return Check(
-            "clock", False,
+            "clock",
+            False,
             f"this node's clock is {abs(skew):.1f} s {side} the database's (allowed: {bound} s): "
             "locks, codes and sessions would expire at the wrong time; synchronise it (NTP/chrony)",
         )

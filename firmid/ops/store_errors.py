@@ -24,7 +24,10 @@ _SQLITE_READ_ONLY = ("attempt to write a readonly database", "attempt to write a
 def is_read_only(exc: BaseException) -> bool:
     """Say whether `exc` is the database refusing a write because it is read-only."""
     for error in _chain(exc):
-        if getattr(error, "sqlstate", None) == READ_ONLY_SQLSTATE or getattr(error, "pgcode", None) == READ_ONLY_SQLSTATE:
+        if (
+            getattr(error, "sqlstate", None) == READ_ONLY_SQLSTATE
+            or getattr(error, "pgcode", None) == READ_ONLY_SQLSTATE
+        ):
             return True
         if isinstance(error, DatabaseError | sqlite3.Error) and any(t in str(error).lower() for t in _SQLITE_READ_ONLY):
             return True
@@ -44,4 +47,3 @@ def _chain(exc: BaseException) -> list[BaseException]:
         seen.append(error)
         error = error.__cause__ or error.__context__
     return seen
-

@@ -37,8 +37,14 @@ class FirstFactorStage(LoginStage):
         user = self.login.user
         self.state[_STARTED_AS] = user.get_session_auth_hash()
         if _used_password(self.request, user) and user_mfa_decision(user=user).managed_by_sso:
-            audit_record(action=AuditAction.SIGN_IN_PASSWORD, outcome=AuditOutcome.REFUSED, actor=user, subject=user,
-                         request=self.request, detail="user type signs in through SSO")
+            audit_record(
+                action=AuditAction.SIGN_IN_PASSWORD,
+                outcome=AuditOutcome.REFUSED,
+                actor=user,
+                subject=user,
+                request=self.request,
+                detail="user type signs in through SSO",
+            )
             messages.error(self.request, sso_refusal_message(user))
             return headed_redirect_response("account_login"), False
         return None, True
@@ -132,8 +138,14 @@ def _second_factor_given(request: HttpRequest, login: Login) -> bool:
 
 def refuse_sign_in(request: HttpRequest, login: Login, *, detail: str) -> HttpResponse:
     """End the pending sign-in, say why, and send the user to sign in again (to where they were going)."""
-    audit_record(action=AuditAction.SIGN_IN, outcome=AuditOutcome.REFUSED, actor=login.user, subject=login.user,
-                 request=request, detail=detail)
+    audit_record(
+        action=AuditAction.SIGN_IN,
+        outcome=AuditOutcome.REFUSED,
+        actor=login.user,
+        subject=login.user,
+        request=request,
+        detail=detail,
+    )
     clear_login(request)
     forget_pending_secret(request)
     messages.error(request, CHANGED_MEANWHILE)

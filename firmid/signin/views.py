@@ -71,8 +71,11 @@ class _EnhanceSecurityPage(View):
             return self._render(form, status=400)
         secret = enrolment.pending_secret(request, self.user)
         outcome = verify_code(
-            user=self.user, secret=secret, raw_code=form.cleaned_data["code"],
-            request=request, purpose=AuditAction.MFA_ENROLMENT,
+            user=self.user,
+            secret=secret,
+            raw_code=form.cleaned_data["code"],
+            request=request,
+            purpose=AuditAction.MFA_ENROLMENT,
         )
         if outcome is not Outcome.ACCEPTED:
             return self._refused(form, outcome)
@@ -107,15 +110,19 @@ class _EnhanceSecurityPage(View):
         secret = enrolment.pending_secret(self.request, self.user)
         url = enrolment.totp_url(self.user, secret)
         context = {
-            "form": form, "secret": secret, "totp_url": url, "qr_svg": enrolment.totp_qr_svg(url),
-            "optional": self.optional, "required_by": self.required_by, "refusal": refusal, **extra,
+            "form": form,
+            "secret": secret,
+            "totp_url": url,
+            "qr_svg": enrolment.totp_qr_svg(url),
+            "optional": self.optional,
+            "required_by": self.required_by,
+            "refusal": refusal,
+            **extra,
         }
         return render(self.request, self.template_name, context, status=status)
 
 
-@method_decorator(
-    login_stage_required(stage=EnrolmentStage.key, redirect_urlname="account_login"), name="dispatch"
-)
+@method_decorator(login_stage_required(stage=EnrolmentStage.key, redirect_urlname="account_login"), name="dispatch")
 class EnrolView(_EnhanceSecurityPage):
     """During sign-in, as the firm's level says: offered (Suggested) or demanded (Forced).
 

@@ -15,9 +15,7 @@ class SsoConnection(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["firm", "user_type"], name="sso_connection_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["firm", "user_type"], name="sso_connection_unique")]
 
     def __str__(self) -> str:
         return f"{self.firm} / {self.user_type} → {self.issuer}"

@@ -22,7 +22,10 @@ def sso_connect(
         firm=firm, user_type=user_type.value, defaults={"issuer": issuer, "client_id": client_id}
     )
     audit_record(
-        action=AuditAction.SSO_CONNECTED if created else AuditAction.SSO_UPDATED, actor=actor, firm=firm,
-        user_type=user_type.value, new_value=issuer[:64],
+        action=AuditAction.SSO_CONNECTED if created else AuditAction.SSO_UPDATED,
+        actor=actor,
+        firm=firm,
+        user_type=user_type.value,
+        new_value=issuer[:64],
     )
     return connection

@@ -32,9 +32,7 @@ class ClientCompany(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["firm", "name"], name="client_company_unique_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["firm", "name"], name="client_company_unique_name")]
         verbose_name_plural = "client companies"
 
     def __str__(self) -> str:

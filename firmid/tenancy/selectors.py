@@ -22,4 +22,3 @@ def firm_get(*, pk: int) -> Firm:
     if firm is None:
         raise NotFound("No accounting firm has this id.")
     return firm
-

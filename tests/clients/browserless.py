@@ -27,7 +27,9 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
         if tag == "form":
-            self.forms.append({"action": attributes.get("action", ""), "method": attributes.get("method", "get"), "fields": {}})
+            self.forms.append(
+                {"action": attributes.get("action", ""), "method": attributes.get("method", "get"), "fields": {}}
+            )
         elif tag == "input" and self.forms and attributes.get("name") and "disabled" not in attributes:
             self.forms[-1]["fields"][attributes["name"]] = attributes.get("value", "")
 
@@ -36,12 +38,17 @@ def _form(page: requests.Response, action_path: str) -> dict:
     parser = _Forms()
     parser.feed(page.text)
     for form in parser.forms:
-        if urlparse(urljoin(page.url, form["action"] or page.url)).path == action_path and form["method"].lower() == "post":
+        if (
+            urlparse(urljoin(page.url, form["action"] or page.url)).path == action_path
+            and form["method"].lower() == "post"
+        ):
             return form
     raise AssertionError(f"no POST form to {action_path} on {page.url} ({page.status_code})")
 
 
-def _follow(session: requests.Session, response: requests.Response, redirect_uri: str) -> tuple[requests.Response, str | None]:
+def _follow(
+    session: requests.Session, response: requests.Response, redirect_uri: str
+) -> tuple[requests.Response, str | None]:
     """Follow redirects; stop before the redirect URI and return it, or at the first page."""
     for _ in range(MAX_REDIRECTS):
         if not response.is_redirect:
@@ -53,18 +60,24 @@ def _follow(session: requests.Session, response: requests.Response, redirect_uri
     raise AssertionError("too many redirects")
 
 
-def sign_in(authorization_url: str, *, email: str, password: str, redirect_uri: str,
-            session: requests.Session | None = None) -> str:
+def sign_in(
+    authorization_url: str, *, email: str, password: str, redirect_uri: str, session: requests.Session | None = None
+) -> str:
     """Run the user's part of the flow from `authorization_url`; return the callback URL."""
     session = session or requests.Session()
-    response, callback = _follow(session, session.get(authorization_url, allow_redirects=False, timeout=30), redirect_uri)
+    response, callback = _follow(
+        session, session.get(authorization_url, allow_redirects=False, timeout=30), redirect_uri
+    )
     if callback:  # already signed in
         return callback
     assert urlparse(response.url).path == "/accounts/login/", (response.status_code, response.url)
     form = _form(response, "/accounts/login/")
     fields = {**form["fields"], "login": email, "password": password}
     posted = session.post(
-        urljoin(response.url, form["action"]), data=fields, allow_redirects=False, timeout=30,
+        urljoin(response.url, form["action"]),
+        data=fields,
+        allow_redirects=False,
+        timeout=30,
         headers={"Referer": response.url},
     )
     response, callback = _follow(session, posted, redirect_uri)

@@ -49,7 +49,9 @@ def callback_port() -> Iterator[int]:
 def relying_party(issuer: str, callback_port: int) -> RelyingParty:
     redirect_uri = f"http://127.0.0.1:{callback_port}/callback"
     registration = application_register(
-        actor=None, name="Client library test", home_url=f"http://127.0.0.1:{callback_port}/",
+        actor=None,
+        name="Client library test",
+        home_url=f"http://127.0.0.1:{callback_port}/",
         redirect_uris=[redirect_uri],
     )
     return RelyingParty(issuer, registration.application.client_id, registration.client_secret, redirect_uri)

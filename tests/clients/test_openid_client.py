@@ -47,13 +47,21 @@ def node() -> str:
     return node
 
 
-def test_openid_client_code_flow_with_pkce_refresh_and_revocation(node, relying_party, alice, password) -> None:  # noqa: ANN001
+def test_openid_client_code_flow_with_pkce_refresh_and_revocation(node, relying_party, alice, password) -> None:
     rp = relying_party
-    settings = {"issuer": rp.issuer, "client_id": rp.client_id, "client_secret": rp.client_secret,
-                "redirect_uri": rp.redirect_uri}
-    process = subprocess.Popen(  # noqa: S603 - our own script, our own arguments
-        [node, str(NODE_PROJECT / "flow.mjs"), json.dumps(settings)], cwd=NODE_PROJECT,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    settings = {
+        "issuer": rp.issuer,
+        "client_id": rp.client_id,
+        "client_secret": rp.client_secret,
+        "redirect_uri": rp.redirect_uri,
+    }
+    process = subprocess.Popen(
+        [node, str(NODE_PROJECT / "flow.mjs"), json.dumps(settings)],
+        cwd=NODE_PROJECT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         authorization_url = json.loads(_read_line(process, TIMEOUT_SECONDS))["authorization_url"]

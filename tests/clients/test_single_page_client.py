@@ -33,8 +33,15 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).parent
 OAUTH4WEBAPI = HERE / "node" / "node_modules" / "oauth4webapi" / "build" / "index.js"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 30_000  # a sign-in hashes with Argon2id; the page makes about ten requests after it
 ACAO = "access-control-allow-origin"
 ENDPOINTS = ("/oauth/token/", "/oauth/userinfo/", "/oauth/revoke/")
@@ -90,17 +97,21 @@ def serve(issuer: str) -> Iterator:
 
 
 @pytest.fixture
-def spa(serve) -> SinglePageApp:  # noqa: ANN001
+def spa(serve) -> SinglePageApp:
     origin = serve()
     registration = application_register(
-        actor=None, name="Single-page client", home_url=f"{origin}/", redirect_uris=[f"{origin}/callback"],
-        confidential=False, allowed_origins=[origin],
+        actor=None,
+        name="Single-page client",
+        home_url=f"{origin}/",
+        redirect_uris=[f"{origin}/callback"],
+        confidential=False,
+        allowed_origins=[origin],
     )
     return SinglePageApp(origin, registration.application.client_id)
 
 
 @pytest.fixture
-def unregistered_spa(serve, spa: SinglePageApp) -> SinglePageApp:  # noqa: ANN001
+def unregistered_spa(serve, spa: SinglePageApp) -> SinglePageApp:
     return SinglePageApp(serve(), None)
 
 
@@ -132,12 +143,18 @@ def result_of(page: Page, status: str) -> dict:
     return result
 
 
-def test_single_page_client_signs_in_through_cors_from_registered_origin(  # noqa: PLR0913
-    page: Page, spa: SinglePageApp, issuer: str, alice, password: str  # noqa: ANN001
+def test_single_page_client_signs_in_through_cors_from_registered_origin(
+    page: Page, spa: SinglePageApp, issuer: str, alice, password: str
 ) -> None:
     granted: dict[str, str | None] = {}
-    page.on("response", lambda r: granted.__setitem__(urlsplit(r.url).path, r.headers.get(ACAO))
-            if urlsplit(r.url).path in ENDPOINTS and r.url.startswith(issuer) else None)
+    page.on(
+        "response",
+        lambda r: (
+            granted.__setitem__(urlsplit(r.url).path, r.headers.get(ACAO))
+            if urlsplit(r.url).path in ENDPOINTS and r.url.startswith(issuer)
+            else None
+        ),
+    )
     page.goto(f"{spa.origin}/?{urlencode({'issuer': issuer, 'client_id': spa.client_id})}")
     expect(page.locator('input[name="login"]')).to_be_visible(timeout=TIMEOUT_MS)  # firmid's sign-in page
     page.locator('input[name="login"]').fill(alice.email)
@@ -161,7 +178,7 @@ def test_single_page_client_signs_in_through_cors_from_registered_origin(  # noq
 
 
 def test_unregistered_origin_gets_no_cors_grant_and_the_browser_blocks_it(
-    page: Page, spa: SinglePageApp, unregistered_spa: SinglePageApp, issuer: str  # noqa: ANN001
+    page: Page, spa: SinglePageApp, unregistered_spa: SinglePageApp, issuer: str
 ) -> None:
     for app, readable in ((spa, True), (unregistered_spa, False)):
         # The unregistered page claims the registered application's client id: no matter.

@@ -37,7 +37,6 @@ RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 EXPECT_TIMEOUT_MS = 10_000  # assertions, which Playwright retries until then
 
 
-
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """One chromium for all the browser tests.
@@ -53,9 +52,7 @@ def browser() -> Iterator[Browser]:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         expect.set_options(timeout=EXPECT_TIMEOUT_MS)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             yield browser
             browser.close()
 
@@ -111,10 +108,13 @@ def documents(demo_site: str, settings) -> Iterator[Running]:
     running = serve_in_thread(issuer=demo_site, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     try:
         application_register(
-            actor=None, name="Documents", home_url=f"{running.url}/",
+            actor=None,
+            name="Documents",
+            home_url=f"{running.url}/",
             redirect_uris=[running.config.redirect_uri],
             post_logout_redirect_uris=[running.config.post_logout_redirect_uri],
-            client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
         )
         yield running
     finally:

@@ -164,7 +164,10 @@ def admin_set_level(page: Page, firm: str, type_legend: str, level_label: str) -
 def set_level(user_type: UserType, level: MfaLevel) -> None:
     """Set Demo Accounting's level for `user_type` through the audited service, as support agent L2."""
     factories.set_level(
-        Firm.objects.get(name=DEMO_FIRM), user_type, level, actor=User.objects.get(email=AGENT_L2),
+        Firm.objects.get(name=DEMO_FIRM),
+        user_type,
+        level,
+        actor=User.objects.get(email=AGENT_L2),
     )
 
 

@@ -47,8 +47,12 @@ STOCK_PAGES = [
     "/oauth/authorize/?client_id=unknown",
     "/no-such-page/",
 ]
+
+
 def test_main_pages_break_no_rule_of_the_content_security_policy(
-    new_page: Callable[[], Page], documents: Running, frozen_clock,
+    new_page: Callable[[], Page],
+    documents: Running,
+    frozen_clock,
 ) -> None:
     # A support agent: sign-in, their own set-up (QR code), the Administration pages.
     agent = new_page()

@@ -106,7 +106,8 @@ def test_application_closed_to_the_user_type_shows_firmid_refusal(page: Page, do
 
 
 def test_mfa_required_by_the_application_takes_an_upon_request_user_through_enrolment(
-    page: Page, documents: Running,
+    page: Page,
+    documents: Running,
 ) -> None:
     page.goto(f"{documents.url}/")
     page.get_by_role("button", name="Sign in with MFA required").click()

@@ -60,9 +60,14 @@ def application(demo_site: str, settings) -> Iterator[tuple[str, str, list]]:
 
 def _authorization_url(client_id: str, redirect_uri: str, state: str) -> str:
     params = {
-        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": "openid",
-        "state": state, "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        "code_challenge_method": "S256", "response_mode": "form_post",
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": "openid",
+        "state": state,
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+        "response_mode": "form_post",
     }
     return f"/oauth/authorize/?{urlencode(params)}"
 

@@ -34,8 +34,18 @@ class Redis(LocalServer):
 
     def start(self, *options: str) -> None:
         """Start on the same port and folder; `options` replace the production configuration."""
-        args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.work),
-                "--save", "", *(options or PRODUCTION)]
+        args = [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.work),
+            "--save",
+            "",
+            *(options or PRODUCTION),
+        ]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 15
@@ -65,7 +75,10 @@ class Redis(LocalServer):
     def cli(self, *command: str, check: bool = True) -> str:
         done = subprocess.run(
             ["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), *command],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
         if check and (done.returncode != 0 or done.stdout.startswith("ERR")):
             raise RuntimeError(f"redis-cli {' '.join(command)}: {done.stdout}{done.stderr}")

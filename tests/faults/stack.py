@@ -144,15 +144,27 @@ class Stack(Cluster):
 def prepare(pg: Postgres, redis: Redis, logs: Path) -> Stack:
     """Migrate and seed the database; the stack, with no node started yet."""
     env = server_env(
-        pg, REDIS_URL=redis.url, DATABASE_CONN_MAX_AGE="60", FIRMID_MFA_MAX_FAILURES=str(MAX_FAILURES),
+        pg,
+        REDIS_URL=redis.url,
+        DATABASE_CONN_MAX_AGE="60",
+        FIRMID_MFA_MAX_FAILURES=str(MAX_FAILURES),
     )
     run([sys.executable, "manage.py", "migrate", "--noinput"], env)
     users = seed_users(env, PASSWORD, user_specs())
     client_secret = secrets.token_urlsafe(32)
     setup = _SETUP % {"redirect": REDIRECT, "client_id": CLIENT_ID, "secret": client_secret}
     run([sys.executable, "manage.py", "shell", "-c", setup], env)
-    return Stack(pg=pg, nodes=[], users=users, password=PASSWORD, max_failures=MAX_FAILURES, env=env,
-                 redis=redis, logs_dir=logs, client_secret=client_secret)
+    return Stack(
+        pg=pg,
+        nodes=[],
+        users=users,
+        password=PASSWORD,
+        max_failures=MAX_FAILURES,
+        env=env,
+        redis=redis,
+        logs_dir=logs,
+        client_secret=client_secret,
+    )
 
 
 def start_pair(stack: Stack) -> None:
@@ -275,8 +287,14 @@ def pkce() -> tuple[str, str]:
 def authorization_code(browser: Browser, challenge: str) -> str:
     """The code a signed-in browser brings back from /oauth/authorize/ (no consent: first-party)."""
     params = {
-        "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "scope": "openid email",
-        "state": "st-faults", "nonce": "n-faults", "code_challenge": challenge, "code_challenge_method": "S256",
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT,
+        "scope": "openid email",
+        "state": "st-faults",
+        "nonce": "n-faults",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
     }
     response = browser.get(f"/oauth/authorize/?{urlencode(params)}")
     assert response.status_code == 302, (response.status_code, response.text[:300])
@@ -291,7 +309,8 @@ def exchange(node: Node, stack: Stack, code: str, verifier: str, timeout: float 
     return requests.post(
         f"{node.url}/oauth/token/",
         data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier},
-        headers={"Authorization": f"Basic {basic}", "Host": PUBLIC_HOST}, timeout=timeout,
+        headers={"Authorization": f"Basic {basic}", "Host": PUBLIC_HOST},
+        timeout=timeout,
     )
 
 
@@ -343,4 +362,3 @@ def json_body(response: requests.Response) -> dict:
         return response.json()
     except ValueError:
         return {"text": response.text[:300]}
-

@@ -66,7 +66,9 @@ def test_factor_enrolled_while_audit_write_fails_is_not_stored(stack: Stack) -> 
         # An error page (the audit log cannot serve: 503, try again), not a half-done
         # enrolment: no factor without its audit row.
         assert (response.status_code, response.headers.get("Retry-After")) == (503, RETRY_AFTER), (
-            response.status_code, location(response))
+            response.status_code,
+            location(response),
+        )
         assert factors(stack, user.id) == 0
         assert stack.audit_rows("mfa_factor_added", subject_id=user.id) == 0
         assert browser.get(HOME).status_code == 302  # not signed in either
@@ -94,7 +96,9 @@ def test_level_changed_while_audit_write_fails_is_not_saved(stack: Stack) -> Non
     with audit_refusing(stack, "mfa_level_changed"):
         response = admin.submit(page, {"level_practitioners": "mandatory"})
         assert (response.status_code, response.headers.get("Retry-After")) == (503, RETRY_AFTER), (
-            response.status_code, location(response))
+            response.status_code,
+            location(response),
+        )
         assert stack.sql(level, (firm_id,)) == before
         assert stack.audit_rows("mfa_level_changed", firm_id=firm_id) == 0
 

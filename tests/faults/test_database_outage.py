@@ -44,8 +44,7 @@ def test_database_outage_answers_503_then_locks_nobody_out(stack: Stack) -> None
     nodes = itertools.cycle(stack.nodes)
     wrong = "not the password " + PASSWORD
     attempts = [
-        (next(nodes), email, PASSWORD if n % 2 else wrong)
-        for n in range(ATTEMPTS_PER_ACCOUNT) for email in emails
+        (next(nodes), email, PASSWORD if n % 2 else wrong) for n in range(ATTEMPTS_PER_ACCOUNT) for email in emails
     ]
 
     with log_of(stack.a) as log_a, log_of(stack.b) as log_b:
@@ -74,10 +73,12 @@ def test_database_outage_answers_503_then_locks_nobody_out(stack: Stack) -> None
         with ThreadPoolExecutor(max_workers=len(emails)) as pool:
             after = list(pool.map(lambda e: password_attempt(stack.a, e, PASSWORD), emails))
         signed_in_after = time.monotonic() - up
-        say(f"database outage of {outage_seconds:.1f} s ({len(during)} attempts answered 503): "
+        say(
+            f"database outage of {outage_seconds:.1f} s ({len(during)} attempts answered 503): "
             f"both nodes ready {ready_after:.2f} s after PostgreSQL was back, "
-            f"all {len(emails)} accounts signed in {signed_in_after:.2f} s after")
-        refused = [(e, r.status_code) for e, r in zip(emails, after) if TOO_MANY_ATTEMPTS in r.text]
+            f"all {len(emails)} accounts signed in {signed_in_after:.2f} s after"
+        )
+        refused = [(e, r.status_code) for e, r in zip(emails, after, strict=True) if TOO_MANY_ATTEMPTS in r.text]
         assert refused == [], f"locked out by the outage: {refused}"
         assert [(r.status_code, location(r)) for r in after] == [(302, HOME)] * len(emails)
         assert signed_in_after < RECOVERY_BOUND_SECONDS + 5

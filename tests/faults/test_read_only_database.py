@@ -31,7 +31,9 @@ def test_read_only_database_fails_readiness_and_answers_503(stack: Stack) -> Non
         for node in stack.nodes:
             response = password_attempt(node, email, PASSWORD)
             assert (response.status_code, response.headers.get("Retry-After")) == (503, RETRY_AFTER), (
-                response.status_code, response.text[:300])
+                response.status_code,
+                response.text[:300],
+            )
             assert "Traceback" not in response.text
         # A signed-in person's page: shown if it needs no write, else the same 503; never a 500.
         assert before.get(HOME).status_code in (200, 503)
@@ -44,6 +46,8 @@ def test_read_only_database_fails_readiness_and_answers_503(stack: Stack) -> Non
     for node in stack.nodes:
         wait_for(f"node {node.name} ready", lambda node=node: ready(node), RECOVERY_BOUND_SECONDS)
     response = password_attempt(stack.b, email, PASSWORD)
-    say(f"read-only database: both nodes ready and signing in {time.monotonic() - back:.2f} s "
-        "after writes were allowed again")
+    say(
+        f"read-only database: both nodes ready and signing in {time.monotonic() - back:.2f} s "
+        "after writes were allowed again"
+    )
     assert (response.status_code, location(response)) == (302, HOME)

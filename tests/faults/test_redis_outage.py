@@ -78,9 +78,11 @@ def test_redis_outage_answers_503_logged_once_then_recovers(stack: Stack) -> Non
         ready_after = time.monotonic() - up
         after = [password_attempt(node, email, PASSWORD) for node, email in zip(itertools.cycle(stack.nodes), emails)]
         signed_in_after = time.monotonic() - up
-        say(f"Redis outage of {outage_seconds:.1f} s ({len(during)} attempts answered 503): both nodes ready "
+        say(
+            f"Redis outage of {outage_seconds:.1f} s ({len(during)} attempts answered 503): both nodes ready "
             f"{ready_after:.2f} s after Redis was back, all {len(emails)} accounts signed in "
-            f"{signed_in_after:.2f} s after")
+            f"{signed_in_after:.2f} s after"
+        )
         assert [(r.status_code, location(r)) for r in after] == [(302, HOME)] * len(emails), [
             (r.status_code, TOO_MANY_ATTEMPTS in r.text) for r in after
         ]

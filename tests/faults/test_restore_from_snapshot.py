@@ -71,8 +71,10 @@ def test_code_used_after_the_snapshot_is_refused_once_guards_are_moved_on_after_
         # Everyone else signs in on the restored database as before.
         response = browser_on(node).password_step("readonly@faults.test", PASSWORD)
         assert (response.status_code, location(response)) == (302, HOME)
-        say(f"restore drill: pg_dump + pg_restore in {restored_in:.1f} s; replay of a code used after the "
-            "snapshot refused once the guards were moved on")
+        say(
+            f"restore drill: pg_dump + pg_restore in {restored_in:.1f} s; replay of a code used after the "
+            "snapshot refused once the guards were moved on"
+        )
     finally:
         stack.stop(node)
         stack.execute(f"DROP DATABASE IF EXISTS {RESTORED} WITH (FORCE)")

@@ -93,20 +93,23 @@ def test_worker_killed_between_code_consumed_and_tokens_issued_lets_the_retry_ge
         holder.execute("SELECT pg_advisory_unlock_all()")
         holder.close()
     # PostgreSQL notices the dead client and ends its backend (rolling back what it had begun).
-    wait_for("the killed worker's database session to end",
-             lambda: not stack.sql("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)), 15)
+    wait_for(
+        "the killed worker's database session to end",
+        lambda: not stack.sql("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)),
+        15,
+    )
 
     # The application retries with the same code, on whichever node its request lands.
     retry = exchange(stack.b, stack, code, verifier)
-    say(f"worker killed inside the token exchange: the retry with the same code got its tokens "
-        f"{time.monotonic() - killed:.2f} s after the kill")
+    say(
+        f"worker killed inside the token exchange: the retry with the same code got its tokens "
+        f"{time.monotonic() - killed:.2f} s after the kill"
+    )
     assert retry.status_code == 200, (retry.status_code, json_body(retry))
     tokens = retry.json()
     assert tokens["access_token"] and tokens["id_token"]
     # Exactly the retry's tokens exist: the killed exchange left nothing behind.
-    assert stack.one(
-        "SELECT count(*) FROM oauth2_provider_accesstoken WHERE user_id = %s", (user.id,)
-    ) == 1
+    assert stack.one("SELECT count(*) FROM oauth2_provider_accesstoken WHERE user_id = %s", (user.id,)) == 1
     assert userinfo(stack.a, tokens["access_token"]).status_code == 200
 
     # A later reuse of the code is refused and revokes what the code issued.
@@ -116,5 +119,6 @@ def test_worker_killed_between_code_consumed_and_tokens_issued_lets_the_retry_ge
     # The killed worker was replaced: the node serves with all its workers.
     wait_for(
         "the node to replace its worker",
-        lambda: len(node.workers()) == node.worker_count and victim not in node.workers(), 15,
+        lambda: len(node.workers()) == node.worker_count and victim not in node.workers(),
+        15,
     )

@@ -36,6 +36,7 @@ MAX_FAILURES = 5
 PASSWORD = "multi-process sign-in passphrase 42"
 BOOT_SECONDS = 40
 
+
 # Who exists: one firm per test, so that a level saved by one test changes nothing in another.
 def _user_specs() -> list[dict]:
     practitioner = "practitioner"

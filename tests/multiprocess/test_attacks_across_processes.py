@@ -84,10 +84,12 @@ def test_same_totp_code_on_both_processes_at_once_is_accepted_exactly_once(clust
     on_b, token_b = at_code_step(cluster.b, user.email, cluster.password)
     code = code_now(user.secret)
 
-    responses = fire_together([
-        lambda: on_a.post(MFA, {"code": code, "csrfmiddlewaretoken": token_a}),
-        lambda: on_b.post(MFA, {"code": code, "csrfmiddlewaretoken": token_b}),
-    ])
+    responses = fire_together(
+        [
+            lambda: on_a.post(MFA, {"code": code, "csrfmiddlewaretoken": token_a}),
+            lambda: on_b.post(MFA, {"code": code, "csrfmiddlewaretoken": token_b}),
+        ]
+    )
 
     assert all(isinstance(r, requests.Response) for r in responses), responses
     accepted = [r for r in responses if r.status_code == 302 and location(r) == HOME]
@@ -103,17 +105,23 @@ def test_fifty_concurrent_wrong_codes_over_both_processes_lock_after_exactly_the
     user = cluster.users["lockout@lockout.test"]
     attempts = 50
     with ThreadPoolExecutor(max_workers=8) as pool:
-        ready = list(pool.map(
-            lambda i: at_code_step(cluster.nodes[i % 2], user.email, cluster.password), range(attempts)
-        ))
+        ready = list(
+            pool.map(lambda i: at_code_step(cluster.nodes[i % 2], user.email, cluster.password), range(attempts))
+        )
     guess = wrong_code(user.secret)
 
-    responses = fire_together([
-        lambda browser=browser, token=token: browser.post(MFA, {"code": guess, "csrfmiddlewaretoken": token}, timeout=30)
-        for browser, token in ready
-    ])
+    responses = fire_together(
+        [
+            lambda browser=browser, token=token: browser.post(
+                MFA, {"code": guess, "csrfmiddlewaretoken": token}, timeout=30
+            )
+            for browser, token in ready
+        ]
+    )
 
-    assert all(isinstance(r, requests.Response) for r in responses), [r for r in responses if not isinstance(r, requests.Response)]
+    assert all(isinstance(r, requests.Response) for r in responses), [
+        r for r in responses if not isinstance(r, requests.Response)
+    ]
     assert Counter(r.status_code for r in responses) == {400: attempts}
     words = Counter(REFUSED if REFUSED in r.text else LOCKED if LOCKED in r.text else r.text[:80] for r in responses)
     # The first limit-1 failures say "not valid"; the one that locks and every later one say "too many".
@@ -122,7 +130,8 @@ def test_fifty_concurrent_wrong_codes_over_both_processes_lock_after_exactly_the
     assert audit_count(cluster, user.id, "mfa_sign_in", "locked") == attempts - cluster.max_failures
     guard = cluster.sql(
         "SELECT lock_count, failures, consecutive_failures, locked_until > now() "
-        "FROM firmid_mfa_mfaguard WHERE user_id = %s", (user.id,)
+        "FROM firmid_mfa_mfaguard WHERE user_id = %s",
+        (user.id,),
     )
     assert guard == [(1, 0, cluster.max_failures, True)]
 
@@ -282,8 +291,12 @@ def test_postgres_restart_under_load_gives_503_then_recovers(cluster: Cluster) -
             outcome, response = Outcome(kind, started, time.monotonic(), None, type(error).__name__), None
         else:
             outcome = Outcome(
-                kind, started, time.monotonic(), response.status_code,
-                retry_after=response.headers.get("Retry-After"), email=email,
+                kind,
+                started,
+                time.monotonic(),
+                response.status_code,
+                retry_after=response.headers.get("Retry-After"),
+                email=email,
                 lock_refusal=kind == "login_post" and response.status_code == 200 and LOCK_REFUSAL in response.text,
             )
         with record_lock:
@@ -316,15 +329,22 @@ def test_postgres_restart_under_load_gives_503_then_recovers(cluster: Cluster) -
             page = record("login_page", lambda: browser.get(LOGIN, timeout=5))
             if page is not None and page.status_code == 200:
                 token = CSRF.search(page.text).group(1)
-                record("login_post", lambda: browser.post(
-                    LOGIN, {"login": email, "password": cluster.password, "csrfmiddlewaretoken": token},
-                    timeout=5), email)
+                record(
+                    "login_post",
+                    lambda: browser.post(
+                        LOGIN, {"login": email, "password": cluster.password, "csrfmiddlewaretoken": token}, timeout=5
+                    ),
+                    email,
+                )
             browser.close()
+
         return once
 
     bodies = [
-        readiness(cluster.a), readiness(cluster.b),
-        signed_in_page(cluster.a, "outage1@outage.test"), signed_in_page(cluster.b, "outage2@outage.test"),
+        readiness(cluster.a),
+        readiness(cluster.b),
+        signed_in_page(cluster.a, "outage1@outage.test"),
+        signed_in_page(cluster.b, "outage2@outage.test"),
         sign_in(cluster.a, [f"outage{i}@outage.test" for i in (3, 5, 7)]),
         sign_in(cluster.b, [f"outage{i}@outage.test" for i in (4, 6, 8)]),
     ]

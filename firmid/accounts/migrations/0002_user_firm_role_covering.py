@@ -5,7 +5,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("accounts", "0001_initial"),
         ("tenancy", "0001_initial"),
@@ -15,7 +14,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="user",
             index=models.Index(
-                fields=["firm", "role"], include=("is_active", "mfa_individually_activated", "id"),
+                fields=["firm", "role"],
+                include=("is_active", "mfa_individually_activated", "id"),
                 name="user_firm_role_covering",
             ),
         ),

@@ -29,11 +29,15 @@ def _state(user: User) -> tuple:
     )
 
 
-def test_new_address_signs_in_and_the_old_one_no_longer_does(alice, password, make_agent, django_capture_on_commit_callbacks) -> None:  # noqa: E501
+def test_new_address_signs_in_and_the_old_one_no_longer_does(
+    alice, password, make_agent, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         user_change_email(actor=make_agent(2), user=alice, email="  Alice.New@Example.TEST ")
     assert User.objects.get(pk=alice.pk).email == NEW
-    assert list(EmailAddress.objects.filter(user=alice).values_list("email", "verified", "primary")) == [(NEW, True, True)]
+    assert list(EmailAddress.objects.filter(user=alice).values_list("email", "verified", "primary")) == [
+        (NEW, True, True)
+    ]
     assert sign_in(Client(), "alice@example.test", password).status_code == 200
     assert sign_in(Client(), NEW, password).status_code == 302
 
@@ -51,7 +55,12 @@ def test_address_change_is_audited_with_the_old_and_new_address(alice, make_agen
     agent = make_agent(2)
     user_change_email(actor=agent, user=alice, email=NEW)
     event = AuditEvent.objects.get(action="email_changed")
-    assert (event.actor_id, event.subject_id, event.firm_id, event.outcome) == (agent.pk, alice.pk, alice.firm_id, "success")
+    assert (event.actor_id, event.subject_id, event.firm_id, event.outcome) == (
+        agent.pk,
+        alice.pk,
+        alice.firm_id,
+        "success",
+    )
     assert (event.old_value, event.new_value, event.subject_email) == ("alice@example.test", NEW, NEW)
 
 
@@ -61,7 +70,9 @@ def test_long_addresses_are_audited_whole(alice, make_agent) -> None:
     assert AuditEvent.objects.get(action="email_changed").new_value == long_address
 
 
-def test_old_address_gets_a_notice_and_the_new_one_a_note(alice, make_agent, django_capture_on_commit_callbacks) -> None:
+def test_old_address_gets_a_notice_and_the_new_one_a_note(
+    alice, make_agent, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         user_change_email(actor=make_agent(2), user=alice, email=NEW)
     assert [m.to for m in mail.outbox] == [["alice@example.test"], [NEW]]
@@ -95,7 +106,9 @@ def test_support_agents_addresses_are_not_changed_here(make_agent) -> None:
         user_change_email(actor=agent, user=agent, email="someone@firmid.test")
 
 
-@pytest.mark.parametrize("email", ["", "   ", "not-an-address", "a@b", "alice@", "x" * 250 + "@example.test", "a\x00@b.test"])
+@pytest.mark.parametrize(
+    "email", ["", "   ", "not-an-address", "a@b", "alice@", "x" * 250 + "@example.test", "a\x00@b.test"]
+)
 def test_invalid_address_is_refused_with_a_clear_message(alice, make_agent, email: str) -> None:
     before = _state(alice)
     with pytest.raises(ServiceError) as refused:

@@ -67,7 +67,12 @@ def test_password_change_is_audited_without_the_password(client, alice, password
     sign_in(client, alice.email, password)
     change_password(client, password)
     event = AuditEvent.objects.get(action="password_changed")
-    assert (event.actor_id, event.subject_id, event.outcome, event.firm_id) == (alice.pk, alice.pk, "success", alice.firm_id)
+    assert (event.actor_id, event.subject_id, event.outcome, event.firm_id) == (
+        alice.pk,
+        alice.pk,
+        "success",
+        alice.firm_id,
+    )
     assert event.ip_address == "127.0.0.1"
     row = " ".join(str(v) for v in AuditEvent.objects.filter(pk=event.pk).values().first().values())
     assert password not in row and NEW_PASSWORD not in row
@@ -122,14 +127,19 @@ def test_password_set_by_a_user_without_one_ends_their_other_sessions_and_is_aud
     request.session.save()
     other = Client()
     sign_in_as(other, user)
-    assert client.post("/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 302
+    assert (
+        client.post("/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code
+        == 302
+    )
     assert User.objects.get(pk=user.pk).check_password(NEW_PASSWORD)
     assert other.get(HOME).status_code == 302
     event = AuditEvent.objects.get(action="password_set")
     assert (event.actor_id, event.subject_id) == (user.pk, user.pk)
 
 
-def test_password_changed_on_the_command_line_revokes_every_token_and_is_audited(alice, password, registration, monkeypatch) -> None:  # noqa: E501
+def test_password_changed_on_the_command_line_revokes_every_token_and_is_audited(
+    alice, password, registration, monkeypatch
+) -> None:
     from django.contrib.auth.management.commands import changepassword
     from django.core.management import call_command
 
@@ -141,4 +151,8 @@ def test_password_changed_on_the_command_line_revokes_every_token_and_is_audited
     assert oauth_error(refresh(registration, tokens["refresh_token"])) == "invalid_grant"
     assert _userinfo(tokens["access_token"]) == 401
     event = AuditEvent.objects.get(action="password_changed")
-    assert (event.actor_id, event.subject_id, event.detail) == (None, alice.pk, "on the command line (manage.py changepassword)")
+    assert (event.actor_id, event.subject_id, event.detail) == (
+        None,
+        alice.pk,
+        "on the command line (manage.py changepassword)",
+    )

@@ -124,9 +124,7 @@ def test_cross_site_post_without_csrf_token_is_refused(signed_in_agent, demo_fir
     browser = Client(enforce_csrf_checks=True)
     sign_in_as(browser, agent)
     before = mfa_state()
-    response = browser.post(
-        f"/administration/firms/{demo_firm.pk}/security/", {"level_practitioners": "mandatory"}
-    )
+    response = browser.post(f"/administration/firms/{demo_firm.pk}/security/", {"level_practitioners": "mandatory"})
     assert response.status_code == 403
     assert mfa_state() == before
 

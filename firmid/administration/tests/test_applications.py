@@ -28,10 +28,12 @@ RefreshToken = get_refresh_token_model()
 LIST = "/administration/applications/"
 NEW = "/administration/applications/new/"
 GOOD = {
-    "name": "Payroll", "home_url": "https://payroll.example.test/",
+    "name": "Payroll",
+    "home_url": "https://payroll.example.test/",
     "redirect_uris": "https://payroll.example.test/callback\r\nhttps://payroll.example.test/cb2",
     "post_logout_redirect_uris": "https://payroll.example.test/",
-    "client_type": "confidential", "scopes": ["openid", "profile", "email"],
+    "client_type": "confidential",
+    "scopes": ["openid", "profile", "email"],
 }
 
 
@@ -46,9 +48,16 @@ def shown_secret(response) -> str:
 def state() -> tuple:
     """Everything an application change could alter, and the audit log's size."""
     return (
-        sorted(Application.objects.values_list(
-            "pk", "name", "client_secret", "redirect_uris", "client_type", "allowed_origins",
-        )),
+        sorted(
+            Application.objects.values_list(
+                "pk",
+                "name",
+                "client_secret",
+                "redirect_uris",
+                "client_type",
+                "allowed_origins",
+            )
+        ),
         sorted(ApplicationProfile.objects.values_list("pk", "home_url", "user_types", "allowed_scopes", "require_mfa")),
         AuditEvent.objects.count(),
     )
@@ -58,7 +67,8 @@ def token_exchange_status(client_id: str, secret: str) -> int:
     """The token endpoint's status for a forged code: 401 when the client fails to authenticate."""
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     response = Client().post(
-        "/oauth/token/", {"grant_type": "authorization_code", "code": "forged", "redirect_uri": "https://x.test/"},
+        "/oauth/token/",
+        {"grant_type": "authorization_code", "code": "forged", "redirect_uri": "https://x.test/"},
         HTTP_AUTHORIZATION=f"Basic {basic}",
     )
     return response.status_code
@@ -70,6 +80,7 @@ def documents(demo):
 
 
 # --- the list and the detail page -------------------------------------------------------
+
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_list_shows_the_registered_applications(client: Client, signed_in_agent, documents, level: int) -> None:
@@ -98,7 +109,12 @@ def test_level_1_sees_the_detail_read_only(client: Client, signed_in_agent, docu
     signed_in_agent(1)
     page = client.get(detail_url(documents)).content.decode()
     assert "<h1>Documents</h1>" in page and "documents-demo" in page
-    assert "Edit" not in page and "Regenerate" not in page and "Delete" not in page and "<form" not in page.split("</header>")[1]
+    assert (
+        "Edit" not in page
+        and "Regenerate" not in page
+        and "Delete" not in page
+        and "<form" not in page.split("</header>")[1]
+    )
 
 
 def test_unknown_application_is_not_found(client: Client, signed_in_agent, db) -> None:
@@ -109,7 +125,10 @@ def test_unknown_application_is_not_found(client: Client, signed_in_agent, db) -
 
 # --- registering ------------------------------------------------------------------------
 
-def test_register_a_confidential_client_shows_its_secret_once_and_keeps_a_hash(client: Client, signed_in_agent, db) -> None:
+
+def test_register_a_confidential_client_shows_its_secret_once_and_keeps_a_hash(
+    client: Client, signed_in_agent, db
+) -> None:
     agent = signed_in_agent(2)
     form = client.get(NEW)
     assert form.status_code == 200 and "Require MFA for this application" in form.content.decode()
@@ -162,7 +181,9 @@ def test_register_a_public_client_has_no_secret(client: Client, signed_in_agent,
         ({"client_type": "hybrid"}, "is not one of the available choices"),
     ],
 )
-def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(client: Client, signed_in_agent, db, change, message) -> None:
+def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(
+    client: Client, signed_in_agent, db, change, message
+) -> None:
     signed_in_agent(2)
     before = state()
     response = client.post(NEW, {**GOOD, **change})
@@ -175,7 +196,10 @@ def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(client: C
 def test_the_service_refuses_an_unknown_user_type_too(make_agent) -> None:
     with pytest.raises(ServiceError, match="Unknown user type"):
         application_register(
-            actor=make_agent(2), name="X", home_url="https://x.test/", redirect_uris=["https://x.test/cb"],
+            actor=make_agent(2),
+            name="X",
+            home_url="https://x.test/",
+            redirect_uris=["https://x.test/cb"],
             user_types=["nobody"],
         )
     assert not Application.objects.exists()
@@ -185,13 +209,17 @@ def test_a_client_id_already_taken_is_refused(client: Client, signed_in_agent, d
     before = state()
     with pytest.raises(ServiceError, match="already exists"):
         application_register(
-            actor=None, name="Twin", home_url="https://x.test/", redirect_uris=["https://x.test/cb"],
+            actor=None,
+            name="Twin",
+            home_url="https://x.test/",
+            redirect_uris=["https://x.test/cb"],
             client_id=DEMO_RP_CLIENT_ID,
         )
     assert state() == before
 
 
 # --- allowed origins (CORS for single-page applications) ------------------------------
+
 
 def test_allowed_origins_are_registered_normalised_shown_and_audited(client: Client, signed_in_agent, db) -> None:
     agent = signed_in_agent(2)
@@ -212,10 +240,16 @@ def test_allowed_origins_are_registered_normalised_shown_and_audited(client: Cli
 
 def test_editing_allowed_origins_is_audited_in_the_same_change(client: Client, signed_in_agent, documents) -> None:
     agent = signed_in_agent(3)
-    response = client.post(f"{detail_url(documents)}edit/", {
-        "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/callback",
-        "scopes": ["openid"], "allowed_origins": "https://documents.example.test",
-    })
+    response = client.post(
+        f"{detail_url(documents)}edit/",
+        {
+            "name": "Documents",
+            "home_url": "http://127.0.0.1:8001/",
+            "redirect_uris": "http://127.0.0.1:8001/callback",
+            "scopes": ["openid"],
+            "allowed_origins": "https://documents.example.test",
+        },
+    )
     assert response.status_code == 302
     documents.refresh_from_db()
     assert documents.allowed_origins == "https://documents.example.test"
@@ -225,22 +259,44 @@ def test_editing_allowed_origins_is_audited_in_the_same_change(client: Client, s
 
 @pytest.mark.parametrize(
     "origin",
-    ["https://spa.example.test/app", "https://spa.example.test//", "https://*.example.test", "*", "null",
-     "http://spa.example.test", "http://192.168.1.10:8080", "https://spa.example.test?x=1", "https://spa.example.test#x",
-     "https://user:pw@spa.example.test", "javascript:alert(1)", "ftp://spa.example.test", "spa.example.test",
-     "https://spa.example.test:99999", "https://spä.example.test", "https://" + "a" * 600],
+    [
+        "https://spa.example.test/app",
+        "https://spa.example.test//",
+        "https://*.example.test",
+        "*",
+        "null",
+        "http://spa.example.test",
+        "http://192.168.1.10:8080",
+        "https://spa.example.test?x=1",
+        "https://spa.example.test#x",
+        "https://user:pw@spa.example.test",
+        "javascript:alert(1)",
+        "ftp://spa.example.test",
+        "spa.example.test",
+        "https://spa.example.test:99999",
+        "https://spä.example.test",
+        "https://" + "a" * 600,
+    ],
 )
-def test_an_allowed_origin_that_is_not_an_exact_origin_is_refused(client: Client, signed_in_agent, documents, origin) -> None:
+def test_an_allowed_origin_that_is_not_an_exact_origin_is_refused(
+    client: Client, signed_in_agent, documents, origin
+) -> None:
     signed_in_agent(2)
     before = state()
     response = client.post(NEW, {**GOOD, "allowed_origins": f"https://ok.example.test\r\n{origin}"})
     assert response.status_code == 400
     assert "is not an origin: scheme://host[:port] only" in response.content.decode()
     assert state() == before
-    response = client.post(f"{detail_url(documents)}edit/", {
-        "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/callback",
-        "scopes": ["openid"], "allowed_origins": origin,
-    })
+    response = client.post(
+        f"{detail_url(documents)}edit/",
+        {
+            "name": "Documents",
+            "home_url": "http://127.0.0.1:8001/",
+            "redirect_uris": "http://127.0.0.1:8001/callback",
+            "scopes": ["openid"],
+            "allowed_origins": origin,
+        },
+    )
     assert response.status_code == 400 and "is not an origin" in response.content.decode()
     assert state() == before
 
@@ -248,7 +304,10 @@ def test_an_allowed_origin_that_is_not_an_exact_origin_is_refused(client: Client
 def test_at_most_twenty_allowed_origins(make_agent, db) -> None:
     with pytest.raises(ServiceError, match="At most 20 allowed origins"):
         application_register(
-            actor=make_agent(2), name="X", home_url="https://x.test/", redirect_uris=["https://x.test/cb"],
+            actor=make_agent(2),
+            name="X",
+            home_url="https://x.test/",
+            redirect_uris=["https://x.test/cb"],
             allowed_origins=[f"https://spa{n}.example.test" for n in range(21)],
         )
     assert not Application.objects.exists()
@@ -256,12 +315,17 @@ def test_at_most_twenty_allowed_origins(make_agent, db) -> None:
 
 # --- level 1 may not change anything ----------------------------------------------------
 
+
 def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, signed_in_agent, documents) -> None:
     signed_in_agent(1)
     before = state()
     assert client.get(NEW).status_code == 403
-    for url in (NEW, f"{detail_url(documents)}edit/", f"{detail_url(documents)}regenerate-secret/",
-                f"{detail_url(documents)}delete/"):
+    for url in (
+        NEW,
+        f"{detail_url(documents)}edit/",
+        f"{detail_url(documents)}regenerate-secret/",
+        f"{detail_url(documents)}delete/",
+    ):
         response = client.post(url, {**GOOD, "name": "Hijacked", "allowed_origins": "https://evil.example.test"})
         assert response.status_code == 403, url
         assert client.get(url).status_code == 403, url
@@ -271,21 +335,35 @@ def test_level_1_forged_posts_are_refused_and_change_nothing(client: Client, sig
 def test_level_1_is_refused_by_the_services_too(make_agent, documents) -> None:
     with pytest.raises(NotAllowed):
         application_update(
-            actor=make_agent(1), application=documents, name="Hijacked", home_url="https://x.test/",
-            redirect_uris=["https://x.test/cb"], user_types=[], allowed_scopes=["openid"], require_mfa=False,
+            actor=make_agent(1),
+            application=documents,
+            name="Hijacked",
+            home_url="https://x.test/",
+            redirect_uris=["https://x.test/cb"],
+            user_types=[],
+            allowed_scopes=["openid"],
+            require_mfa=False,
         )
 
 
 # --- editing, regenerating, deleting ----------------------------------------------------
 
+
 def test_edit_changes_the_settings_and_is_audited(client: Client, signed_in_agent, documents) -> None:
     agent = signed_in_agent(2)
     form = client.get(f"{detail_url(documents)}edit/").content.decode()
     assert "http://127.0.0.1:8001/callback</textarea>" in form and 'value="Documents"' in form
-    response = client.post(f"{detail_url(documents)}edit/", {
-        "name": "Documents 2", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/cb2",
-        "user_types": ["clients", "client_employees"], "scopes": ["openid"], "require_mfa": "on",
-    })
+    response = client.post(
+        f"{detail_url(documents)}edit/",
+        {
+            "name": "Documents 2",
+            "home_url": "http://127.0.0.1:8001/",
+            "redirect_uris": "http://127.0.0.1:8001/cb2",
+            "user_types": ["clients", "client_employees"],
+            "scopes": ["openid"],
+            "require_mfa": "on",
+        },
+    )
     assert response.status_code == 302 and response.url == detail_url(documents)
     documents.refresh_from_db()
     profile = ApplicationProfile.objects.get(application=documents)
@@ -300,35 +378,57 @@ def test_edit_changes_the_settings_and_is_audited(client: Client, signed_in_agen
 def test_a_refused_edit_changes_nothing(client: Client, signed_in_agent, documents) -> None:
     signed_in_agent(2)
     before = state()
-    response = client.post(f"{detail_url(documents)}edit/", {
-        "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://a/*", "scopes": ["openid"],
-    })
+    response = client.post(
+        f"{detail_url(documents)}edit/",
+        {
+            "name": "Documents",
+            "home_url": "http://127.0.0.1:8001/",
+            "redirect_uris": "http://a/*",
+            "scopes": ["openid"],
+        },
+    )
     assert response.status_code == 400 and "is not an exact absolute URL" in response.content.decode()
     assert state() == before
 
 
-def test_narrowing_the_user_types_revokes_the_tokens_of_those_left_out(client: Client, signed_in_agent, documents, password) -> None:
+def test_narrowing_the_user_types_revokes_the_tokens_of_those_left_out(
+    client: Client, signed_in_agent, documents, password
+) -> None:
     tokens = demo_rp_tokens("alice@demo-accounting.test", password)
     signed_in_agent(2)
-    client.post(f"{detail_url(documents)}edit/", {
-        "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/callback",
-        "user_types": ["clients"], "scopes": ["openid"],
-    })
+    client.post(
+        f"{detail_url(documents)}edit/",
+        {
+            "name": "Documents",
+            "home_url": "http://127.0.0.1:8001/",
+            "redirect_uris": "http://127.0.0.1:8001/callback",
+            "user_types": ["clients"],
+            "scopes": ["openid"],
+        },
+    )
     assert not RefreshToken.objects.filter(application=documents, revoked__isnull=True).exists()
     userinfo = Client().get("/oauth/userinfo/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
     assert userinfo.status_code == 401
 
 
-def test_requiring_mfa_revokes_the_tokens_issued_without_it(client: Client, signed_in_agent, documents, password) -> None:
+def test_requiring_mfa_revokes_the_tokens_issued_without_it(
+    client: Client, signed_in_agent, documents, password
+) -> None:
     alice = User.objects.get(email="alice@demo-accounting.test")
     bob = User.objects.get(email="bob@client-one.test")
     password_only = demo_rp_tokens(alice.email, password)
     with_mfa = demo_rp_tokens(bob.email, password, totp_secret=give_factor(bob))
     signed_in_agent(2)
-    client.post(f"{detail_url(documents)}edit/", {
-        "name": "Documents", "home_url": "http://127.0.0.1:8001/", "redirect_uris": "http://127.0.0.1:8001/callback",
-        "scopes": ["openid"], "require_mfa": "on",
-    })
+    client.post(
+        f"{detail_url(documents)}edit/",
+        {
+            "name": "Documents",
+            "home_url": "http://127.0.0.1:8001/",
+            "redirect_uris": "http://127.0.0.1:8001/callback",
+            "scopes": ["openid"],
+            "require_mfa": "on",
+        },
+    )
     assert not RefreshToken.objects.filter(user=alice, revoked__isnull=True).exists()
     assert RefreshToken.objects.filter(user=bob, revoked__isnull=True).exists()
     for tokens, status in ((password_only, 401), (with_mfa, 200)):
@@ -336,7 +436,9 @@ def test_requiring_mfa_revokes_the_tokens_issued_without_it(client: Client, sign
         assert userinfo.status_code == status
 
 
-def test_regenerate_shows_a_new_secret_once_and_the_old_one_stops_working(client: Client, signed_in_agent, documents) -> None:
+def test_regenerate_shows_a_new_secret_once_and_the_old_one_stops_working(
+    client: Client, signed_in_agent, documents
+) -> None:
     agent = signed_in_agent(3)
     old = settings.FIRMID_DEMO_RP_SECRET
     assert token_exchange_status(DEMO_RP_CLIENT_ID, old) == 400  # authenticated; the code is refused
@@ -366,7 +468,9 @@ def test_a_public_client_has_no_secret_to_regenerate(client: Client, signed_in_a
     assert response.status_code == 409 and "A public client has no secret." in response.content.decode()
 
 
-def test_delete_asks_to_confirm_then_removes_the_application_and_its_tokens(client: Client, signed_in_agent, documents, password) -> None:
+def test_delete_asks_to_confirm_then_removes_the_application_and_its_tokens(
+    client: Client, signed_in_agent, documents, password
+) -> None:
     tokens = demo_rp_tokens("alice@demo-accounting.test", password)
     assert AccessToken.objects.filter(application=documents).exists()
     agent = signed_in_agent(2)
@@ -390,13 +494,18 @@ def test_the_audit_log_never_holds_a_secret(client: Client, signed_in_agent, doc
     second = shown_secret(client.post(f"{detail_url(app)}regenerate-secret/"))
     client.post(f"{detail_url(app)}delete/")
     events = AuditEvent.objects.filter(action__startswith="application_")
-    assert {e.action for e in events} == {"application_registered", "application_secret_regenerated", "application_deleted"}
+    assert {e.action for e in events} == {
+        "application_registered",
+        "application_secret_regenerated",
+        "application_deleted",
+    }
     for event in events.values():
         for value in event.values():
             assert first not in str(value) and second not in str(value)
 
 
 # --- the demo application of `make run` -------------------------------------------------
+
 
 def test_load_demo_registers_documents_once(demo, documents) -> None:
     assert check_password(settings.FIRMID_DEMO_RP_SECRET, documents.client_secret)

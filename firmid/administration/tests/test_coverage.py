@@ -22,8 +22,16 @@ from firmid.testing.signin import sign_in_as
 
 STAFF_ONLY = "The Administration application is for support staff only."
 CSV_HEADER = [
-    "Firm id", "Firm", "User type", "Level", "Users", "Configured", "Forced (not configured)",
-    "Suggested (not configured)", "Not offered", "Covered (%)",
+    "Firm id",
+    "Firm",
+    "User type",
+    "Level",
+    "Users",
+    "Configured",
+    "Forced (not configured)",
+    "Suggested (not configured)",
+    "Not offered",
+    "Covered (%)",
 ]
 
 
@@ -35,8 +43,10 @@ def body_rows(page: str, table: int = 0) -> list[list[str]]:
     """The text of each cell of each body row of the page's `table`-th table."""
     html = re.findall(r"<table.*?</table>", page, re.S)[table]
     rows = re.findall(r"<tr>(.*?)</tr>", "".join(re.findall(r"<tbody>(.*?)</tbody>", html, re.S)), re.S)
-    return [[unescape(re.sub(r"<[^>]+>", "", cell)).strip()
-             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
+    return [
+        [unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in rows
+    ]
 
 
 def shown(figures: tuple) -> list[str]:
@@ -50,6 +60,7 @@ def csv_rows(response) -> list[list[str]]:
 
 
 # --- the firm's tab ------------------------------------------------------------------
+
 
 def test_firm_tab_shows_each_types_figures(client: Client, signed_in_agent, acme) -> None:
     signed_in_agent(1)
@@ -101,6 +112,7 @@ def test_firm_tab_queries_do_not_grow_with_its_users(client: Client, signed_in_a
 
 # --- the platform page ---------------------------------------------------------------
 
+
 def test_platform_page_shows_totals_then_every_firm(client: Client, signed_in_agent, acme, beta) -> None:
     signed_in_agent(1)
     page = client.get("/administration/mfa-coverage/").content.decode()
@@ -112,8 +124,10 @@ def test_platform_page_shows_totals_then_every_firm(client: Client, signed_in_ag
     ]
     firms = body_rows(page, 1)
     assert firms[:3] == [
-        ["Acme Partners", t.label, *shown(ACME_FIGURES[t])] if t is UserType.PRACTITIONERS
-        else [t.label, *shown(ACME_FIGURES[t])] for t in UserType
+        ["Acme Partners", t.label, *shown(ACME_FIGURES[t])]
+        if t is UserType.PRACTITIONERS
+        else [t.label, *shown(ACME_FIGURES[t])]
+        for t in UserType
     ]
     assert firms[3] == ["Beta Audit", "Practitioners", "Mandatory", "2", "1", "1", "0", "0", "50 %"]
     assert len(firms) == 6
@@ -137,8 +151,11 @@ def test_platform_page_is_paginated_by_firm(client: Client, signed_in_agent, db)
 def test_platform_page_filters_firms_by_name(client: Client, signed_in_agent, acme, beta) -> None:
     signed_in_agent(1)
     page = client.get("/administration/mfa-coverage/", {"q": "bet"}).content.decode()
-    assert [row[0] for row in body_rows(page, 1)] == ["Beta Audit", "Administrator clients and standard clients",
-                                                      "Employees of the accounting firm's clients"]
+    assert [row[0] for row in body_rows(page, 1)] == [
+        "Beta Audit",
+        "Administrator clients and standard clients",
+        "Employees of the accounting firm's clients",
+    ]
     assert "Totals of the 1 firm matching “bet”" in page
     assert body_rows(page, 0)[0] == ["Practitioners", "0", "2", "1", "1", "0", "0", "50 %"]
     assert 'href="/administration/mfa-coverage/csv/?q=bet"' in page
@@ -162,6 +179,7 @@ def test_platform_page_queries_do_not_grow_with_firms(client: Client, signed_in_
 
 # --- CSV -----------------------------------------------------------------------------
 
+
 def test_firm_csv_has_a_header_and_one_row_per_type(client: Client, signed_in_agent, acme) -> None:
     signed_in_agent(1)
     response = client.get(f"{coverage_url(acme)}csv/")
@@ -169,8 +187,13 @@ def test_firm_csv_has_a_header_and_one_row_per_type(client: Client, signed_in_ag
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="mfa-coverage-firm-{acme.pk}.csv"'
     expected = [
-        [str(acme.pk), "Acme Partners", t.label, *(str(v) for v in ACME_FIGURES[t][:-1]),
-         "" if ACME_FIGURES[t][-1] is None else str(ACME_FIGURES[t][-1])]
+        [
+            str(acme.pk),
+            "Acme Partners",
+            t.label,
+            *(str(v) for v in ACME_FIGURES[t][:-1]),
+            "" if ACME_FIGURES[t][-1] is None else str(ACME_FIGURES[t][-1]),
+        ]
         for t in UserType
     ]
     assert csv_rows(response) == [CSV_HEADER, *expected]
@@ -182,15 +205,15 @@ def test_platform_csv_has_every_firm_and_honours_the_filter(client: Client, sign
     assert response["Content-Disposition"] == 'attachment; filename="mfa-coverage.csv"'
     rows = csv_rows(response)
     assert rows[0] == CSV_HEADER
-    assert [(row[1], row[2]) for row in rows[1:]] == [(f, t.label) for f in ("Acme Partners", "Beta Audit")
-                                                       for t in UserType]
+    assert [(row[1], row[2]) for row in rows[1:]] == [
+        (f, t.label) for f in ("Acme Partners", "Beta Audit") for t in UserType
+    ]
     assert rows[4] == [str(beta.pk), "Beta Audit", "Practitioners", "Mandatory", "2", "1", "1", "0", "0", "50.0"]
     filtered = csv_rows(client.get("/administration/mfa-coverage/csv/", {"q": "acme"}))
     assert {row[1] for row in filtered[1:]} == {"Acme Partners"}
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil.test\",\"x\")", "+1+1", "-2+3", "@SUM(A1)",
-                                  "\tcmd", "\rcmd"])
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.test","x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client: Client, signed_in_agent, name: str) -> None:
     firm = firm_create(name=name)
     signed_in_agent(1)
@@ -200,17 +223,22 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client: Client, sign
 
 
 def test_csv_leaves_ordinary_names_alone(client: Client, signed_in_agent) -> None:
-    firm = firm_create(name="Müller & Söhne, \"Treuhand\" 1-2=3")
+    firm = firm_create(name='Müller & Söhne, "Treuhand" 1-2=3')
     signed_in_agent(1)
     rows = csv_rows(client.get(f"{coverage_url(firm)}csv/"))
-    assert rows[1][1] == "Müller & Söhne, \"Treuhand\" 1-2=3"
+    assert rows[1][1] == 'Müller & Söhne, "Treuhand" 1-2=3'
 
 
 # --- access --------------------------------------------------------------------------
 
+
 def coverage_urls(firm: Firm) -> list[str]:
-    return [coverage_url(firm), f"{coverage_url(firm)}csv/", "/administration/mfa-coverage/",
-            "/administration/mfa-coverage/csv/"]
+    return [
+        coverage_url(firm),
+        f"{coverage_url(firm)}csv/",
+        "/administration/mfa-coverage/",
+        "/administration/mfa-coverage/csv/",
+    ]
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])

@@ -35,6 +35,7 @@ def level_of(firm: Firm, user_type: UserType) -> MfaLevel:
 
 # --- the list ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("level", [1, 2])
 def test_firm_list_links_each_firm_to_its_security_tab(client: Client, signed_in_agent, demo_firm, level) -> None:
     signed_in_agent(level)
@@ -66,6 +67,7 @@ def test_firm_list_is_paginated_and_bad_page_numbers_never_fail(client: Client, 
 
 
 # --- the Authentication and security tab ---------------------------------------------
+
 
 def test_level_2_agent_sees_a_choice_of_levels_for_each_user_type(client: Client, signed_in_agent, demo_firm) -> None:
     set_level(demo_firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
@@ -120,7 +122,9 @@ def test_saving_the_same_levels_says_nothing_to_save(client: Client, signed_in_a
     assert mfa_state() == before
 
 
-def test_lowering_to_upon_request_asks_to_confirm_and_changes_nothing(client: Client, signed_in_agent, demo_firm) -> None:
+def test_lowering_to_upon_request_asks_to_confirm_and_changes_nothing(
+    client: Client, signed_in_agent, demo_firm
+) -> None:
     set_level(demo_firm, UserType.CLIENTS, MfaLevel.MANDATORY)
     signed_in_agent(2)
     before = mfa_state()
@@ -159,7 +163,9 @@ def test_confirmed_lowering_saves_it(client: Client, signed_in_agent, demo_firm)
         ({"confirmed": "1", "q": "x"}, "Choose a level for at least one user type."),
     ],
 )
-def test_malformed_levels_are_refused_and_change_nothing(client: Client, signed_in_agent, demo_firm, posted, message) -> None:
+def test_malformed_levels_are_refused_and_change_nothing(
+    client: Client, signed_in_agent, demo_firm, posted, message
+) -> None:
     signed_in_agent(2)
     before = mfa_state()
     response = client.post(security_url(demo_firm), {**posted})
@@ -193,7 +199,9 @@ def test_level_1_agent_also_sees_which_types_sso_manages(client: Client, signed_
     assert 'class="sso-managed"' in page and "Practitioners: Upon request" not in page
 
 
-def test_setting_a_level_for_an_sso_user_type_is_refused_and_changes_nothing(client: Client, signed_in_agent, northwind) -> None:
+def test_setting_a_level_for_an_sso_user_type_is_refused_and_changes_nothing(
+    client: Client, signed_in_agent, northwind
+) -> None:
     signed_in_agent(3)
     before = mfa_state()
     response = client.post(
@@ -232,6 +240,7 @@ def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client
 
 # --- the audit trail -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("level", [1, 2])
 def test_audit_trail_lists_the_level_changes(client: Client, signed_in_agent, make_agent, demo_firm, level) -> None:
     changer = Client()
@@ -249,10 +258,19 @@ def test_audit_trail_lists_the_level_changes(client: Client, signed_in_agent, ma
     row = re.search(r"<tr>\s*<td><time[^>]*>([^<]*)</time></td>(.*?)</tr>", page, re.S)
     assert row.group(1).endswith(" UTC")
     cells = re.findall(r"<td>(.*?)</td>", row.group(2))
-    assert cells == ["other.l3@firmid.test", "mfa_level_changed", "", "practitioners", "upon_request → mandatory", "success"]
+    assert cells == [
+        "other.l3@firmid.test",
+        "mfa_level_changed",
+        "",
+        "practitioners",
+        "upon_request → mandatory",
+        "success",
+    ]
 
 
-def test_audit_trail_shows_system_for_events_without_actor_and_is_paginated(client: Client, signed_in_agent, northwind) -> None:
+def test_audit_trail_shows_system_for_events_without_actor_and_is_paginated(
+    client: Client, signed_in_agent, northwind
+) -> None:
     for n in range(55):
         audit_record(action=f"test_event_{n:02d}", firm=northwind)
     signed_in_agent(1)

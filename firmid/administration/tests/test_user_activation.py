@@ -22,9 +22,6 @@ BY_ACTIVATION = "Forced because MFA was activated for this user by support"
 DEACTIVATE = "Deactivate MFA for this user"
 
 
-
-
-
 def page_of(response: HttpResponse) -> str:
     """The page's text, with the apostrophes Django escapes in values read back as apostrophes."""
     return response.content.decode().replace("&#x27;", "'")
@@ -49,8 +46,11 @@ def erin(demo) -> User:
 
 # --- why a user is Forced ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("agent_level", [1, 2, 3])
-def test_login_tab_says_a_user_is_forced_by_the_firms_level(client: Client, signed_in_agent, alice, agent_level) -> None:
+def test_login_tab_says_a_user_is_forced_by_the_firms_level(
+    client: Client, signed_in_agent, alice, agent_level
+) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     signed_in_agent(agent_level)
     page = page_of(client.get(user_url(alice, "security")))
@@ -61,7 +61,9 @@ def test_login_tab_says_a_user_is_forced_by_the_firms_level(client: Client, sign
 
 
 @pytest.mark.parametrize("agent_level", [1, 2, 3])
-def test_login_tab_says_a_user_is_forced_by_an_individual_activation(client: Client, signed_in_agent, alice, agent_level) -> None:
+def test_login_tab_says_a_user_is_forced_by_an_individual_activation(
+    client: Client, signed_in_agent, alice, agent_level
+) -> None:
     activate(alice)
     signed_in_agent(agent_level)
     page = page_of(client.get(user_url(alice, "security")))
@@ -107,7 +109,10 @@ def test_level_1_agent_sees_why_a_user_is_forced_but_no_button(client: Client, s
 
 # --- undoing an individual activation ---------------------------------------------------
 
-def test_level_2_agent_is_offered_to_deactivate_an_individual_activation(client: Client, signed_in_agent, alice) -> None:
+
+def test_level_2_agent_is_offered_to_deactivate_an_individual_activation(
+    client: Client, signed_in_agent, alice
+) -> None:
     activate(alice)
     signed_in_agent(2)
     page = page_of(client.get(user_url(alice, "security")))
@@ -133,7 +138,9 @@ def test_deactivating_asks_to_confirm_first_and_says_what_follows(client: Client
     assert mfa_state() == before
 
 
-def test_level_2_agent_deactivates_an_individual_activation_and_it_is_audited(client: Client, signed_in_agent, alice) -> None:
+def test_level_2_agent_deactivates_an_individual_activation_and_it_is_audited(
+    client: Client, signed_in_agent, alice
+) -> None:
     activate(alice)
     agent = signed_in_agent(2)
     response = client.post(user_url(alice, "deactivate-mfa"))
@@ -175,7 +182,9 @@ def test_deactivate_confirm_says_the_firms_level_still_forces_set_up(client: Cli
     assert 'id="mfa-status">Forced</span>' in page_of(client.get(user_url(alice, "security")))
 
 
-def test_level_1_agent_forged_deactivate_post_is_refused_and_changes_nothing(client: Client, signed_in_agent, alice) -> None:
+def test_level_1_agent_forged_deactivate_post_is_refused_and_changes_nothing(
+    client: Client, signed_in_agent, alice
+) -> None:
     activate(alice)
     signed_in_agent(1)
     before = mfa_state()
@@ -229,7 +238,9 @@ def test_deactivating_mfa_of_an_sso_user_is_refused(client: Client, signed_in_ag
     assert DEACTIVATE not in page_of(client.get(user_url(erin, "security")))
 
 
-def test_deactivating_without_an_individual_activation_is_refused_before_confirm(client: Client, signed_in_agent, alice) -> None:
+def test_deactivating_without_an_individual_activation_is_refused_before_confirm(
+    client: Client, signed_in_agent, alice
+) -> None:
     signed_in_agent(2)
     before = mfa_state()
     for response in (client.get(user_url(alice, "deactivate-mfa")), client.post(user_url(alice, "deactivate-mfa"))):
@@ -261,12 +272,16 @@ NEXT_SIGN_IN = {
     ),
 }
 STATUS_AFTER_RESET = {
-    MfaLevel.UPON_REQUEST: "Not offered", MfaLevel.SUGGESTED: "Suggested", MfaLevel.MANDATORY: "Forced",
+    MfaLevel.UPON_REQUEST: "Not offered",
+    MfaLevel.SUGGESTED: "Suggested",
+    MfaLevel.MANDATORY: "Forced",
 }
 
 
 @pytest.mark.parametrize(("level", "activated"), list(NEXT_SIGN_IN))
-def test_reset_confirm_says_truthfully_what_the_next_sign_in_asks(client: Client, signed_in_agent, alice, level, activated) -> None:
+def test_reset_confirm_says_truthfully_what_the_next_sign_in_asks(
+    client: Client, signed_in_agent, alice, level, activated
+) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, level)
     if activated:
         activate(alice)
@@ -282,7 +297,9 @@ def test_reset_confirm_says_truthfully_what_the_next_sign_in_asks(client: Client
     assert f'id="mfa-status">{expected}</span>' in page_of(client.get(user_url(alice, "security")))
 
 
-def test_reset_of_an_activated_user_does_not_claim_the_firms_level_alone_applies(client: Client, signed_in_agent, alice) -> None:
+def test_reset_of_an_activated_user_does_not_claim_the_firms_level_alone_applies(
+    client: Client, signed_in_agent, alice
+) -> None:
     give_factor(activate(alice))
     signed_in_agent(2)
     page = page_of(client.get(user_url(alice, "reset-mfa")))
@@ -290,7 +307,9 @@ def test_reset_of_an_activated_user_does_not_claim_the_firms_level_alone_applies
     assert "MFA stays activated for this user by support" in page
 
 
-def test_reset_confirm_of_a_user_who_never_set_mfa_up_does_not_say_again(client: Client, signed_in_agent, alice) -> None:
+def test_reset_confirm_of_a_user_who_never_set_mfa_up_does_not_say_again(
+    client: Client, signed_in_agent, alice
+) -> None:
     activate(alice)
     signed_in_agent(2)
     page = page_of(client.get(user_url(alice, "reset-mfa")))

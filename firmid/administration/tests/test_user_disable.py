@@ -20,8 +20,6 @@ RefreshToken = get_refresh_token_model()
 ALICE = "alice@demo-accounting.test"
 
 
-
-
 def enable_url(user: User) -> str:
     return f"/administration/users/{user.public_id}/enable/"
 
@@ -32,10 +30,19 @@ def alice(demo) -> User:
 
 
 def refresh(tokens: dict) -> int:
-    return Client().post("/oauth/token/", {
-        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-        "client_id": DEMO_RP_CLIENT_ID, "client_secret": settings.FIRMID_DEMO_RP_SECRET,
-    }).status_code
+    return (
+        Client()
+        .post(
+            "/oauth/token/",
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": DEMO_RP_CLIENT_ID,
+                "client_secret": settings.FIRMID_DEMO_RP_SECRET,
+            },
+        )
+        .status_code
+    )
 
 
 @pytest.mark.parametrize("level", [2, 3])
@@ -52,7 +59,9 @@ def test_level_1_sees_no_account_action(client: Client, signed_in_agent, alice) 
     assert "Disable this user" not in page and "Enable this user" not in page
 
 
-def test_disabling_ends_sessions_revokes_tokens_and_is_audited(client: Client, signed_in_agent, alice, password) -> None:
+def test_disabling_ends_sessions_revokes_tokens_and_is_audited(
+    client: Client, signed_in_agent, alice, password
+) -> None:
     tokens = demo_rp_tokens(ALICE, password)
     browser = Client()
     sign_in_as(browser, alice)

@@ -29,7 +29,9 @@ def _addresses() -> list:
 
 
 @pytest.mark.parametrize("level", [2, 3])
-def test_level_2_and_3_change_the_address_and_go_back_to_the_login_tab(client: Client, signed_in_agent, alice, level: int) -> None:  # noqa: E501
+def test_level_2_and_3_change_the_address_and_go_back_to_the_login_tab(
+    client: Client, signed_in_agent, alice, level: int
+) -> None:
     agent = signed_in_agent(level)
     page = client.get(email_url(alice))
     assert page.status_code == 200 and ALICE in page.content.decode()
@@ -55,13 +57,18 @@ def test_firm_user_cannot_reach_the_form(client: Client, alice, password) -> Non
     assert _addresses() == before
 
 
-@pytest.mark.parametrize(("email", "status", "says"), [
-    ("not-an-address", 400, "valid email address"),
-    ("", 400, "valid email address"),
-    ("BOB@client-one.test", 409, "Another account already uses bob@client-one.test"),
-    (ALICE, 400, "already the user&#x27;s address"),
-])
-def test_refused_address_shows_the_form_again_with_the_reason(client: Client, signed_in_agent, alice, email, status, says) -> None:  # noqa: E501
+@pytest.mark.parametrize(
+    ("email", "status", "says"),
+    [
+        ("not-an-address", 400, "valid email address"),
+        ("", 400, "valid email address"),
+        ("BOB@client-one.test", 409, "Another account already uses bob@client-one.test"),
+        (ALICE, 400, "already the user&#x27;s address"),
+    ],
+)
+def test_refused_address_shows_the_form_again_with_the_reason(
+    client: Client, signed_in_agent, alice, email, status, says
+) -> None:
     signed_in_agent(2)
     before = _addresses()
     response = client.post(email_url(alice), {"email": email})
@@ -78,7 +85,9 @@ def test_agent_addresses_are_not_reached_here(client: Client, signed_in_agent) -
 
 
 @pytest.mark.parametrize(("level", "linked"), [(1, False), (2, True), (3, True)])
-def test_login_tab_links_to_the_address_change_for_level_2_and_3_only(client: Client, signed_in_agent, alice, level: int, linked: bool) -> None:  # noqa: E501
+def test_login_tab_links_to_the_address_change_for_level_2_and_3_only(
+    client: Client, signed_in_agent, alice, level: int, linked: bool
+) -> None:
     signed_in_agent(level)
     page = client.get(user_url(alice, "security")).content.decode()
     assert (email_url(alice) in page) is linked

@@ -40,8 +40,11 @@ def erin(demo) -> User:
 
 # --- the lists -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("level", [1, 2])
-def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(client: Client, signed_in_agent, alice, erin, level) -> None:
+def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(
+    client: Client, signed_in_agent, alice, erin, level
+) -> None:
     signed_in_agent(level)
     response = client.get("/administration/practitioners/")
     page = response.content.decode()
@@ -59,12 +62,19 @@ def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(clien
 
 
 @pytest.mark.parametrize("level", [1, 2])
-def test_client_users_list_shows_administrators_clients_and_employees(client: Client, signed_in_agent, demo, level) -> None:
+def test_client_users_list_shows_administrators_clients_and_employees(
+    client: Client, signed_in_agent, demo, level
+) -> None:
     signed_in_agent(level)
     page = client.get("/administration/client-users/").content.decode()
     assert "<h1>Client users</h1>" in page
     assert '<a href="/administration/client-users/" class="active">Client users</a>' in page
-    for email in ("bob@client-one.test", "carol@client-one.test", "dave@client-one.test", "frank@northwind-client.test"):
+    for email in (
+        "bob@client-one.test",
+        "carol@client-one.test",
+        "dave@client-one.test",
+        "frank@northwind-client.test",
+    ):
         assert email in page
     assert "alice@demo-accounting.test" not in page
     assert "Client administrator" in page and "Employee of a client" in page
@@ -98,8 +108,12 @@ def populate(firm: Firm, count: int) -> None:
     for n in range(count):
         role = roles[n % len(roles)]
         user = user_create(
-            email=f"u{n:03d}@{firm.pk}.test", full_name=f"User {n}", role=role, password=None,
-            firm=firm, client_company=None if role == Role.PRACTITIONER else company,
+            email=f"u{n:03d}@{firm.pk}.test",
+            full_name=f"User {n}",
+            role=role,
+            password=None,
+            firm=firm,
+            client_company=None if role == Role.PRACTITIONER else company,
         )
         if n % 3 == 0:
             give_factor(user)
@@ -107,7 +121,9 @@ def populate(firm: Firm, count: int) -> None:
             activate(user)
 
 
-def test_a_page_of_users_costs_the_same_queries_whatever_its_size(client: Client, signed_in_agent, django_assert_max_num_queries, db) -> None:
+def test_a_page_of_users_costs_the_same_queries_whatever_its_size(
+    client: Client, signed_in_agent, django_assert_max_num_queries, db
+) -> None:
     small, large = firm_create(name="Small Firm"), firm_create(name="Large Firm")
     sso_connect(firm=large, user_type=UserType.CLIENT_EMPLOYEES, issuer="https://idp.large.test", client_id="x")
     set_level(large, UserType.CLIENTS, MfaLevel.SUGGESTED)
@@ -144,6 +160,7 @@ def test_user_list_is_paginated_by_50(client: Client, signed_in_agent, db) -> No
 
 # --- a user's Login tab ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("level", [1, 2])
 def test_login_tab_shows_the_status(client: Client, signed_in_agent, alice, level) -> None:
     signed_in_agent(level)
@@ -166,7 +183,9 @@ def test_login_tab_shows_the_status(client: Client, signed_in_agent, alice, leve
         ("configured", "Configured", "Reset MFA"),
     ],
 )
-def test_level_2_agent_is_offered_the_action_that_fits_the_status(client: Client, signed_in_agent, alice, prepare, status, action) -> None:
+def test_level_2_agent_is_offered_the_action_that_fits_the_status(
+    client: Client, signed_in_agent, alice, prepare, status, action
+) -> None:
     if prepare in ("suggested", "mandatory"):
         set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel(prepare))
     elif prepare == "activated":
@@ -216,6 +235,7 @@ def test_unknown_user_and_support_agents_are_not_found(client: Client, signed_in
 
 
 # --- activating and resetting ----------------------------------------------------------
+
 
 def test_level_2_agent_activates_mfa_for_a_user(client: Client, signed_in_agent, alice) -> None:
     agent = signed_in_agent(2)
@@ -288,7 +308,12 @@ def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client
     bob = demo_user("bob@client-one.test")
     signed_in_agent(1)
     before = mfa_state()
-    for url in (user_url(bob, "activate-mfa"), user_url(alice, "reset-mfa"), user_url(alice, "activate-mfa"), user_url(bob, "reset-mfa")):
+    for url in (
+        user_url(bob, "activate-mfa"),
+        user_url(alice, "reset-mfa"),
+        user_url(alice, "activate-mfa"),
+        user_url(bob, "reset-mfa"),
+    ):
         response = client.post(url)
         assert response.status_code == 403, url
         assert "Only level 2 and 3 support agents can change MFA settings." in response.content.decode()

@@ -22,7 +22,7 @@ from firmid.oidc.services import (
 )
 
 APPLICATIONS_PER_PAGE = 50
-SECRET_WARNING = "Copy the client secret now: it is shown only once and stored hashed."
+SECRET_WARNING = "Copy the client secret now: it is shown only once and stored hashed."  # noqa: S105 - a message
 SECTION = "applications"
 
 

@@ -23,8 +23,16 @@ from firmid.tenancy.selectors import firm_get
 
 FIRMS_PER_PAGE = 25
 CSV_HEADER = (
-    "Firm id", "Firm", "User type", "Level", "Users", "Configured", "Forced (not configured)",
-    "Suggested (not configured)", "Not offered", "Covered (%)",
+    "Firm id",
+    "Firm",
+    "User type",
+    "Level",
+    "Users",
+    "Configured",
+    "Forced (not configured)",
+    "Suggested (not configured)",
+    "Not offered",
+    "Covered (%)",
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,8 +85,16 @@ def csv_download(filename: str, rows: Iterable[EnrolmentRow]) -> HttpResponse:
 def _csv_cells(row: EnrolmentRow) -> tuple:
     percent = "" if row.covered_percent is None else row.covered_percent
     return (
-        row.firm_id, row.firm_name, row.user_type.label, row.level_label, row.users, row.configured,
-        row.forced_not_configured, row.suggested_not_configured, row.not_offered, percent,
+        row.firm_id,
+        row.firm_name,
+        row.user_type.label,
+        row.level_label,
+        row.users,
+        row.configured,
+        row.forced_not_configured,
+        row.suggested_not_configured,
+        row.not_offered,
+        percent,
     )
 
 

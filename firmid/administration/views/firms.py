@@ -71,8 +71,11 @@ def _save_levels(request: HttpRequest, firm: Firm) -> HttpResponse:
     levels = parse_levels(raw)
     try:
         changes = firm_set_mfa_levels(
-            actor=request.user, firm=firm, levels=levels,
-            confirmed=forms.is_confirmed(request.POST), request=request,
+            actor=request.user,
+            firm=firm,
+            levels=levels,
+            confirmed=forms.is_confirmed(request.POST),
+            request=request,
         )
     except ConfirmationRequired:
         return _render_confirm(request, firm, levels)

@@ -47,7 +47,11 @@ def user_list(request: HttpRequest, kind: UserKind) -> HttpResponse:
     for user in page.object_list:
         user.mfa_status = decide(policy_input_of(user)).status
     context = {
-        "page": page, "q": terms.query, "firm_id": terms.firm_id, "title": TITLES[kind], "section": kind.value,
+        "page": page,
+        "q": terms.query,
+        "firm_id": terms.firm_id,
+        "title": TITLES[kind],
+        "section": kind.value,
     }
     return render(request, "administration/user_list.html", context)
 
@@ -117,16 +121,21 @@ def _confirm_then(request: HttpRequest, public_id: UUID, step: ConfirmStep) -> H
 
 
 RESET = ConfirmStep(
-    template="administration/user_reset_confirm.html", act=user_reset_mfa, done="MFA reset for {email}.",
+    template="administration/user_reset_confirm.html",
+    act=user_reset_mfa,
+    done="MFA reset for {email}.",
     after=user_mfa_decision_after_reset,
 )
 DEACTIVATE = ConfirmStep(
-    template="administration/user_deactivate_confirm.html", act=user_deactivate_mfa,
+    template="administration/user_deactivate_confirm.html",
+    act=user_deactivate_mfa,
     done="MFA deactivated for {email}: it is no longer activated for them individually.",
-    after=user_mfa_decision_after_deactivation, check=require_mfa_deactivatable,
+    after=user_mfa_decision_after_deactivation,
+    check=require_mfa_deactivatable,
 )
 DISABLE = ConfirmStep(
-    template="administration/user_disable_confirm.html", act=partial(user_set_active, active=False),
+    template="administration/user_disable_confirm.html",
+    act=partial(user_set_active, active=False),
     done="{email} is disabled: their sessions and tokens have ended.",
 )
 

@@ -15,8 +15,7 @@ from firmid.testing.coverage import ACME_FIGURES
 from firmid.testing.factories import give_factor
 from firmid.testing.signin import sign_in_as
 
-FIELDS = ("users", "configured", "forced_not_configured", "suggested_not_configured", "not_offered",
-          "covered_percent")
+FIELDS = ("users", "configured", "forced_not_configured", "suggested_not_configured", "not_offered", "covered_percent")
 LEVEL_OF_LABEL = {"Suggested": "suggested", "Upon request": "upon_request", "Managed by SSO": None}
 
 
@@ -26,8 +25,12 @@ def coverage_url(firm: Firm) -> str:
 
 def expected_acme_types() -> list[dict]:
     return [
-        {"user_type": t.value, "level": LEVEL_OF_LABEL[label], "managed_by_sso": label == "Managed by SSO",
-         **dict(zip(FIELDS, figures))}
+        {
+            "user_type": t.value,
+            "level": LEVEL_OF_LABEL[label],
+            "managed_by_sso": label == "Managed by SSO",
+            **dict(zip(FIELDS, figures, strict=True)),
+        }
         for t, (label, *figures) in ACME_FIGURES.items()
     ]
 
@@ -56,12 +59,19 @@ def test_platform_coverage_lists_every_firm_paginated(agent_client, acme, beta) 
     body = agent_client(1).get("/api/v1/mfa-coverage").json()
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["count"] == 2 and body["next"] is None
-    assert body["results"][0] == {"firm": {"id": acme.pk, "name": "Acme Partners"},
-                                  "user_types": expected_acme_types()}
+    assert body["results"][0] == {"firm": {"id": acme.pk, "name": "Acme Partners"}, "user_types": expected_acme_types()}
     practitioners = body["results"][1]["user_types"][0]
-    assert practitioners == {"user_type": "practitioners", "level": "mandatory", "managed_by_sso": False,
-                             "users": 2, "configured": 1, "forced_not_configured": 1,
-                             "suggested_not_configured": 0, "not_offered": 0, "covered_percent": 50.0}
+    assert practitioners == {
+        "user_type": "practitioners",
+        "level": "mandatory",
+        "managed_by_sso": False,
+        "users": 2,
+        "configured": 1,
+        "forced_not_configured": 1,
+        "suggested_not_configured": 0,
+        "not_offered": 0,
+        "covered_percent": 50.0,
+    }
 
 
 def test_platform_coverage_is_filtered_by_firm_name(l2, acme, beta) -> None:
@@ -99,6 +109,7 @@ def test_firm_coverage_queries_do_not_grow_with_its_users(l2, make_user) -> None
 
 
 # --- access --------------------------------------------------------------------------
+
 
 def urls(firm: Firm) -> list[str]:
     return [coverage_url(firm), "/api/v1/mfa-coverage"]

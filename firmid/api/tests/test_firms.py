@@ -15,7 +15,7 @@ def levels_url(firm: Firm) -> str:
     return f"/api/v1/firms/{firm.pk}/mfa-levels"
 
 
-def put(client, firm: Firm, body: object):  # noqa: ANN001, ANN201
+def put(client, firm: Firm, body: object):
     return client.put(levels_url(firm), body, content_type="application/json")
 
 
@@ -34,24 +34,24 @@ def saved_level(firm: Firm, user_type: str) -> str | None:
     return FirmMfaLevel.objects.filter(firm=firm, user_type=user_type).values_list("level", flat=True).first()
 
 
-def test_firm_search_is_paginated_and_filtered_by_name(l2) -> None:  # noqa: ANN001
+def test_firm_search_is_paginated_and_filtered_by_name(l2) -> None:
     body = l2.get("/api/v1/firms/", {"q": "north"}).json()
     assert body["count"] == 1
     assert [firm["name"] for firm in body["results"]] == ["Northwind Partners"]
     assert set(body) == {"count", "next", "previous", "results"}
 
 
-def test_firm_search_with_an_overlong_query_is_a_clear_400(l2) -> None:  # noqa: ANN001
+def test_firm_search_with_an_overlong_query_is_a_clear_400(l2) -> None:
     response = l2.get("/api/v1/firms/", {"q": "x" * 201})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "q:" in response.json()["detail"]
 
 
-def test_firm_search_beyond_the_last_page_is_404(l2) -> None:  # noqa: ANN001
+def test_firm_search_beyond_the_last_page_is_404(l2) -> None:
     assert l2.get("/api/v1/firms/", {"page": 99}).status_code == 404
 
 
-def test_levels_default_to_upon_request(l2, demo_firm) -> None:  # noqa: ANN001
+def test_levels_default_to_upon_request(l2, demo_firm) -> None:
     body = l2.get(levels_url(demo_firm)).json()
     assert body == {
         "firm": {"id": demo_firm.pk, "name": "Demo Accounting"},
@@ -60,17 +60,17 @@ def test_levels_default_to_upon_request(l2, demo_firm) -> None:  # noqa: ANN001
     }
 
 
-def test_types_under_sso_have_no_level_shown(l2, northwind) -> None:  # noqa: ANN001
+def test_types_under_sso_have_no_level_shown(l2, northwind) -> None:
     body = l2.get(levels_url(northwind)).json()
     assert body["levels"] == {"clients": "upon_request", "client_employees": "upon_request"}
     assert body["sso_managed"] == ["practitioners"]
 
 
-def test_level_1_agent_may_read_levels(agent_client, demo_firm) -> None:  # noqa: ANN001
+def test_level_1_agent_may_read_levels(agent_client, demo_firm) -> None:
     assert agent_client(1).get(levels_url(demo_firm)).status_code == 200
 
 
-def test_saving_levels_applies_them_and_audits_each_change(l2, demo_firm) -> None:  # noqa: ANN001
+def test_saving_levels_applies_them_and_audits_each_change(l2, demo_firm) -> None:
     response = put(l2, demo_firm, {"levels": {"practitioners": "mandatory", "clients": "suggested"}})
     assert response.status_code == 200
     assert response.json() == {
@@ -88,20 +88,20 @@ def test_saving_levels_applies_them_and_audits_each_change(l2, demo_firm) -> Non
     ]
 
 
-def test_saving_the_same_level_again_changes_nothing(l2, demo_firm, unchanged) -> None:  # noqa: ANN001
+def test_saving_the_same_level_again_changes_nothing(l2, demo_firm, unchanged) -> None:
     put(l2, demo_firm, {"levels": {"practitioners": "suggested"}})
     with unchanged():
         response = put(l2, demo_firm, {"levels": {"practitioners": "suggested"}})
     assert response.status_code == 200 and response.json() == {"changes": []}
 
 
-def test_level_3_agent_may_save_levels(agent_client, demo_firm) -> None:  # noqa: ANN001
+def test_level_3_agent_may_save_levels(agent_client, demo_firm) -> None:
     response = put(agent_client(3), demo_firm, {"levels": {"client_employees": "mandatory"}})
     assert response.status_code == 200
     assert saved_level(demo_firm, "client_employees") == "mandatory"
 
 
-def test_lowering_to_upon_request_without_confirm_is_409(l2, demo_firm, unchanged) -> None:  # noqa: ANN001
+def test_lowering_to_upon_request_without_confirm_is_409(l2, demo_firm, unchanged) -> None:
     put(l2, demo_firm, {"levels": {"practitioners": "mandatory"}})
     with unchanged():
         response = put(l2, demo_firm, {"levels": {"practitioners": "upon_request", "clients": "mandatory"}})
@@ -110,14 +110,14 @@ def test_lowering_to_upon_request_without_confirm_is_409(l2, demo_firm, unchange
     assert "confirmed" in response.json()["detail"]
 
 
-def test_lowering_to_upon_request_with_confirm_is_saved(l2, demo_firm) -> None:  # noqa: ANN001
+def test_lowering_to_upon_request_with_confirm_is_saved(l2, demo_firm) -> None:
     put(l2, demo_firm, {"levels": {"practitioners": "mandatory"}})
     response = put(l2, demo_firm, {"levels": {"practitioners": "upon_request"}, "confirm": True})
     assert response.status_code == 200
     assert saved_level(demo_firm, "practitioners") == "upon_request"
 
 
-def test_setting_a_level_for_a_type_under_sso_is_409(l2, northwind, unchanged) -> None:  # noqa: ANN001
+def test_setting_a_level_for_a_type_under_sso_is_409(l2, northwind, unchanged) -> None:
     with unchanged():
         response = put(l2, northwind, {"levels": {"practitioners": "mandatory", "clients": "mandatory"}})
     assert response.status_code == 409
@@ -125,7 +125,7 @@ def test_setting_a_level_for_a_type_under_sso_is_409(l2, northwind, unchanged) -
     assert "SSO connection" in response.json()["detail"]
 
 
-def test_unknown_firm_is_404(l2, unchanged) -> None:  # noqa: ANN001
+def test_unknown_firm_is_404(l2, unchanged) -> None:
     with unchanged():
         put_response = l2.put(
             "/api/v1/firms/999999/mfa-levels", {"levels": {"clients": "mandatory"}}, content_type="application/json"
@@ -135,7 +135,7 @@ def test_unknown_firm_is_404(l2, unchanged) -> None:  # noqa: ANN001
     assert l2.get("/api/v1/firms/999999/mfa-levels").status_code == 404
 
 
-def test_firm_id_beyond_any_integer_column_is_404_not_500(l2) -> None:  # noqa: ANN001
+def test_firm_id_beyond_any_integer_column_is_404_not_500(l2) -> None:
     assert l2.get(f"/api/v1/firms/{10**30}/mfa-levels").status_code == 404
 
 
@@ -153,7 +153,7 @@ def test_firm_id_beyond_any_integer_column_is_404_not_500(l2) -> None:  # noqa: 
         (["practitioners"], "Expected a dictionary"),
     ],
 )
-def test_bad_input_is_a_clear_400_and_nothing_is_saved(l2, demo_firm, unchanged, body, message) -> None:  # noqa: ANN001
+def test_bad_input_is_a_clear_400_and_nothing_is_saved(l2, demo_firm, unchanged, body, message) -> None:
     with unchanged():
         response = put(l2, demo_firm, body)
     assert response.status_code == 400, response.content
@@ -161,24 +161,22 @@ def test_bad_input_is_a_clear_400_and_nothing_is_saved(l2, demo_firm, unchanged,
     assert message in response.json()["detail"]
 
 
-def test_malformed_json_is_400(l2, demo_firm, unchanged) -> None:  # noqa: ANN001
+def test_malformed_json_is_400(l2, demo_firm, unchanged) -> None:
     with unchanged():
         response = l2.put(levels_url(demo_firm), '{"levels": {', content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
 
 
-def test_form_encoded_body_is_415(l2, demo_firm, unchanged) -> None:  # noqa: ANN001
+def test_form_encoded_body_is_415(l2, demo_firm, unchanged) -> None:
     with unchanged():
-        response = l2.put(
-            levels_url(demo_firm), "levels=mandatory", content_type="application/x-www-form-urlencoded"
-        )
+        response = l2.put(levels_url(demo_firm), "levels=mandatory", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
 
 
 @pytest.mark.parametrize("page", ["", "x", "0", "-1", "1.5", "١"])
-def test_malformed_page_number_is_refused(l2, page: str) -> None:  # noqa: ANN001
+def test_malformed_page_number_is_refused(l2, page: str) -> None:
     response = l2.get("/api/v1/firms/", {"page": page})
     assert response.status_code == 400
     assert "page" in response.json()["errors"]

@@ -72,7 +72,7 @@ def as_uuid(value: object) -> UUID | None:
 
 
 @schema.hook
-def map_path_parameters(context, path_parameters: dict[str, Any] | None) -> dict[str, Any] | None:  # noqa: ANN001
+def map_path_parameters(context, path_parameters: dict[str, Any] | None) -> dict[str, Any] | None:
     """Aim about half the generated ids at real firms and users, so that more than 404 is exercised."""
     if not path_parameters:
         return path_parameters
@@ -96,17 +96,17 @@ CURRENT_SESSION: dict[str, str] = {}
 class AgentSession:
     """Sign each case in as the test's level 2 agent: session cookie, CSRF cookie and header."""
 
-    def get(self, case, context) -> dict[str, str] | None:  # noqa: ANN001
+    def get(self, case, context) -> dict[str, str] | None:
         # None outside a test: schemathesis also builds cases while collecting.
         return dict(CURRENT_SESSION) or None
 
-    def set(self, case, data: dict[str, str], context) -> None:  # noqa: ANN001
+    def set(self, case, data: dict[str, str], context) -> None:
         case.cookies = {**(case.cookies or {}), **data}
         case.headers = {**(case.headers or {}), "X-CSRFToken": data["csrftoken"]}
 
 
 @pytest.fixture
-def agent_session(demo, agent_client) -> Iterator[None]:  # noqa: ANN001
+def agent_session(demo, agent_client) -> Iterator[None]:
     agent = agent_client(2)
     CURRENT_SESSION.update(firmid_session=agent.cookies["firmid_session"].value, csrftoken=get_random_string(32))
     yield
@@ -117,5 +117,5 @@ def agent_session(demo, agent_client) -> Iterator[None]:  # noqa: ANN001
 # Derandomized: the same examples at every run, so CI cannot go red by the luck of a draw.
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @pytest.mark.usefixtures("agent_session")
-def test_api_conforms_to_its_schema(case) -> None:  # noqa: ANN001
+def test_api_conforms_to_its_schema(case) -> None:
     case.call_and_validate()

@@ -139,6 +139,7 @@ def test_reset_of_a_user_under_sso_is_409(l2, erin, unchanged) -> None:
 
 # --- why a user is Forced, and undoing an individual activation ---------------------------
 
+
 @pytest.fixture
 def alice_activated(alice: User) -> User:
     activate(alice)

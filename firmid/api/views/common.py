@@ -22,7 +22,7 @@ ERROR_DESCRIPTIONS = {
     404: "No such firm, firm user or page.",
     409: (
         "Refused by the MFA policy: the user type is managed by the firm's SSO connection, the user's "
-        "status does not allow it, or code `confirmation_required` (send `\"confirm\": true`). "
+        'status does not allow it, or code `confirmation_required` (send `"confirm": true`). '
         "Nothing was changed."
     ),
     415: "The body is not JSON (Content-Type must be application/json).",

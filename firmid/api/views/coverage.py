@@ -17,10 +17,11 @@ from firmid.tenancy.selectors import firm_get
 
 class FirmCoverage(APIView):
     @extend_schema(
-        operation_id="firm_mfa_coverage", tags=["coverage"], summary="A firm's MFA coverage per user type",
+        operation_id="firm_mfa_coverage",
+        tags=["coverage"],
+        summary="A firm's MFA coverage per user type",
         description=(
-            "The active users of each user type: how many configured MFA, must or may set it up, "
-            "or are not offered it."
+            "The active users of each user type: how many configured MFA, must or may set it up, or are not offered it."
         ),
         responses={200: FirmCoverageOutput, **error_responses(403, 404)},
     )
@@ -35,9 +36,11 @@ class PlatformCoverage(ListAPIView):
     pagination_class = FirmPagination
 
     @extend_schema(
-        operation_id="mfa_coverage", tags=["coverage"], summary="Every firm's MFA coverage, firms by name",
+        operation_id="mfa_coverage",
+        tags=["coverage"],
+        summary="Every firm's MFA coverage, firms by name",
         description="One result per firm (50 per page), each with its three user types; `q` keeps the firms "
-                    "whose name contains it.",
+        "whose name contains it.",
         parameters=[FirmSearchInput],
         responses={200: FirmCoverageOutput(many=True), **error_responses(400, 403, 404)},
     )

@@ -43,8 +43,11 @@ class FirmList(ListAPIView):
     pagination_class = FirmPagination
 
     @extend_schema(
-        operation_id="firm_list", tags=["firms"], summary="Search accounting firms by name",
-        parameters=[FirmSearchInput], responses={200: FirmSerializer(many=True), **error_responses(400, 403, 404)},
+        operation_id="firm_list",
+        tags=["firms"],
+        summary="Search accounting firms by name",
+        parameters=[FirmSearchInput],
+        responses={200: FirmSerializer(many=True), **error_responses(400, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         return super().get(request)
@@ -56,7 +59,9 @@ class FirmList(ListAPIView):
 
 class FirmMfaLevels(APIView):
     @extend_schema(
-        operation_id="firm_mfa_levels_get", tags=["firms"], summary="A firm's MFA level per user type",
+        operation_id="firm_mfa_levels_get",
+        tags=["firms"],
+        summary="A firm's MFA level per user type",
         responses={200: FirmLevelsOutput, **error_responses(403, 404)},
     )
     def get(self, request: Request, firm_id: int) -> Response:
@@ -67,18 +72,24 @@ class FirmMfaLevels(APIView):
         return Response(FirmLevelsOutput({"firm": firm, "levels": levels, "sso_managed": sso_managed}).data)
 
     @extend_schema(
-        operation_id="firm_mfa_levels_set", tags=["firms"], summary="Save a firm's MFA levels",
+        operation_id="firm_mfa_levels_set",
+        tags=["firms"],
+        summary="Save a firm's MFA levels",
         description=(
             "Saves the level of each user type given (types left out are unchanged) for all the firm's "
             "users at once, and records each change in the audit log. Level 2 and 3 agents only."
         ),
-        request=SetLevelsInput, responses={200: LevelChangesOutput, **error_responses(400, 403, 404, 409, 415)},
+        request=SetLevelsInput,
+        responses={200: LevelChangesOutput, **error_responses(400, 403, 404, 409, 415)},
     )
     def put(self, request: Request, firm_id: int) -> Response:
         firm = firm_get(pk=firm_id)
         data = validated(SetLevelsInput, request.data)
         changes = firm_set_mfa_levels(
-            actor=request.user, firm=firm, levels=parse_levels(data["levels"]),
-            confirmed=data["confirm"], request=request,
+            actor=request.user,
+            firm=firm,
+            levels=parse_levels(data["levels"]),
+            confirmed=data["confirm"],
+            request=request,
         )
         return Response(LevelChangesOutput({"changes": changes}).data)

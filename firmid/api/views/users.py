@@ -19,8 +19,7 @@ from firmid.mfa.selectors import user_mfa_decision
 from firmid.mfa.services import user_activate_mfa, user_deactivate_mfa, user_reset_mfa
 
 RESET_NOT_CONFIRMED = (
-    "Resetting a user's MFA removes their factors and ends their sessions: "
-    'send {"confirm": true} to confirm.'
+    'Resetting a user\'s MFA removes their factors and ends their sessions: send {"confirm": true} to confirm.'
 )
 DEACTIVATE_NOT_CONFIRMED = (
     "Deactivating MFA for a user lowers their protection (a factor they configured stays): "
@@ -36,7 +35,9 @@ def user_mfa_body(user: User) -> dict[str, Any]:
 
 class UserMfa(APIView):
     @extend_schema(
-        operation_id="user_mfa_get", tags=["users"], summary="A firm user's MFA status",
+        operation_id="user_mfa_get",
+        tags=["users"],
+        summary="A firm user's MFA status",
         responses={200: UserMfaOutput, **error_responses(403, 404)},
     )
     def get(self, request: Request, public_id: UUID) -> Response:
@@ -45,12 +46,15 @@ class UserMfa(APIView):
 
 class UserMfaActivate(APIView):
     @extend_schema(
-        operation_id="user_mfa_activate", tags=["users"], summary="Activate MFA for one user",
+        operation_id="user_mfa_activate",
+        tags=["users"],
+        summary="Activate MFA for one user",
         description=(
             "The user will have to set MFA up at their next sign-in, whatever their firm's level. "
             "Only for a user whose status is Not offered or Suggested. Level 2 and 3 agents only."
         ),
-        request=None, responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
+        request=None,
+        responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
     )
     def post(self, request: Request, public_id: UUID) -> Response:
         subject = firm_user_get(public_id=public_id)
@@ -61,14 +65,17 @@ class UserMfaActivate(APIView):
 
 class UserMfaDeactivate(APIView):
     @extend_schema(
-        operation_id="user_mfa_deactivate", tags=["users"], summary="Undo MFA's individual activation for one user",
+        operation_id="user_mfa_deactivate",
+        tags=["users"],
+        summary="Undo MFA's individual activation for one user",
         description=(
             "The user is no longer asked to set MFA up because support activated it for them; their firm's "
             "level still applies, and a factor they configured is never removed (they are still asked for its "
             'code). Only for a user whose MFA was individually activated. Needs {"confirm": true}: it lowers '
             "protection. Level 2 and 3 agents only."
         ),
-        request=ConfirmInput, responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
+        request=ConfirmInput,
+        responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
     )
     def post(self, request: Request, public_id: UUID) -> Response:
         subject = firm_user_get(public_id=public_id)
@@ -80,13 +87,16 @@ class UserMfaDeactivate(APIView):
 
 class UserMfaReset(APIView):
     @extend_schema(
-        operation_id="user_mfa_reset", tags=["users"], summary="Reset a user's MFA (lost phone)",
+        operation_id="user_mfa_reset",
+        tags=["users"],
+        summary="Reset a user's MFA (lost phone)",
         description=(
             "Removes the user's factors and ends their sessions and tokens; at their next sign-in their "
             "firm's level, and MFA activated for them individually if it is, apply again. "
             'Needs {"confirm": true}. Level 2 and 3 agents only.'
         ),
-        request=ConfirmInput, responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
+        request=ConfirmInput,
+        responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
     )
     def post(self, request: Request, public_id: UUID) -> Response:
         subject = firm_user_get(public_id=public_id)

@@ -6,37 +6,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('action', models.CharField(db_index=True, max_length=64)),
-                ('outcome', models.CharField(default='success', max_length=16)),
-                ('actor_email', models.CharField(blank=True, max_length=254)),
-                ('subject_email', models.CharField(blank=True, max_length=254)),
-                ('user_type', models.CharField(blank=True, max_length=32)),
-                ('old_value', models.CharField(blank=True, max_length=64)),
-                ('new_value', models.CharField(blank=True, max_length=64)),
-                ('factor_type', models.CharField(blank=True, max_length=32)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('detail', models.CharField(blank=True, max_length=255)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('firm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.firm')),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True)),
+                ("action", models.CharField(db_index=True, max_length=64)),
+                ("outcome", models.CharField(default="success", max_length=16)),
+                ("actor_email", models.CharField(blank=True, max_length=254)),
+                ("subject_email", models.CharField(blank=True, max_length=254)),
+                ("user_type", models.CharField(blank=True, max_length=32)),
+                ("old_value", models.CharField(blank=True, max_length=64)),
+                ("new_value", models.CharField(blank=True, max_length=64)),
+                ("factor_type", models.CharField(blank=True, max_length=32)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("detail", models.CharField(blank=True, max_length=255)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenancy.firm",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['firm', '-at'], name='audit_firm_at')],
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["firm", "-at"], name="audit_firm_at")],
             },
         ),
     ]

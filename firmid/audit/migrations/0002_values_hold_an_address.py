@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='new_value',
+            model_name="auditevent",
+            name="new_value",
             field=models.CharField(blank=True, max_length=254),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='old_value',
+            model_name="auditevent",
+            name="old_value",
             field=models.CharField(blank=True, max_length=254),
         ),
     ]

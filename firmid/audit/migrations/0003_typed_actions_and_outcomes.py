@@ -4,20 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_values_hold_an_address'),
+        ("audit", "0002_values_hold_an_address"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_out', 'Signed out'), ('sign_in_password', 'Password checked at sign-in'), ('mfa_sign_in', 'Code checked at sign-in'), ('mfa_reauthentication', 'Code checked to confirm a sensitive action'), ('mfa_enrolment', 'Code checked while setting MFA up'), ('mfa_verified', 'Second factor used'), ('mfa_factor_added', 'Factor set up'), ('mfa_factor_removed', 'Factor removed'), ('mfa_enrolment_postponed', 'MFA set-up postponed (Activate later)'), ('mfa_level_changed', "Firm's MFA level changed"), ('mfa_user_activated', 'MFA activated for a user'), ('mfa_user_deactivated', "MFA's individual activation undone"), ('mfa_reset', "User's MFA reset"), ('mfa_keys_rotated', 'TOTP secrets re-encrypted under the newest key'), ('user_enabled', 'User enabled'), ('user_disabled', 'User disabled'), ('email_changed', 'Address changed'), ('password_reset_requested', 'Password reset link requested'), ('password_changed', 'Password changed'), ('password_set', 'Password set'), ('password_reset', 'Password reset by emailed link'), ('sso_connected', 'SSO connection added'), ('sso_updated', 'SSO connection changed'), ('application_registered', 'Application registered'), ('application_updated', 'Application changed'), ('application_secret_regenerated', 'Application secret regenerated'), ('application_deleted', 'Application deleted')], db_index=True, max_length=64),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Signed in"),
+                    ("sign_out", "Signed out"),
+                    ("sign_in_password", "Password checked at sign-in"),
+                    ("mfa_sign_in", "Code checked at sign-in"),
+                    ("mfa_reauthentication", "Code checked to confirm a sensitive action"),
+                    ("mfa_enrolment", "Code checked while setting MFA up"),
+                    ("mfa_verified", "Second factor used"),
+                    ("mfa_factor_added", "Factor set up"),
+                    ("mfa_factor_removed", "Factor removed"),
+                    ("mfa_enrolment_postponed", "MFA set-up postponed (Activate later)"),
+                    ("mfa_level_changed", "Firm's MFA level changed"),
+                    ("mfa_user_activated", "MFA activated for a user"),
+                    ("mfa_user_deactivated", "MFA's individual activation undone"),
+                    ("mfa_reset", "User's MFA reset"),
+                    ("mfa_keys_rotated", "TOTP secrets re-encrypted under the newest key"),
+                    ("user_enabled", "User enabled"),
+                    ("user_disabled", "User disabled"),
+                    ("email_changed", "Address changed"),
+                    ("password_reset_requested", "Password reset link requested"),
+                    ("password_changed", "Password changed"),
+                    ("password_set", "Password set"),
+                    ("password_reset", "Password reset by emailed link"),
+                    ("sso_connected", "SSO connection added"),
+                    ("sso_updated", "SSO connection changed"),
+                    ("application_registered", "Application registered"),
+                    ("application_updated", "Application changed"),
+                    ("application_secret_regenerated", "Application secret regenerated"),
+                    ("application_deleted", "Application deleted"),
+                ],
+                db_index=True,
+                max_length=64,
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='outcome',
-            field=models.CharField(choices=[('success', 'Success'), ('failure', 'Failure'), ('refused', 'Refused'), ('locked', 'Locked')], default='success', max_length=16),
+            model_name="auditevent",
+            name="outcome",
+            field=models.CharField(
+                choices=[("success", "Success"), ("failure", "Failure"), ("refused", "Refused"), ("locked", "Locked")],
+                default="success",
+                max_length=16,
+            ),
         ),
     ]

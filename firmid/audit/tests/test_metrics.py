@@ -45,8 +45,10 @@ def test_each_counted_event_adds_one_to_its_counter(action: AuditAction, outcome
 @pytest.mark.parametrize(
     ("action", "outcome"),
     [
-        (A.SIGN_IN, OUT.REFUSED), (A.MFA_REAUTHENTICATION, OUT.FAILURE),
-        (A.MFA_RESET, OUT.SUCCESS), (A.SIGN_OUT, OUT.SUCCESS),
+        (A.SIGN_IN, OUT.REFUSED),
+        (A.MFA_REAUTHENTICATION, OUT.FAILURE),
+        (A.MFA_RESET, OUT.SUCCESS),
+        (A.SIGN_OUT, OUT.SUCCESS),
     ],
 )
 def test_other_events_count_nothing(action: AuditAction, outcome: AuditOutcome) -> None:

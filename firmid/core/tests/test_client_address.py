@@ -7,7 +7,9 @@ import ipaddress
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory, override_settings
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from firmid.core.client_address import (
     MAX_HOPS,
@@ -23,7 +25,7 @@ TRUSTED = ["10.0.0.0/24", "192.0.2.0/28"]
 CLIENT = "203.0.113.7"
 
 
-def request_from(peer: str, forwarded_for: str | None = None):  # noqa: ANN201
+def request_from(peer: str, forwarded_for: str | None = None):
     extra = {"REMOTE_ADDR": peer}
     if forwarded_for is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded_for
@@ -31,56 +33,56 @@ def request_from(peer: str, forwarded_for: str | None = None):  # noqa: ANN201
 
 
 @pytest.fixture
-def behind_proxies(settings) -> None:  # noqa: ANN001
+def behind_proxies(settings) -> None:
     settings.FIRMID_TRUSTED_PROXIES = TRUSTED
 
 
 # --- nobody trusted, or a peer that is not a trusted proxy: the peer is the client ---------
 
 
-def test_forged_forwarded_for_is_ignored_when_no_proxy_is_trusted(settings) -> None:  # noqa: ANN001
+def test_forged_forwarded_for_is_ignored_when_no_proxy_is_trusted(settings) -> None:
     settings.FIRMID_TRUSTED_PROXIES = []
     assert client_address(request_from("198.51.100.4", "127.0.0.1")) == "198.51.100.4"
 
 
-def test_forged_forwarded_for_from_a_client_that_bypasses_the_proxy_is_ignored(behind_proxies) -> None:  # noqa: ANN001
+def test_forged_forwarded_for_from_a_client_that_bypasses_the_proxy_is_ignored(behind_proxies) -> None:
     # The attacker reaches the application directly and names the proxy, or loopback.
     assert client_address(request_from("198.51.100.4", f"127.0.0.1, {PROXY}")) == "198.51.100.4"
     assert not from_trusted_proxy(request_from("198.51.100.4"))
 
 
-def test_garbage_forwarded_for_from_an_untrusted_peer_is_ignored_not_refused(behind_proxies) -> None:  # noqa: ANN001
+def test_garbage_forwarded_for_from_an_untrusted_peer_is_ignored_not_refused(behind_proxies) -> None:
     assert client_address(request_from("198.51.100.4", "not an address, , ::zz")) == "198.51.100.4"
 
 
 # --- from a trusted proxy: walk from the right ---------------------------------------------
 
 
-def test_the_client_named_by_a_trusted_proxy_is_the_client(behind_proxies) -> None:  # noqa: ANN001
+def test_the_client_named_by_a_trusted_proxy_is_the_client(behind_proxies) -> None:
     assert client_address(request_from(PROXY, CLIENT)) == CLIENT
 
 
-def test_addresses_forged_left_of_what_the_proxy_appended_are_never_read(behind_proxies) -> None:  # noqa: ANN001
+def test_addresses_forged_left_of_what_the_proxy_appended_are_never_read(behind_proxies) -> None:
     # nginx's $proxy_add_x_forwarded_for appends the real peer to what the client sent.
     forged = f"127.0.0.1, {PROXY}, garbage"
     assert client_address(request_from(PROXY, f"{forged}, {CLIENT}")) == CLIENT
 
 
-def test_a_chain_of_trusted_proxies_is_walked_to_the_first_untrusted_hop(behind_proxies) -> None:  # noqa: ANN001
+def test_a_chain_of_trusted_proxies_is_walked_to_the_first_untrusted_hop(behind_proxies) -> None:
     # client → CDN → load balancer (PROXY) → firmid
     assert client_address(request_from(PROXY, f"1.1.1.1, {CLIENT}, {CDN}")) == CLIENT
 
 
-def test_a_proxy_request_without_forwarded_for_is_the_proxy(behind_proxies) -> None:  # noqa: ANN001
+def test_a_proxy_request_without_forwarded_for_is_the_proxy(behind_proxies) -> None:
     # e.g. the load balancer's own health check.
     assert client_address(request_from(PROXY)) == PROXY
 
 
-def test_a_client_inside_the_trusted_networks_is_itself(behind_proxies) -> None:  # noqa: ANN001
+def test_a_client_inside_the_trusted_networks_is_itself(behind_proxies) -> None:
     assert client_address(request_from(PROXY, "10.0.0.9")) == "10.0.0.9"
 
 
-def test_ipv4_mapped_and_ipv6_addresses_are_one_canonical_form(behind_proxies) -> None:  # noqa: ANN001
+def test_ipv4_mapped_and_ipv6_addresses_are_one_canonical_form(behind_proxies) -> None:
     assert client_address(request_from(f"::ffff:{PROXY}", f"::ffff:{CLIENT}")) == CLIENT
     assert client_address(request_from(PROXY, "2001:DB8:0::1")) == "2001:db8::1"
 
@@ -102,19 +104,19 @@ def test_ipv4_mapped_and_ipv6_addresses_are_one_canonical_form(behind_proxies) -
         f"{CLIENT} 10.0.0.1",  # space-separated, not comma-separated
     ],
 )
-def test_malformed_forwarded_for_from_a_trusted_proxy_is_refused(behind_proxies, header: str) -> None:  # noqa: ANN001
+def test_malformed_forwarded_for_from_a_trusted_proxy_is_refused(behind_proxies, header: str) -> None:
     with pytest.raises(ForwardedForInvalid):
         client_address(request_from(PROXY, header))
 
 
-def test_more_trusted_hops_than_any_real_chain_are_refused(behind_proxies) -> None:  # noqa: ANN001
+def test_more_trusted_hops_than_any_real_chain_are_refused(behind_proxies) -> None:
     header = ", ".join([CLIENT] + [PROXY] * MAX_HOPS)
     with pytest.raises(ForwardedForInvalid):
         client_address(request_from(PROXY, header))
     assert client_address(request_from(PROXY, ", ".join([CLIENT] + [PROXY] * (MAX_HOPS - 1)))) == CLIENT
 
 
-def test_a_peer_that_is_no_address_has_no_client_address(behind_proxies) -> None:  # noqa: ANN001
+def test_a_peer_that_is_no_address_has_no_client_address(behind_proxies) -> None:
     # A Unix socket peer: "" for every consumer (allauth refuses it), never a forwarded claim.
     assert client_address(request_from("", CLIENT)) == ""
     assert client_address(request_from("localhost", CLIENT)) == ""

@@ -132,7 +132,10 @@ def test_firmid_pages_cannot_be_framed_by_another_site(client: Client) -> None:
 @pytest.fixture
 def documents(db):
     return application_register(
-        actor=None, name="Documents", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
+        actor=None,
+        name="Documents",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
         post_logout_redirect_uris=[LOGOUT_REDIRECT],
     )
 
@@ -173,11 +176,16 @@ def test_malformed_next_gives_the_strict_policy_not_an_error(client: Client, nex
 @pytest.mark.django_db
 def test_unparsable_next_adds_no_origin(rf) -> None:
     assert application_origins(rf.get(LOGIN, {"next": "http://[::1"})) == set()
-    assert application_origins(rf.post(LOGIN, {"next": "/oauth/authorize/?client_id=x&redirect_uri=http://[::1"})) == set()
+    assert (
+        application_origins(rf.post(LOGIN, {"next": "/oauth/authorize/?client_id=x&redirect_uri=http://[::1"})) == set()
+    )
 
 
 def test_code_page_of_a_pending_application_sign_in_may_post_on_to_the_application(
-    client: Client, documents, make_user, password: str,
+    client: Client,
+    documents,
+    make_user,
+    password: str,
 ) -> None:
     user = make_user(role=Role.PRACTITIONER, email="alice@example.test")
     set_level(user.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
@@ -188,7 +196,10 @@ def test_code_page_of_a_pending_application_sign_in_may_post_on_to_the_applicati
 
 
 def test_sign_out_page_may_post_on_to_a_registered_post_logout_uri(
-    client: Client, documents, make_user, password: str,
+    client: Client,
+    documents,
+    make_user,
+    password: str,
 ) -> None:
     sign_in(client, make_user(role=Role.STANDARD_CLIENT).email, password)
     query = urlencode({"post_logout_redirect_uri": LOGOUT_REDIRECT, "client_id": documents.application.client_id})

@@ -19,7 +19,7 @@ REFUSAL = "load_demo is for local development: it creates accounts with a known 
 
 
 @pytest.mark.django_db
-def test_load_demo_under_production_settings_refuses_with_a_clear_message(settings) -> None:  # noqa: ANN001
+def test_load_demo_under_production_settings_refuses_with_a_clear_message(settings) -> None:
     del settings.FIRMID_DEMO_RP_SECRET  # config/settings/production.py defines no demo
     settings.SETTINGS_MODULE = "config.settings.production"
     with pytest.raises(CommandError, match=REFUSAL) as refused:
@@ -34,20 +34,34 @@ def test_load_demo_still_works_where_the_demo_is_configured() -> None:
     assert User.objects.filter(email="alice@demo-accounting.test").exists()
 
 
-def test_load_demo_with_the_real_production_settings_refuses_without_a_traceback(tmp_path) -> None:  # noqa: ANN001
+def test_load_demo_with_the_real_production_settings_refuses_without_a_traceback(tmp_path) -> None:
     key = tmp_path / "signing.pem"
-    key.write_text(subprocess.run(
-        ["openssl", "genrsa", "2048"], capture_output=True, text=True, check=True, timeout=60,
-    ).stdout)
+    key.write_text(
+        subprocess.run(
+            ["openssl", "genrsa", "2048"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    )
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "x" * 50, "FIRMID_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "FIRMID_ISSUER": "https://id.example.test", "FIRMID_OIDC_SIGNING_KEY_FILE": str(key),
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 50,
+        "FIRMID_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIRMID_ISSUER": "https://id.example.test",
+        "FIRMID_OIDC_SIGNING_KEY_FILE": str(key),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'never-created.sqlite3'}",
     }
     env.pop("FIRMID_DEMO_RP_SECRET", None)
     result = subprocess.run(
-        [sys.executable, "manage.py", "load_demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "load_demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert REFUSAL in result.stderr and "Traceback" not in result.stderr

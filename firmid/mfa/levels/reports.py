@@ -151,7 +151,9 @@ def _report(firms: QuerySet[Firm], users: QuerySet[User]) -> list[EnrolmentRow]:
     }
     rows = {
         (firm_id, user_type): EnrolmentRow(
-            firm_id=firm_id, firm_name=name, user_type=user_type,
+            firm_id=firm_id,
+            firm_name=name,
+            user_type=user_type,
             level=None if (firm_id, user_type) in sso else levels.get((firm_id, user_type), MfaLevel.UPON_REQUEST),
         )
         for firm_id, name in firm_list
@@ -162,12 +164,14 @@ def _report(firms: QuerySet[Firm], users: QuerySet[User]) -> list[EnrolmentRow]:
         if row is None:  # a firm created while the report ran
             continue
         row.users += group["n"]
-        decision = decide(PolicyInput(
-            level=row.level or MfaLevel.UPON_REQUEST,
-            sso=row.managed_by_sso,
-            individually_activated=group["mfa_individually_activated"],
-            has_factor=group["has_factor"],
-        ))
+        decision = decide(
+            PolicyInput(
+                level=row.level or MfaLevel.UPON_REQUEST,
+                sso=row.managed_by_sso,
+                individually_activated=group["mfa_individually_activated"],
+                has_factor=group["has_factor"],
+            )
+        )
         column = _COLUMN_OF_STATUS.get(decision.status)
         if column:
             setattr(row, column, getattr(row, column) + group["n"])

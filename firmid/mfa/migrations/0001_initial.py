@@ -6,37 +6,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MfaGuard',
+            name="MfaGuard",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='mfa_guard', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('last_totp_step', models.BigIntegerField(default=-1)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('lock_count', models.PositiveIntegerField(default=0)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="mfa_guard",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("last_totp_step", models.BigIntegerField(default=-1)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("lock_count", models.PositiveIntegerField(default=0)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='FirmMfaLevel',
+            name="FirmMfaLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user_type', models.CharField(choices=[('practitioners', 'Practitioners'), ('clients', 'Administrator clients and standard clients'), ('client_employees', "Employees of the accounting firm's clients")], max_length=32)),
-                ('level', models.CharField(choices=[('upon_request', 'Upon request'), ('suggested', 'Suggested'), ('mandatory', 'Mandatory')], default='upon_request', max_length=32)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mfa_levels', to='tenancy.firm')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "user_type",
+                    models.CharField(
+                        choices=[
+                            ("practitioners", "Practitioners"),
+                            ("clients", "Administrator clients and standard clients"),
+                            ("client_employees", "Employees of the accounting firm's clients"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("upon_request", "Upon request"),
+                            ("suggested", "Suggested"),
+                            ("mandatory", "Mandatory"),
+                        ],
+                        default="upon_request",
+                        max_length=32,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="mfa_levels", to="tenancy.firm"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('firm', 'user_type'), name='firm_mfa_level_unique'), models.CheckConstraint(condition=models.Q(('level__in', ['upon_request', 'suggested', 'mandatory'])), name='firm_mfa_level_valid')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("firm", "user_type"), name="firm_mfa_level_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("level__in", ["upon_request", "suggested", "mandatory"])),
+                        name="firm_mfa_level_valid",
+                    ),
+                ],
             },
         ),
     ]

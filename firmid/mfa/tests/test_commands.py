@@ -31,8 +31,12 @@ def run(name: str, *args: str) -> str:
 
 
 def run_set_mfa_level(
-    *, firm: str = "Demo Accounting", user_type: str = "practitioners", level: str = "mandatory",
-    actor: str = L2, confirm: bool = False,
+    *,
+    firm: str = "Demo Accounting",
+    user_type: str = "practitioners",
+    level: str = "mandatory",
+    actor: str = L2,
+    confirm: bool = False,
 ) -> str:
     args = ["--firm", firm, "--user-type", user_type, "--level", level, "--actor", actor]
     return run("set_mfa_level", *args, *(["--confirm"] if confirm else []))

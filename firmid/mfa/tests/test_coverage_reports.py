@@ -9,9 +9,17 @@ from firmid.policy import MfaLevel, UserType
 from firmid.testing.coverage import build_acme, build_beta
 
 
-@pytest.mark.parametrize(("configured", "users", "percent"), [
-    (0, 0, None), (0, 3, 0.0), (1, 3, 33.3), (2, 3, 66.6), (3, 3, 100.0), (9999, 10000, 99.9),
-])
+@pytest.mark.parametrize(
+    ("configured", "users", "percent"),
+    [
+        (0, 0, None),
+        (0, 3, 0.0),
+        (1, 3, 33.3),
+        (2, 3, 66.6),
+        (3, 3, 100.0),
+        (9999, 10000, 99.9),
+    ],
+)
 def test_share_covered_is_rounded_down_and_none_without_users(configured: int, users: int, percent) -> None:
     row = EnrolmentRow(1, "F", UserType.CLIENTS, MfaLevel.SUGGESTED, users=users, configured=configured)
     assert row.covered_percent == percent
@@ -26,7 +34,8 @@ def test_totals_and_grouping_by_firm(make_user) -> None:
     rows = platform_enrolment_report()
     firms = enrolment_by_firm(rows)
     assert [(f.firm_id, f.firm_name, [r.user_type for r in f.rows]) for f in firms] == [
-        (acme.pk, "Acme Partners", list(UserType)), (beta.pk, "Beta Audit", list(UserType)),
+        (acme.pk, "Acme Partners", list(UserType)),
+        (beta.pk, "Beta Audit", list(UserType)),
     ]
     totals = {t.user_type: t for t in enrolment_totals(rows)}
     practitioners, employees = totals[UserType.PRACTITIONERS], totals[UserType.CLIENT_EMPLOYEES]

@@ -116,12 +116,20 @@ def test_factor_removed_from_my_account_when_audit_write_fails_is_kept(
     assert audit_rows(alice, "mfa_factor_removed") == 1
 
 
-
 def test_mfa_level_set_on_the_command_line_when_audit_write_fails_is_not_saved(
     alice, make_agent, failing_audit
 ) -> None:
     agent = make_agent(2)
-    arguments = ["--firm", alice.firm.name, "--user-type", "practitioners", "--level", "mandatory", "--actor", agent.email]
+    arguments = [
+        "--firm",
+        alice.firm.name,
+        "--user-type",
+        "practitioners",
+        "--level",
+        "mandatory",
+        "--actor",
+        agent.email,
+    ]
     with failing_audit("mfa_level_changed"), pytest.raises(AuditUnavailable):
         call_command("set_mfa_level", *arguments, stdout=None)
     assert not FirmMfaLevel.objects.filter(firm=alice.firm, level="mandatory").exists()

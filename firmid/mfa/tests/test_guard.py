@@ -90,7 +90,10 @@ def test_attempts_during_a_lock_add_nothing(make_user, frozen_clock) -> None:
         verify(user, bad)
     after = MfaGuard.objects.get(user=user)
     assert (after.failures, after.consecutive_failures, after.lock_count, after.locked_until) == (
-        before.failures, before.consecutive_failures, before.lock_count, before.locked_until,
+        before.failures,
+        before.consecutive_failures,
+        before.lock_count,
+        before.locked_until,
     )
 
 

@@ -24,12 +24,12 @@ KEY_B = Fernet.generate_key().decode()
 
 
 @pytest.fixture
-def secret_under_key_a(settings, make_user):  # noqa: ANN001, ANN201
+def secret_under_key_a(settings, make_user):
     settings.FIRMID_ENCRYPTION_KEYS = [KEY_A]
     TOTP.activate(make_user(role=Role.PRACTITIONER), generate_totp_secret())
 
 
-def test_wrong_key_is_refused_at_start_naming_the_setting_not_the_key(secret_under_key_a, settings) -> None:  # noqa: ANN001
+def test_wrong_key_is_refused_at_start_naming_the_setting_not_the_key(secret_under_key_a, settings) -> None:
     settings.FIRMID_ENCRYPTION_KEYS = [KEY_B]
     with pytest.raises(ImproperlyConfigured) as refused:
         verify_keys_at_start()
@@ -38,44 +38,51 @@ def test_wrong_key_is_refused_at_start_naming_the_setting_not_the_key(secret_und
     assert KEY_A not in message and KEY_B not in message
 
 
-def test_wrong_key_fails_the_database_system_check(secret_under_key_a, settings) -> None:  # noqa: ANN001
+def test_wrong_key_fails_the_database_system_check(secret_under_key_a, settings) -> None:
     settings.FIRMID_ENCRYPTION_KEYS = [KEY_B]
     with pytest.raises(SystemCheckError, match="firmid.E012"):
         call_command("check", databases=["default"])
 
 
-def test_wrong_key_fails_readiness_with_the_same_reason(client, secret_under_key_a, settings) -> None:  # noqa: ANN001
+def test_wrong_key_fails_readiness_with_the_same_reason(client, secret_under_key_a, settings) -> None:
     settings.FIRMID_ENCRYPTION_KEYS = [KEY_B]
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["reasons"]["encryption_keys"] == stored_secrets_problem()
 
 
-def test_new_key_before_the_old_one_passes_during_rotation(secret_under_key_a, settings) -> None:  # noqa: ANN001
+def test_new_key_before_the_old_one_passes_during_rotation(secret_under_key_a, settings) -> None:
     settings.FIRMID_ENCRYPTION_KEYS = [KEY_B, KEY_A]
     verify_keys_at_start()
     assert stored_secrets_problem() is None
 
 
 @pytest.mark.django_db
-def test_database_without_secrets_passes(settings) -> None:  # noqa: ANN001
+def test_database_without_secrets_passes(settings) -> None:
     settings.FIRMID_ENCRYPTION_KEYS = [KEY_B]
     verify_keys_at_start()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_wsgi_application_refuses_to_load_with_a_wrong_key(settings, make_user) -> None:  # noqa: ANN001
+def test_wsgi_application_refuses_to_load_with_a_wrong_key(settings, make_user) -> None:
     """What gunicorn does: import config.wsgi in a fresh process, against this database."""
     settings.FIRMID_ENCRYPTION_KEYS = [KEY_A]
     TOTP.activate(make_user(role=Role.PRACTITIONER), generate_totp_secret())
 
     def load(keys: str) -> subprocess.CompletedProcess:
         env = {
-            **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url(),
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
             "FIRMID_ENCRYPTION_KEYS": keys,
         }
         return subprocess.run(
-            [sys.executable, "-c", "import config.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            [sys.executable, "-c", "import config.wsgi"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
     refused = load(KEY_B)

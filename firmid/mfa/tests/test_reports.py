@@ -36,8 +36,11 @@ def acme(make_user, make_agent):
     practitioners = [make_user(role=Role.PRACTITIONER, firm=firm) for _ in range(4)]
     give_factor(practitioners[0])
     give_factor(practitioners[1])
-    clients = [make_user(role=Role.CLIENT_ADMINISTRATOR, firm=firm), make_user(role=Role.STANDARD_CLIENT, firm=firm),
-               make_user(role=Role.STANDARD_CLIENT, firm=firm)]
+    clients = [
+        make_user(role=Role.CLIENT_ADMINISTRATOR, firm=firm),
+        make_user(role=Role.STANDARD_CLIENT, firm=firm),
+        make_user(role=Role.STANDARD_CLIENT, firm=firm),
+    ]
     give_factor(clients[0])
     activate(clients[1])
     employees = [make_user(role=Role.CLIENT_EMPLOYEE, firm=firm) for _ in range(5)]
@@ -56,15 +59,29 @@ def acme(make_user, make_agent):
 def test_firm_report_counts_each_status(acme) -> None:
     rows = by_type(firm_enrolment_report(firm=acme))
     assert list(rows) == list(UserType)
-    practitioners, clients, employees = rows[UserType.PRACTITIONERS], rows[UserType.CLIENTS], rows[UserType.CLIENT_EMPLOYEES]
+    practitioners, clients, employees = (
+        rows[UserType.PRACTITIONERS],
+        rows[UserType.CLIENTS],
+        rows[UserType.CLIENT_EMPLOYEES],
+    )
     assert (practitioners.level, practitioners.level_label) == (MfaLevel.MANDATORY, "Mandatory")
     assert (practitioners.users, practitioners.configured, practitioners.forced_not_configured) == (4, 2, 2)
     assert practitioners.suggested_not_configured == practitioners.not_offered == 0
     assert clients.level is MfaLevel.SUGGESTED
-    assert (clients.users, clients.configured, clients.forced_not_configured, clients.suggested_not_configured) == (3, 1, 1, 1)
+    assert (clients.users, clients.configured, clients.forced_not_configured, clients.suggested_not_configured) == (
+        3,
+        1,
+        1,
+        1,
+    )
     assert clients.not_offered == 0
     assert employees.level is MfaLevel.UPON_REQUEST
-    assert (employees.users, employees.configured, employees.forced_not_configured, employees.not_offered) == (5, 1, 1, 3)
+    assert (employees.users, employees.configured, employees.forced_not_configured, employees.not_offered) == (
+        5,
+        1,
+        1,
+        3,
+    )
     assert employees.suggested_not_configured == 0
 
 
@@ -79,8 +96,9 @@ def test_firm_report_agrees_with_every_users_status(acme) -> None:
 
 def test_sso_type_is_shown_as_managed_by_sso(make_user) -> None:
     firm = firm_create(name="Northwind")
-    SsoConnection.objects.create(firm=firm, user_type=UserType.PRACTITIONERS.value,
-                                 issuer="https://idp.northwind.test", client_id="firmid")
+    SsoConnection.objects.create(
+        firm=firm, user_type=UserType.PRACTITIONERS.value, issuer="https://idp.northwind.test", client_id="firmid"
+    )
     set_level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)  # ignored: the SSO is in charge
     give_factor(make_user(role=Role.PRACTITIONER, firm=firm))
     make_user(role=Role.PRACTITIONER, firm=firm)
@@ -106,7 +124,9 @@ def test_platform_report_has_every_firm_and_type_and_no_agent(acme, make_user) -
     rows = platform_enrolment_report()
     assert [(r.firm_name, r.user_type) for r in rows] == [(f, t) for f in ("Acme", "Beta") for t in UserType]
     assert {(r.user_type, r.users, r.configured) for r in rows if r.firm_id == other.pk} == {
-        (UserType.PRACTITIONERS, 1, 1), (UserType.CLIENTS, 0, 0), (UserType.CLIENT_EMPLOYEES, 0, 0),
+        (UserType.PRACTITIONERS, 1, 1),
+        (UserType.CLIENTS, 0, 0),
+        (UserType.CLIENT_EMPLOYEES, 0, 0),
     }
     acme_rows = [(r.user_type, r.users, r.configured, r.not_offered) for r in rows if r.firm_id == acme.pk]
     assert acme_rows == [(r.user_type, r.users, r.configured, r.not_offered) for r in firm_enrolment_report(firm=acme)]

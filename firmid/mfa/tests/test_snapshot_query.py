@@ -19,8 +19,9 @@ def test_the_kept_sql_gives_the_orm_snapshot_for_every_kind_of_user(make_user, m
     activated = make_user(role=Role.CLIENT_EMPLOYEE)
     activate(activated)
     federated = make_user(role=Role.CLIENT_ADMINISTRATOR)
-    SsoConnection.objects.create(firm=federated.firm, user_type=UserType.CLIENTS.value,
-                                 issuer="https://idp.example.test", client_id="firmid")
+    SsoConnection.objects.create(
+        firm=federated.firm, user_type=UserType.CLIENTS.value, issuer="https://idp.example.test", client_id="firmid"
+    )
     agent = make_agent(3)
     for user in (plain, configured, activated, federated, agent):
         kept = user_with_snapshot(user_id=user.pk)

@@ -132,6 +132,7 @@ def test_two_agents_undoing_the_same_activation_at_once_change_and_audit_it_once
 
 # --- what a reset leads to ------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("level", "activated", "status", "forced_by"),
     [
@@ -142,7 +143,9 @@ def test_two_agents_undoing_the_same_activation_at_once_change_and_audit_it_once
         (MfaLevel.MANDATORY, True, Status.FORCED, {ForcedBy.FIRM_LEVEL, ForcedBy.INDIVIDUAL_ACTIVATION}),
     ],
 )
-def test_decision_after_reset_is_what_the_user_meets_after_a_real_reset(agent, make_user, level, activated, status, forced_by) -> None:
+def test_decision_after_reset_is_what_the_user_meets_after_a_real_reset(
+    agent, make_user, level, activated, status, forced_by
+) -> None:
     user = make_user()
     set_level(user.firm, UserType.PRACTITIONERS, level)
     User.objects.filter(pk=user.pk).update(mfa_individually_activated=activated)

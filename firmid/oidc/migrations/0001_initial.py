@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,44 +16,81 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('code', models.CharField(max_length=255, unique=True, verbose_name='code')),
-                ('expires', models.DateTimeField(verbose_name='expires')),
-                ('redirect_uri', models.TextField(verbose_name='redirect URI')),
-                ('scope', models.TextField(blank=True, verbose_name='scope')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('code_challenge', models.CharField(blank=True, default='', max_length=128, verbose_name='code challenge')),
-                ('code_challenge_method', models.CharField(blank=True, choices=[('plain', 'plain'), ('S256', 'S256')], default='', max_length=10, verbose_name='code challenge method')),
-                ('nonce', models.CharField(blank=True, default='', max_length=255, verbose_name='nonce')),
-                ('claims', models.TextField(blank=True, verbose_name='claims')),
-                ('resource', oauth2_provider.models.ResourceJSONField(blank=True, default=list, verbose_name='resource')),
-                ('auth_time', models.DateTimeField(blank=True, null=True)),
-                ('amr', models.JSONField(blank=True, default=list)),
-                ('acr', models.CharField(blank=True, max_length=64)),
-                ('consumed_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_access_token_id', models.BigIntegerField(blank=True, null=True)),
-                ('issued_token_family', models.UUIDField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL, verbose_name='application')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("code", models.CharField(max_length=255, unique=True, verbose_name="code")),
+                ("expires", models.DateTimeField(verbose_name="expires")),
+                ("redirect_uri", models.TextField(verbose_name="redirect URI")),
+                ("scope", models.TextField(blank=True, verbose_name="scope")),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "code_challenge",
+                    models.CharField(blank=True, default="", max_length=128, verbose_name="code challenge"),
+                ),
+                (
+                    "code_challenge_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[("plain", "plain"), ("S256", "S256")],
+                        default="",
+                        max_length=10,
+                        verbose_name="code challenge method",
+                    ),
+                ),
+                ("nonce", models.CharField(blank=True, default="", max_length=255, verbose_name="nonce")),
+                ("claims", models.TextField(blank=True, verbose_name="claims")),
+                (
+                    "resource",
+                    oauth2_provider.models.ResourceJSONField(blank=True, default=list, verbose_name="resource"),
+                ),
+                ("auth_time", models.DateTimeField(blank=True, null=True)),
+                ("amr", models.JSONField(blank=True, default=list)),
+                ("acr", models.CharField(blank=True, max_length=64)),
+                ("consumed_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_access_token_id", models.BigIntegerField(blank=True, null=True)),
+                ("issued_token_family", models.UUIDField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                        verbose_name="application",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(app_label)s_%(class)s",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'swappable': 'OAUTH2_PROVIDER_GRANT_MODEL',
+                "abstract": False,
+                "swappable": "OAUTH2_PROVIDER_GRANT_MODEL",
             },
         ),
         migrations.CreateModel(
-            name='ApplicationProfile',
+            name="ApplicationProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('home_url', models.URLField(max_length=500)),
-                ('user_types', models.JSONField(blank=True, default=list)),
-                ('allowed_scopes', models.JSONField(blank=True, default=list)),
-                ('require_mfa', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='firmid_profile', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("home_url", models.URLField(max_length=500)),
+                ("user_types", models.JSONField(blank=True, default=list)),
+                ("allowed_scopes", models.JSONField(blank=True, default=list)),
+                ("require_mfa", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="firmid_profile",
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

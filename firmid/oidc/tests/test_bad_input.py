@@ -48,7 +48,11 @@ def signed_in(client, alice, password):
 @pytest.fixture
 def public(db):
     return application_register(
-        actor=None, name="SPA", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], confidential=False,
+        actor=None,
+        name="SPA",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
+        confidential=False,
     )
 
 
@@ -182,13 +186,27 @@ def test_token_unknown_client_and_wrong_secret_are_401_invalid_client(registrati
 @pytest.mark.parametrize(
     ("data", "errors"),
     [
-        ({"grant_type": "authorization_code", "code": "forged", "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
-         {"invalid_grant"}),
-        ({"grant_type": "authorization_code", "code": "x" * 100_000, "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
-         {"invalid_grant"}),
-        ({"grant_type": "authorization_code", "code": "\x00", "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
-         {"invalid_request"}),  # NUL: was a 500 on PostgreSQL
-        ({"grant_type": "authorization_code", "redirect_uri": REDIRECT, "code_verifier": "v" * 43}, {"invalid_request"}),
+        (
+            {"grant_type": "authorization_code", "code": "forged", "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
+            {"invalid_grant"},
+        ),
+        (
+            {
+                "grant_type": "authorization_code",
+                "code": "x" * 100_000,
+                "redirect_uri": REDIRECT,
+                "code_verifier": "v" * 43,
+            },
+            {"invalid_grant"},
+        ),
+        (
+            {"grant_type": "authorization_code", "code": "\x00", "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
+            {"invalid_request"},
+        ),  # NUL: was a 500 on PostgreSQL
+        (
+            {"grant_type": "authorization_code", "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
+            {"invalid_request"},
+        ),
         ({"grant_type": "refresh_token"}, {"invalid_request"}),
         ({"grant_type": "refresh_token", "refresh_token": "forged"}, {"invalid_grant"}),
         ({"grant_type": "refresh_token", "refresh_token": "r" * 100_000}, {"invalid_grant"}),
@@ -249,7 +267,9 @@ def test_oversized_token_request_is_a_json_invalid_request(registration, setting
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
     big = b"grant_type=refresh_token&token=x&refresh_token=" + b"r" * 200_001
     _json_invalid_request(_post(endpoint, big, **auth))
-    assert Client().post(endpoint, {"token": "x", "refresh_token": "r" * 200_001}, **auth).status_code == 400  # multipart
+    assert (
+        Client().post(endpoint, {"token": "x", "refresh_token": "r" * 200_001}, **auth).status_code == 400
+    )  # multipart
 
 
 @pytest.mark.parametrize("endpoint", [TOKEN, REVOKE])
@@ -267,11 +287,16 @@ def test_token_request_with_too_many_fields_is_a_json_invalid_request(registrati
         (b"grant_type=refresh_token&refresh_token=x&token=x", ""),
         (b"grant_type=refresh_token&refresh_token=\xff&token=\xff", "application/x-www-form-urlencoded"),
         (b"grant_type=refresh_token&refresh_token=%C3%28&token=%C3%28", "application/x-www-form-urlencoded"),
-        (b"grant_type=refresh_token&refresh_token=x&refresh_token=y&token=x&token=y", "application/x-www-form-urlencoded"),
+        (
+            b"grant_type=refresh_token&refresh_token=x&refresh_token=y&token=x&token=y",
+            "application/x-www-form-urlencoded",
+        ),
         (b"--b\r\nbroken", "multipart/form-data; boundary=b"),
     ],
 )
-def test_malformed_token_request_body_is_a_json_invalid_request(registration, body: bytes, content_type: str, endpoint: str) -> None:
+def test_malformed_token_request_body_is_a_json_invalid_request(
+    registration, body: bytes, content_type: str, endpoint: str
+) -> None:
     auth = {"HTTP_AUTHORIZATION": basic(registration.application.client_id, registration.client_secret)}
     _json_invalid_request(Client().post(endpoint, body, content_type=content_type, **auth))
 
@@ -279,8 +304,15 @@ def test_malformed_token_request_body_is_a_json_invalid_request(registration, bo
 @pytest.mark.parametrize("name", ["code", "redirect_uri", "code_verifier", "client_id", "client_secret", "scope"])
 def test_token_request_with_a_repeated_parameter_is_invalid_request(registration, name: str) -> None:
     # RFC 6749 3.2: "Request and response parameters MUST NOT be included more than once."
-    form = [("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", REDIRECT), ("code_verifier", "v" * 43),
-            ("client_id", registration.application.client_id), ("client_secret", registration.client_secret), ("scope", "openid")]
+    form = [
+        ("grant_type", "authorization_code"),
+        ("code", "x"),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", "v" * 43),
+        ("client_id", registration.application.client_id),
+        ("client_secret", registration.client_secret),
+        ("scope", "openid"),
+    ]
     form.append((name, "2"))
     _json_invalid_request(_form(urlencode(form).encode()))
 
@@ -304,8 +336,17 @@ def test_oversized_userinfo_post_is_json(db, settings) -> None:
 
 @pytest.mark.parametrize(
     "authorization",
-    ["", "Bearer", "Bearer ", "Bearer not-a-token", "Bearer " + "t" * 100_000, "Bearer \u00e9\u00e9", "Basic Zm9vOmJhcg==",
-     "Bearer a b c", "DPoP token"],
+    [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer not-a-token",
+        "Bearer " + "t" * 100_000,
+        "Bearer \u00e9\u00e9",
+        "Basic Zm9vOmJhcg==",
+        "Bearer a b c",
+        "DPoP token",
+    ],
 )
 def test_userinfo_bad_tokens_are_401_with_a_challenge(db, authorization: str) -> None:
     headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
@@ -374,13 +415,32 @@ def test_discovery_and_jwks_read_only(db) -> None:
 # Fuzzing ------------------------------------------------------------------------------------
 
 KEYS = [
-    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method",
-    "prompt", "max_age", "acr_values", "login_hint", "id_token_hint", "request", "request_uri", "claims", "display",
-    "ui_locales", "resource", "response_mode", "registration",
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "max_age",
+    "acr_values",
+    "login_hint",
+    "id_token_hint",
+    "request",
+    "request_uri",
+    "claims",
+    "display",
+    "ui_locales",
+    "resource",
+    "response_mode",
+    "registration",
 ]
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
 VALUES = st.one_of(
-    TEXT, st.sampled_from(["code", "none", "login", "openid", "S256", "plain", "0", "-1", "1e9", "token", "{}", "null"]),
+    TEXT,
+    st.sampled_from(["code", "none", "login", "openid", "S256", "plain", "0", "-1", "1e9", "token", "{}", "null"]),
 )
 PAIRS = st.lists(st.tuples(st.one_of(st.sampled_from(KEYS), TEXT), VALUES), max_size=8)
 RAW = st.binary(max_size=120).map(lambda raw: quote(raw, safe="=&"))
@@ -407,8 +467,20 @@ def test_fuzz_authorize_never_500(client, alice, registration, pairs, raw: str, 
 @FUZZ
 @given(pairs=PAIRS, raw=RAW, auth=st.sampled_from(["none", "public", "basic", "bogus"]), grant=VALUES)
 def test_fuzz_token_never_500(registration, public, pairs, raw: str, auth: str, grant: str) -> None:
-    keys = ["grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope", "client_id",
-            "client_secret", "username", "password", "token", "device_code"]
+    keys = [
+        "grant_type",
+        "code",
+        "redirect_uri",
+        "code_verifier",
+        "refresh_token",
+        "scope",
+        "client_id",
+        "client_secret",
+        "username",
+        "password",
+        "token",
+        "device_code",
+    ]
     form = [("grant_type", grant), *[(keys[KEYS.index(k) % len(keys)] if k in KEYS else k, v) for k, v in pairs]]
     headers = {}
     if auth == "public":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from django.test import Client
@@ -22,9 +23,15 @@ TOKEN = "/oauth/token/"
 
 def authorize_params(registration, challenge: str, **extra: str) -> dict:
     return {
-        "response_type": "code", "client_id": registration.application.client_id,
-        "redirect_uri": REDIRECT, "scope": "openid profile email", "state": "st-1", "nonce": "n-1",
-        "code_challenge": challenge, "code_challenge_method": "S256", **extra,
+        "response_type": "code",
+        "client_id": registration.application.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile email",
+        "state": "st-1",
+        "nonce": "n-1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **extra,
     }
 
 
@@ -38,9 +45,7 @@ def code_from(response) -> str:
 
 
 def exchange(registration, code: str, verifier: str):
-    basic = base64.b64encode(
-        f"{registration.application.client_id}:{registration.client_secret}".encode()
-    ).decode()
+    basic = base64.b64encode(f"{registration.application.client_id}:{registration.client_secret}".encode()).decode()
     return Client().post(
         TOKEN,
         {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier},
@@ -68,7 +73,9 @@ def test_upon_request_user_gets_a_code_and_an_id_token_with_pwd(client, alice, p
     assert claims["user_type"] == "practitioners" and claims["email"] == alice.email
 
 
-def test_mandatory_user_gets_no_code_until_enrolled_then_amr_has_otp(client, alice, password, registration, pkce) -> None:
+def test_mandatory_user_gets_no_code_until_enrolled_then_amr_has_otp(
+    client, alice, password, registration, pkce
+) -> None:
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     verifier, challenge = pkce
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
@@ -93,14 +100,21 @@ def test_code_reuse_is_refused_and_revokes_the_first_tokens(client, alice, passw
     assert second.status_code == 400 and second.json()["error"] == "invalid_grant"
     userinfo = Client().get("/oauth/userinfo/", HTTP_AUTHORIZATION=f"Bearer {first['access_token']}")
     assert userinfo.status_code == 401
-    refresh = Client().post(TOKEN, {
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"],
-        "client_id": registration.application.client_id, "client_secret": registration.client_secret,
-    })
+    refresh = Client().post(
+        TOKEN,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "client_id": registration.application.client_id,
+            "client_secret": registration.client_secret,
+        },
+    )
     assert refresh.status_code == 400
 
 
-def test_verified_user_is_asked_for_the_code_before_the_application(client, alice, password, registration, pkce) -> None:
+def test_verified_user_is_asked_for_the_code_before_the_application(
+    client, alice, password, registration, pkce
+) -> None:
     TOTP.activate(alice, SECRET)
     _, challenge = pkce
     url = f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}"
@@ -155,7 +169,10 @@ def test_scopes_beyond_the_applications_are_refused(client, alice, password, pkc
     from firmid.oidc.services import application_register
 
     narrow = application_register(
-        actor=None, name="Narrow", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
+        actor=None,
+        name="Narrow",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
         allowed_scopes=["openid"],
     )
     _, challenge = pkce
@@ -164,30 +181,42 @@ def test_scopes_beyond_the_applications_are_refused(client, alice, password, pkc
     assert parse_qs(urlparse(response.url).query)["error"] == ["invalid_scope"]
 
 
-
 def test_a_client_cannot_introspect_another_clients_token(client, alice, password, registration, pkce) -> None:
     from firmid.oidc.services import application_register
 
     other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT])
     verifier, challenge = pkce
     sign_in(client, alice.email, password)
-    tokens = exchange(registration, code_from(client.get(f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}")), verifier).json()
+    tokens = exchange(
+        registration,
+        code_from(client.get(f"{AUTHORIZE}?{urlencode(authorize_params(registration, challenge))}")),
+        verifier,
+    ).json()
 
     def introspect(reg) -> dict:
         basic = base64.b64encode(f"{reg.application.client_id}:{reg.client_secret}".encode()).decode()
-        return Client().post("/oauth/introspect/", {"token": tokens["access_token"]}, HTTP_AUTHORIZATION=f"Basic {basic}").json()
+        return (
+            Client()
+            .post("/oauth/introspect/", {"token": tokens["access_token"]}, HTTP_AUTHORIZATION=f"Basic {basic}")
+            .json()
+        )
 
     assert introspect(registration)["active"] is True
     assert introspect(other) == {"active": False}
 
 
 def test_id_token_lives_exactly_its_lifetime_across_a_second_boundary(
-    client, alice, password, registration, pkce, monkeypatch,
+    client,
+    alice,
+    password,
+    registration,
+    pkce,
+    monkeypatch,
 ) -> None:
     """oauthlib stamps iat a moment before DOT stamps exp: at x.999 s and x+1.001 s they
     used to be 601 s apart, a token living longer than configured (a flaky client check)."""
     import time as time_module
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from django.conf import settings
     from oauth2_provider import oauth2_validators
@@ -200,7 +229,7 @@ def test_id_token_lives_exactly_its_lifetime_across_a_second_boundary(
     now = time_module.time()
     second = int(now) + 0.999
     monkeypatch.setattr("oauthlib.openid.connect.core.grant_types.base.time.time", lambda: second)
-    later = datetime.fromtimestamp(int(now) + 1.001, tz=timezone.utc)
+    later = datetime.fromtimestamp(int(now) + 1.001, tz=UTC)
     monkeypatch.setattr(oauth2_validators.timezone, "now", lambda: later)
     claims = id_token_claims(client, exchange(registration, code, verifier).json()["id_token"])
     assert claims["exp"] - claims["iat"] == settings.OAUTH2_PROVIDER["ID_TOKEN_EXPIRE_SECONDS"]

@@ -79,7 +79,11 @@ def test_oidcc_server_client_secret_post(signed_in, registration) -> None:
 
 def test_public_client_uses_pkce_without_a_secret(signed_in, db) -> None:
     public = application_register(
-        actor=None, name="SPA", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], confidential=False,
+        actor=None,
+        name="SPA",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
+        confidential=False,
     )
     assert public.client_secret is None
     request, code = _code(signed_in, public)
@@ -161,7 +165,9 @@ def test_oidcc_ensure_registered_redirect_uri(signed_in, registration, redirect_
 
 def test_redirect_uri_port_must_match_exactly_even_on_loopback(signed_in, db) -> None:
     registered = "https://documents.example.test:8443/callback"
-    web = application_register(actor=None, name="Web", home_url="https://documents.example.test/", redirect_uris=[registered])
+    web = application_register(
+        actor=None, name="Web", home_url="https://documents.example.test/", redirect_uris=[registered]
+    )
     request = auth_request(web, redirect_uri=registered.replace("8443", "8444"))
     assert signed_in.get(request.url).status_code == 400
     # RFC 8252 7.3 lets native apps come back on any loopback port; firmid's applications

@@ -31,8 +31,15 @@ def test_oidcc_discovery_issuer_matches(discovery: dict) -> None:
 
 
 def test_oidcc_discovery_endpoint_verification(discovery: dict) -> None:
-    for name in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
-                 "end_session_endpoint", "revocation_endpoint", "introspection_endpoint"):
+    for name in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+    ):
         assert discovery[name].startswith(issuer() + "/"), name
     assert discovery["response_types_supported"] == ["code"]  # no implicit, no hybrid
     assert discovery["grant_types_supported"] == ["authorization_code", "refresh_token"]  # no password
@@ -98,7 +105,8 @@ def test_oidcc_jwks_key_rotation_keeps_the_old_key_published(client, alice, pass
     old_kid = verify_id_token(before["id_token"], registration=registration).header["kid"]
     old_key = settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]
     settings.OAUTH2_PROVIDER = {
-        **settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": env.rsa_private_key_pem(),
+        **settings.OAUTH2_PROVIDER,
+        "OIDC_RSA_PRIVATE_KEY": env.rsa_private_key_pem(),
         "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [old_key],
     }
     published = {key["kid"] for key in Client().get(JWKS).json()["keys"]}

@@ -28,7 +28,10 @@ SIGNED_OUT_B = "http://127.0.0.1:9999/b/signed-out"
 @pytest.fixture
 def app_a(db):
     return application_register(
-        actor=None, name="A", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
+        actor=None,
+        name="A",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
         post_logout_redirect_uris=[SIGNED_OUT_A],
     )
 
@@ -36,7 +39,10 @@ def app_a(db):
 @pytest.fixture
 def app_b(db):
     return application_register(
-        actor=None, name="B", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
+        actor=None,
+        name="B",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
         post_logout_redirect_uris=[SIGNED_OUT_B],
     )
 
@@ -61,8 +67,10 @@ def _tokens(browser: Client, registration, alice, password: str) -> dict:
 
 def _logout(registration, id_token: str, uri: str, state: str = "st-1") -> dict:
     return {
-        "id_token_hint": id_token, "client_id": registration.application.client_id,
-        "post_logout_redirect_uri": uri, "state": state,
+        "id_token_hint": id_token,
+        "client_id": registration.application.client_id,
+        "post_logout_redirect_uri": uri,
+        "state": state,
     }
 
 
@@ -109,7 +117,12 @@ def test_rp_initiated_logout_by_get_still_works(browser, app_a, alice, password)
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_second_application_logout_after_the_first_ends_at_its_post_logout_redirect_uri(
-    browser, app_a, app_b, alice, password, method: str,
+    browser,
+    app_a,
+    app_b,
+    alice,
+    password,
+    method: str,
 ) -> None:
     tokens_a = _tokens(browser, app_a, alice, password)
     tokens_b = _tokens(browser, app_b, alice, password)
@@ -120,7 +133,12 @@ def test_second_application_logout_after_the_first_ends_at_its_post_logout_redir
 
 
 def test_second_application_logout_with_expired_hints_ends_at_its_uri(
-    browser, app_a, app_b, alice, password, settings,
+    browser,
+    app_a,
+    app_b,
+    alice,
+    password,
+    settings,
 ) -> None:
     # ID tokens live 10 minutes: an application's logout nearly always sends an expired one.
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ID_TOKEN_EXPIRE_SECONDS": -60}
@@ -148,8 +166,14 @@ def test_logout_hint_without_client_id_ends_at_the_uri_of_its_application(browse
 
 @pytest.mark.parametrize(
     "hint",
-    ["junk", "a.b.c", "e30.e30.e30", "x." + base64.urlsafe_b64encode(b"[" * 5000).decode() + ".y",
-     "x." + base64.urlsafe_b64encode(b'{"aud": ["A"], "azp": 5}').decode() + ".y", "\u00e9.\u00e9.\u00e9"],
+    [
+        "junk",
+        "a.b.c",
+        "e30.e30.e30",
+        "x." + base64.urlsafe_b64encode(b"[" * 5000).decode() + ".y",
+        "x." + base64.urlsafe_b64encode(b'{"aud": ["A"], "azp": 5}').decode() + ".y",
+        "\u00e9.\u00e9.\u00e9",
+    ],
 )
 def test_logout_forged_hint_is_an_error_page(browser, app_a, hint: str) -> None:
     for method in ("get", "post"):
@@ -163,7 +187,9 @@ def test_logout_hint_in_json_serialization_is_refused(browser, app_a, alice, pas
     header, payload, signature = _tokens(browser, app_a, alice, password)["id_token"].split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     chosen = base64.urlsafe_b64encode(json.dumps({"aud": claims["aud"], "auth_time": claims["auth_time"]}).encode())
-    forged = json.dumps({"protected": header, "payload": payload, "signature": signature, "x": f"a.{chosen.decode()}.b"})
+    forged = json.dumps(
+        {"protected": header, "payload": payload, "signature": signature, "x": f"a.{chosen.decode()}.b"}
+    )
     assert forged.count(".") == 2
     response = browser.get(LOGOUT, {"id_token_hint": forged, "post_logout_redirect_uri": SIGNED_OUT_A})
     assert response.status_code == 400 and _signed_in(browser)
@@ -216,7 +242,9 @@ def test_confirmation_page_signs_out_with_its_csrf_token(browser, app_a) -> None
 
 def test_confirmation_page_cancel_keeps_the_session(browser, app_a) -> None:
     page = browser.get(LOGOUT, {"client_id": app_a.application.client_id})
-    response = browser.post(LOGOUT, {"client_id": app_a.application.client_id, "csrfmiddlewaretoken": _csrf_token(page)})
+    response = browser.post(
+        LOGOUT, {"client_id": app_a.application.client_id, "csrfmiddlewaretoken": _csrf_token(page)}
+    )
     assert response.status_code == 400 and "Location" not in response  # DOT's logout_denied
     assert _signed_in(browser)
 
@@ -232,7 +260,11 @@ def test_logout_hint_of_an_earlier_session_asks_the_user(browser, app_a, alice, 
 
 
 def test_confirmed_logout_with_another_users_hint_revokes_the_signed_in_users_tokens(
-    browser, app_a, alice, password, make_user,
+    browser,
+    app_a,
+    alice,
+    password,
+    make_user,
 ) -> None:
     bob = make_user(email="bob@example.test")
     bobs = _tokens(Client(), app_a, bob, password)

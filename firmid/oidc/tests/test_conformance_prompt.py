@@ -98,7 +98,9 @@ def test_prompt_consent_is_refused_with_consent_required_not_ignored(client, ali
     assert not Grant.objects.exists()
 
 
-def test_prompt_select_account_signs_out_and_lets_another_account_sign_in(client, alice, password, registration, make_user) -> None:
+def test_prompt_select_account_signs_out_and_lets_another_account_sign_in(
+    client, alice, password, registration, make_user
+) -> None:
     bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
     sign_in(client, alice.email, password)
     request = auth_request(registration, prompt="select_account")
@@ -170,7 +172,9 @@ def test_oidcc_id_token_hint(client, alice, password, registration) -> None:
     assert _id_token(client, registration, again)["sub"] == first["sub"]
 
 
-def test_id_token_hint_of_another_user_under_prompt_none_is_login_required(client, alice, password, registration, make_user) -> None:
+def test_id_token_hint_of_another_user_under_prompt_none_is_login_required(
+    client, alice, password, registration, make_user
+) -> None:
     bob = make_user(role=Role.PRACTITIONER, email="bob@example.test")
     _, bobs = code_flow(Client(), registration, bob, password)
     sign_in(client, alice.email, password)
@@ -195,12 +199,15 @@ def test_an_expired_id_token_hint_still_names_its_user(client, alice, password, 
     assert code_of(client.get(again.url), again)
 
 
-def test_an_id_token_hint_signed_with_a_retired_key_is_still_read(client, alice, password, registration, settings) -> None:
+def test_an_id_token_hint_signed_with_a_retired_key_is_still_read(
+    client, alice, password, registration, settings
+) -> None:
     sign_in(client, alice.email, password)
     _, before = code_flow(client, registration, alice, password)
     old_key = settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]
     settings.OAUTH2_PROVIDER = {
-        **settings.OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": env.rsa_private_key_pem(),
+        **settings.OAUTH2_PROVIDER,
+        "OIDC_RSA_PRIVATE_KEY": env.rsa_private_key_pem(),
         "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [old_key],
     }
     again = auth_request(registration, prompt="none", id_token_hint=before["id_token"])
@@ -218,8 +225,7 @@ def test_an_id_token_hint_that_is_not_ours_is_invalid_request(client, alice, pas
 
 
 def test_an_id_token_hint_issued_to_another_client_is_invalid_request(client, alice, password, registration) -> None:
-    other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9/",
-                                 redirect_uris=[REDIRECT])
+    other = application_register(actor=None, name="Other", home_url="http://127.0.0.1:9/", redirect_uris=[REDIRECT])
     _, tokens = code_flow(client, other, alice, password)
     request = auth_request(registration, prompt="none", id_token_hint=tokens["id_token"])
     assert error_of(client.get(request.url), request) == "invalid_request"
@@ -228,13 +234,17 @@ def test_an_id_token_hint_issued_to_another_client_is_invalid_request(client, al
 def test_oidcc_login_hint(client, alice, registration) -> None:
     request = auth_request(registration, login_hint=alice.email)
     page = client.get(client.get(request.url)["Location"]).content.decode()
-    assert re.search(rf'name="login"[^>]*value="{re.escape(alice.email)}"|value="{re.escape(alice.email)}"[^>]*name="login"', page)
+    assert re.search(
+        rf'name="login"[^>]*value="{re.escape(alice.email)}"|value="{re.escape(alice.email)}"[^>]*name="login"', page
+    )
 
 
 # acr_values and the application's own MFA requirement (step-up) ----------------------------
 
 
-def test_prompt_none_when_the_application_wants_mfa_is_interaction_required(client, alice, password, registration) -> None:
+def test_prompt_none_when_the_application_wants_mfa_is_interaction_required(
+    client, alice, password, registration
+) -> None:
     sign_in(client, alice.email, password)
     request = auth_request(registration, prompt="none", acr_values="urn:firmid:acr:mfa")
     assert error_of(client.get(request.url), request) == "interaction_required"
@@ -255,7 +265,11 @@ def test_acr_values_mfa_steps_a_user_with_totp_up_through_the_code(client, alice
 
 def test_application_requiring_mfa_takes_a_user_without_factor_through_enrolment(client, alice, password) -> None:
     payroll = application_register(
-        actor=None, name="Payroll", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], require_mfa=True,
+        actor=None,
+        name="Payroll",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
+        require_mfa=True,
     )
     sign_in(client, alice.email, password)
     request = auth_request(payroll)
@@ -276,7 +290,10 @@ def test_application_requiring_mfa_takes_a_user_without_factor_through_enrolment
 
 def test_application_for_some_user_types_denies_the_others(client, alice, password, make_user) -> None:
     portal = application_register(
-        actor=None, name="Client portal", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
+        actor=None,
+        name="Client portal",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
         user_types=[UserType.CLIENTS.value],
     )
     sign_in(client, alice.email, password)
@@ -298,7 +315,9 @@ def test_mandatory_level_without_mfa_gets_no_code(client, alice, password, regis
     assert not Grant.objects.exists()
 
 
-def test_prompt_none_after_the_level_became_mandatory_is_an_error_not_a_page(client, alice, password, registration) -> None:
+def test_prompt_none_after_the_level_became_mandatory_is_an_error_not_a_page(
+    client, alice, password, registration
+) -> None:
     sign_in(client, alice.email, password)
     set_level(alice.firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)
     request = auth_request(registration, prompt="none")

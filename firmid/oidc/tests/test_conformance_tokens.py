@@ -209,7 +209,9 @@ def test_introspection_for_an_authenticated_client(flow, registration) -> None:
     body = response.json()
     assert body["active"] is True and body["client_id"] == registration.application.client_id
     assert set(body["scope"].split()) == {"openid", "profile", "email"} and body["exp"] > 0
-    assert Client().post(INTROSPECT, {"token": "no-such-token"}, **_client_auth(registration)).json() == {"active": False}
+    assert Client().post(INTROSPECT, {"token": "no-such-token"}, **_client_auth(registration)).json() == {
+        "active": False
+    }
     # A live refresh token is active too (RFC 7662 2.2; firmid/oidc/tests/test_introspection.py).
     assert Client().post(INTROSPECT, {"token": tokens["refresh_token"]}, **_client_auth(registration)).json()["active"]
     Client().post(REVOKE, {"token": tokens["access_token"]}, **_client_auth(registration))
@@ -233,9 +235,16 @@ def test_introspection_needs_an_authorized_caller(flow, registration) -> None:
 
 DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 UNLISTED_GRANTS = [
-    DEVICE_CODE, "client_credentials", "password", "implicit", "openid", "urn:openid:params:grant-type:ciba",
-    "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:token-exchange",
-    "urn:ietf:params:oauth:grant-type:saml2-bearer", "AUTHORIZATION_CODE",
+    DEVICE_CODE,
+    "client_credentials",
+    "password",
+    "implicit",
+    "openid",
+    "urn:openid:params:grant-type:ciba",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+    "urn:ietf:params:oauth:grant-type:saml2-bearer",
+    "AUTHORIZATION_CODE",
 ]
 
 
@@ -283,7 +292,9 @@ def test_redirect_uri_mismatch_at_the_code_exchange_is_invalid_grant(client, ali
     for uri in ("http://127.0.0.1:9999/other", REDIRECT + "/", "https://attacker.example/cb"):
         request = auth_request(registration)
         code = code_of(client.get(request.url), request)
-        assert _token_error(exchange(registration, code, request.verifier, redirect_uri=uri))["error"] == "invalid_grant"
+        assert (
+            _token_error(exchange(registration, code, request.verifier, redirect_uri=uri))["error"] == "invalid_grant"
+        )
 
 
 def test_invalid_client_after_http_basic_answers_the_basic_challenge(registration) -> None:
@@ -336,7 +347,9 @@ def _challenge(response) -> tuple[str, dict]:
     return scheme, dict(re.findall(r'(\w+)="([^"]*)"', rest))
 
 
-@pytest.mark.parametrize("headers", [{}, {"HTTP_AUTHORIZATION": "Basic Zm9vOmJhcg=="}, {"HTTP_AUTHORIZATION": "DPoP x"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"HTTP_AUTHORIZATION": "Basic Zm9vOmJhcg=="}, {"HTTP_AUTHORIZATION": "DPoP x"}]
+)
 def test_userinfo_without_a_bearer_token_has_no_error_in_its_challenge(db, headers: dict) -> None:
     # RFC 6750 3.1: a request without any authentication information (or another scheme)
     # SHOULD NOT get an error code; DOT answered invalid_token, in text/html.
@@ -357,7 +370,9 @@ def test_userinfo_with_a_dead_token_is_invalid_token(flow, registration) -> None
         assert scheme == "Bearer" and params["realm"] == "firmid" and params["error"] == "invalid_token"
 
 
-def test_userinfo_with_a_token_without_the_openid_scope_is_403_insufficient_scope(client, alice, password, registration) -> None:
+def test_userinfo_with_a_token_without_the_openid_scope_is_403_insufficient_scope(
+    client, alice, password, registration
+) -> None:
     # OIDC Core 5.3.1 needs the openid scope; RFC 6750 3.1: a live token without the scope
     # the resource needs is insufficient_scope, 403 (DOT: 401 invalid_token).
     _, tokens = code_flow(client, registration, alice, password, scope="profile email")

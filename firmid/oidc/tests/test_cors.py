@@ -44,7 +44,11 @@ ENDPOINTS = (TOKEN, USERINFO, REVOKE)
 def spa(db):
     """A public client (PKCE, no secret) that registered its origin."""
     return application_register(
-        actor=None, name="Single page", home_url=f"{SPA}/", redirect_uris=[REDIRECT], confidential=False,
+        actor=None,
+        name="Single page",
+        home_url=f"{SPA}/",
+        redirect_uris=[REDIRECT],
+        confidential=False,
         allowed_origins=[SPA],
     )
 
@@ -52,7 +56,11 @@ def spa(db):
 @pytest.fixture
 def other_spa(db):
     return application_register(
-        actor=None, name="Other single page", home_url=f"{OTHER_SPA}/", redirect_uris=[REDIRECT], confidential=False,
+        actor=None,
+        name="Other single page",
+        home_url=f"{OTHER_SPA}/",
+        redirect_uris=[REDIRECT],
+        confidential=False,
         allowed_origins=[OTHER_SPA],
     )
 
@@ -63,7 +71,12 @@ def tokens(client: Client, spa, alice, password) -> dict:
     request = auth_request(spa)
     assert sign_in(client, alice.email, password).status_code == 302
     code = code_of(client.get(request.url), request)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": request.verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": request.verifier,
+    }
     response = token_post(data, registration=spa, auth="none", HTTP_ORIGIN=SPA)
     assert response[ACAO] == SPA
     return tokens_ok(response)
@@ -71,7 +84,9 @@ def tokens(client: Client, spa, alice, password) -> dict:
 
 def preflight(path: str, origin: str, headers: str = "authorization, content-type"):
     return Client().options(
-        path, HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        path,
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
         HTTP_ACCESS_CONTROL_REQUEST_HEADERS=headers,
     )
 
@@ -93,6 +108,7 @@ def assert_no_grant(response) -> None:
 
 # --- the registered origin ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_preflight_from_registered_origin_is_answered_with_exactly_that_origin(spa, path: str) -> None:
     response = preflight(path, SPA)
@@ -110,7 +126,9 @@ def test_single_page_client_reads_its_token_userinfo_and_revocation_answers(spa,
     claims = userinfo(tokens["access_token"], SPA)
     assert claims.status_code == 200 and claims[ACAO] == SPA and "origin" in claims["Vary"].lower()
     renewed = token_post(
-        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, registration=spa, auth="none",
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        registration=spa,
+        auth="none",
         HTTP_ORIGIN=SPA,
     )
     assert renewed[ACAO] == SPA
@@ -121,8 +139,12 @@ def test_single_page_client_reads_its_token_userinfo_and_revocation_answers(spa,
 
 def test_single_page_client_reads_its_errors_and_the_userinfo_challenge(spa, tokens: dict) -> None:
     # An error is an answer the application must read to react (sign in again, refresh).
-    spent = token_post({"grant_type": "authorization_code", "code": "forged", "redirect_uri": REDIRECT,
-                        "code_verifier": "x" * 43}, registration=spa, auth="none", HTTP_ORIGIN=SPA)
+    spent = token_post(
+        {"grant_type": "authorization_code", "code": "forged", "redirect_uri": REDIRECT, "code_verifier": "x" * 43},
+        registration=spa,
+        auth="none",
+        HTTP_ORIGIN=SPA,
+    )
     assert spent.status_code == 400 and spent[ACAO] == SPA
     unknown = userinfo("no-such-token", SPA)
     assert unknown.status_code == 401 and unknown[ACAO] == SPA
@@ -131,6 +153,7 @@ def test_single_page_client_reads_its_errors_and_the_userinfo_challenge(spa, tok
 
 # --- every other origin ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_unregistered_origin_gets_no_cors_grant_on_preflight(spa, path: str) -> None:
     assert_no_grant(preflight(path, EVIL))
@@ -138,8 +161,14 @@ def test_unregistered_origin_gets_no_cors_grant_on_preflight(spa, path: str) -> 
 
 def test_unregistered_origin_gets_no_cors_grant_on_tokens_claims_or_revocation(spa, tokens: dict) -> None:
     assert_no_grant(userinfo(tokens["access_token"], EVIL))
-    assert_no_grant(token_post({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                               registration=spa, auth="none", HTTP_ORIGIN=EVIL))
+    assert_no_grant(
+        token_post(
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            registration=spa,
+            auth="none",
+            HTTP_ORIGIN=EVIL,
+        )
+    )
     assert_no_grant(revoke(spa, "whatever", EVIL))
 
 
@@ -148,23 +177,48 @@ def test_origin_registered_by_another_application_cannot_read_this_ones_answers(
     # the first application (its client id, its token) are not readable from it.
     assert preflight(USERINFO, OTHER_SPA)[ACAO] == OTHER_SPA
     assert_no_grant(userinfo(tokens["access_token"], OTHER_SPA))
-    assert_no_grant(token_post({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                               registration=spa, auth="none", HTTP_ORIGIN=OTHER_SPA))
+    assert_no_grant(
+        token_post(
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            registration=spa,
+            auth="none",
+            HTTP_ORIGIN=OTHER_SPA,
+        )
+    )
     assert_no_grant(revoke(spa, tokens["refresh_token"], OTHER_SPA))
 
 
 @pytest.mark.parametrize(
     "lookalike",
-    ["http://127.0.0.1:5174", "https://127.0.0.1:5173", "http://127.0.0.1", "http://127.0.0.1:5173/",
-     "http://127.0.0.1:5173.evil.test", "http://localhost:5173", "null", f"{SPA} {EVIL}", "*"],
+    [
+        "http://127.0.0.1:5174",
+        "https://127.0.0.1:5173",
+        "http://127.0.0.1",
+        "http://127.0.0.1:5173/",
+        "http://127.0.0.1:5173.evil.test",
+        "http://localhost:5173",
+        "null",
+        f"{SPA} {EVIL}",
+        "*",
+    ],
 )
 def test_lookalike_of_a_registered_origin_gets_no_cors_grant(spa, tokens: dict, lookalike: str) -> None:
     assert_no_grant(preflight(USERINFO, lookalike))
     assert_no_grant(userinfo(tokens["access_token"], lookalike))
 
 
-@pytest.mark.parametrize("path", ["/oauth/introspect/", "/oauth/authorize/", "/oauth/logout/", "/accounts/login/",
-                                  "/administration/", "/api/v1/firms/", "/my-account/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/oauth/introspect/",
+        "/oauth/authorize/",
+        "/oauth/logout/",
+        "/accounts/login/",
+        "/administration/",
+        "/api/v1/firms/",
+        "/my-account/",
+    ],
+)
 def test_registered_origin_gets_no_cors_grant_outside_the_three_endpoints(spa, path: str) -> None:
     response = preflight(path, SPA)
     assert ACAO not in response and "Access-Control-Allow-Methods" not in response

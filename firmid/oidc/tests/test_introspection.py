@@ -69,7 +69,9 @@ def test_rotated_refresh_token_introspects_inactive(tokens, registration) -> Non
 
 def test_revoked_refresh_token_introspects_inactive(tokens, registration) -> None:
     auth = basic(registration.application.client_id, registration.client_secret)
-    Client().post(REVOKE, {"token": tokens["refresh_token"], "token_type_hint": "refresh_token"}, HTTP_AUTHORIZATION=auth)
+    Client().post(
+        REVOKE, {"token": tokens["refresh_token"], "token_type_hint": "refresh_token"}, HTTP_AUTHORIZATION=auth
+    )
     assert _introspect(registration, tokens["refresh_token"]) == {"active": False}
 
 
@@ -96,7 +98,11 @@ def test_refresh_token_of_another_client_is_inactive_for_the_caller(tokens, regi
 
 def test_public_client_cannot_introspect(client, alice, password) -> None:
     spa = application_register(
-        actor=None, name="SPA", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT], confidential=False,
+        actor=None,
+        name="SPA",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
+        confidential=False,
     )
     sign_in(client, alice.email, password)
     request = auth_request(spa)

@@ -28,7 +28,10 @@ def alice(make_user):
 
 def register(*, require_mfa: bool = False):
     return application_register(
-        actor=None, name="Documents", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT],
+        actor=None,
+        name="Documents",
+        home_url="http://127.0.0.1:9999/",
+        redirect_uris=[REDIRECT],
         require_mfa=require_mfa,
     )
 
@@ -58,7 +61,9 @@ def test_acr_values_mfa_is_not_offered_activate_later(client, alice, password, d
     assert LATER not in client.get(ENROL).content.decode()
 
 
-def test_forged_activate_later_towards_an_application_requiring_mfa_is_refused(client, alice, password, payroll) -> None:
+def test_forged_activate_later_towards_an_application_requiring_mfa_is_refused(
+    client, alice, password, payroll
+) -> None:
     request = auth_request(payroll)
     assert sign_in(client, alice.email, password, request.url).url == ENROL
     key = shown_key(client.get(ENROL))
@@ -81,7 +86,9 @@ def test_key_stays_the_same_until_set_up_towards_an_application_requiring_mfa(cl
     assert claims["acr"] == ACR_MFA
 
 
-def test_suggested_sign_in_to_an_ordinary_application_still_offers_activate_later(client, alice, password, documents) -> None:
+def test_suggested_sign_in_to_an_ordinary_application_still_offers_activate_later(
+    client, alice, password, documents
+) -> None:
     request = auth_request(documents)
     sign_in(client, alice.email, password, request.url)
     assert LATER in client.get(ENROL).content.decode()

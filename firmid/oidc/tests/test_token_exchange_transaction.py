@@ -118,7 +118,8 @@ def test_refresh_cut_after_the_new_tokens_were_made_leaves_the_old_refresh_token
     first = tokens_ok(exchange(registration, code, verifier))
     die_once(monkeypatch, "_create_refresh_token")
     cut = Client(raise_request_exception=False).post(
-        TOKEN, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        TOKEN,
+        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
         HTTP_AUTHORIZATION=basic(registration.application.client_id, registration.client_secret),
     )
     assert cut.status_code >= 500

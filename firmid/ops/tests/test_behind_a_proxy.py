@@ -45,7 +45,7 @@ class _From(HTTPAdapter):
         self._source = source
         super().__init__(max_retries=0)
 
-    def init_poolmanager(self, connections, maxsize, block=False, **kwargs) -> None:  # noqa: ANN001, ANN003, FBT002
+    def init_poolmanager(self, connections, maxsize, block=False, **kwargs) -> None:
         kwargs["source_address"] = (self._source, 0)
         super().init_poolmanager(connections, maxsize, block=block, **kwargs)
 
@@ -98,7 +98,7 @@ def _gunicorn() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker) -> Iterator[Server]:  # noqa: ANN001
+def server(django_db_setup, django_db_blocker) -> Iterator[Server]:
     port = _free_port()
     log = Path(tempfile.mkstemp(prefix="firmid-proxy-gunicorn.", suffix=".log")[1])
     with django_db_blocker.unblock():
@@ -116,9 +116,28 @@ def server(django_db_setup, django_db_blocker) -> Iterator[Server]:  # noqa: ANN
     with log.open("wb") as out:
         # cwd=ROOT: gunicorn reads ./gunicorn.conf.py, as `make serve` does.
         master = subprocess.Popen(
-            [*_gunicorn(), "config.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "--timeout", "30", "--graceful-timeout", "2", "--no-control-socket", "--error-logfile", "-", "--access-logfile", "-"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                *_gunicorn(),
+                "config.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "2",
+                "--no-control-socket",
+                "--error-logfile",
+                "-",
+                "--access-logfile",
+                "-",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -150,7 +169,7 @@ def _wait_healthy(master: subprocess.Popen, url: str, log: Path) -> None:
 
 
 @pytest.fixture
-def live(server: Server, transactional_db) -> Iterator[Server]:  # noqa: ANN001
+def live(server: Server, transactional_db) -> Iterator[Server]:
     """The server, with the rate-limit history the test leaves behind removed afterwards."""
     yield server
     # The cache table is not rolled back: later tests from 127.0.0.1 must not inherit its limits.
@@ -167,7 +186,7 @@ def wrong_passwords(live: Server, sessions: list[requests.Session], tag: str) ->
 
 
 def test_ten_forwarded_clients_with_one_wrong_password_each_do_not_lock_out_an_eleventh(
-    live: Server, make_user, password: str  # noqa: ANN001
+    live: Server, make_user, password: str
 ) -> None:
     eleventh = make_user(email="eleventh@proxy.test")
     wrong_passwords(live, [live.via_proxy(f"203.0.113.{n}") for n in range(1, 11)], "ten-clients")
@@ -178,7 +197,7 @@ def test_ten_forwarded_clients_with_one_wrong_password_each_do_not_lock_out_an_e
     assert response.status_code == 302 and not response.headers["Location"].startswith(LOGIN)
 
 
-def test_audit_rows_of_forwarded_sign_ins_name_the_client_not_the_proxy(live: Server, make_user, password: str) -> None:  # noqa: ANN001
+def test_audit_rows_of_forwarded_sign_ins_name_the_client_not_the_proxy(live: Server, make_user, password: str) -> None:
     user = make_user(email="audited@proxy.test")
     live.sign_in(live.via_proxy("198.51.100.23"), user.email, "not the password")
     live.sign_in(live.via_proxy("192.0.2.99, 198.51.100.24"), user.email, password)  # the client forged a hop
@@ -213,7 +232,9 @@ def test_https_is_what_the_proxy_says_and_never_what_a_direct_client_says(live: 
     def post_without_referer(http: requests.Session) -> int:
         page = http.get(live.url + LOGIN, timeout=10)
         token = page.text.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
-        return http.post(live.url + LOGIN, data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=10).status_code
+        return http.post(
+            live.url + LOGIN, data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=10
+        ).status_code
 
     assert post_without_referer(live.via_proxy("203.0.113.60", **{"X-Forwarded-Proto": "https"})) == 403
     assert post_without_referer(live.direct(**{"X-Forwarded-Proto": "https"})) == 200
@@ -234,7 +255,7 @@ def test_client_bypassing_the_proxy_cannot_reach_metrics_by_forging_forwarded_fo
 
 
 def test_client_bypassing_the_proxy_cannot_dodge_the_address_limit_by_rotating_forged_addresses(
-    live: Server, make_user, password: str  # noqa: ANN001
+    live: Server, make_user, password: str
 ) -> None:
     victim = make_user(email="rotated@proxy.test")
     wrong_passwords(live, [live.direct(**{"X-Forwarded-For": f"198.51.100.{n}"}) for n in range(1, 11)], "rotation")

@@ -61,7 +61,7 @@ VALUES = [
     [1.0, 2.0],
     {"nested": {"a": (1, 2)}},
     True,
-    datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+    datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
     "x" * 100_000,
 ]
 
@@ -124,7 +124,7 @@ def test_reads_deletes_and_counters_still_work(backend: DatabaseCache) -> None:
     assert backend.has_key("a") and not backend.has_key("c")
     assert backend.incr("a") == 2 and backend.decr("a", 5) == -3
     assert backend.get("a") == -3
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not found"):
         backend.incr("c")
     assert backend.delete("a") is True and backend.delete("a") is False
     backend.clear()
@@ -179,7 +179,7 @@ def test_concurrent_adds_of_one_key_have_exactly_one_winner(backend: DatabaseCac
         tokens = iter(range(8))
         lock = threading.Lock()
 
-        def claim() -> tuple[bool, int]:
+        def claim(lock=lock, tokens=tokens, key=key) -> tuple[bool, int]:
             with lock:
                 token = next(tokens)
             return backend.add(key, token, 60), token

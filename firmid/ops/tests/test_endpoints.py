@@ -59,7 +59,6 @@ def test_audit_events_are_logged_as_json_without_secrets(caplog) -> None:
     assert line["logger"] == "firmid.audit" and "password" not in {k.lower() for k in line}
 
 
-
 @pytest.mark.django_db
 def test_database_outage_gives_503_with_retry_after(client, monkeypatch) -> None:
     from django.contrib.sessions.backends.db import SessionStore
@@ -108,10 +107,13 @@ def test_database_lost_while_saving_the_session_is_503_not_400(client, monkeypat
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("path", "data"), [
-    ("/accounts/login/", {"login": "a\x00@example.test", "password": "x"}),
-    ("/oauth/token/", {"grant_type": "authorization_code", "code": "\x00"}),
-])
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/accounts/login/", {"login": "a\x00@example.test", "password": "x"}),
+        ("/oauth/token/", {"grant_type": "authorization_code", "code": "\x00"}),
+    ],
+)
 def test_nul_bytes_in_parameters_are_refused_with_400(client, path: str, data: dict) -> None:
     response = client.post(path, data)
     assert response.status_code == 400

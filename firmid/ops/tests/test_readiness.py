@@ -55,7 +55,8 @@ def test_readyz_lists_every_check_when_ready(client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {
-        "status": "ok", "reasons": {},
+        "status": "ok",
+        "reasons": {},
         "checks": {"database": "ok", "cache": "ok", "clock": "ok", "encryption_keys": "ok"},
     }
 
@@ -95,7 +96,7 @@ def test_postgres_read_only_error_is_a_store_outage() -> None:
         except psycopg.errors.ReadOnlySqlTransaction as driver_error:
             raise InternalError(*driver_error.args) from driver_error
     except InternalError as error:
-        assert is_read_only(error) and is_store_unavailable(error)
+        assert is_read_only(error) and is_store_unavailable(error)  # noqa: PT017 - the error as Django wraps it
 
 
 def test_other_database_errors_are_not_an_outage() -> None:

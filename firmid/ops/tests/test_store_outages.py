@@ -32,7 +32,9 @@ from firmid.testing.signin import HOME, sign_in
 pytestmark = pytest.mark.django_db
 
 REDIS_SERVER = shutil.which("redis-server")
-needs_redis = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed (scripts/with-services --redis)")
+needs_redis = pytest.mark.skipif(
+    REDIS_SERVER is None, reason="redis-server is not installed (scripts/with-services --redis)"
+)
 
 
 def _free_port() -> int:
@@ -54,9 +56,24 @@ class RedisServer:
 
     def start(self, *config: str) -> None:
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder),
-             "--save", "", "--appendonly", "yes", "--maxmemory-policy", "noeviction", *config],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                REDIS_SERVER,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.folder),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--maxmemory-policy",
+                "noeviction",
+                *config,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
@@ -135,7 +152,12 @@ def _unavailable(store: str) -> float:
 
 @needs_redis
 def test_stopped_redis_makes_the_password_step_503_not_500_and_checks_no_password(
-    client, carol, password, redis_cache, password_checks, caplog,
+    client,
+    carol,
+    password,
+    redis_cache,
+    password_checks,
+    caplog,
 ) -> None:
     client.raise_request_exception = False
     assert sign_in(client, carol.email, password).url == HOME
@@ -153,7 +175,9 @@ def test_stopped_redis_makes_the_password_step_503_not_500_and_checks_no_passwor
         # Fail closed: no password was checked without its rate limit.
         assert password_checks == []
         # Logged once for the outage, not once per request (nor by Django); counted per request.
-        assert [r.getMessage() for r in caplog.records if r.name == "firmid.ops"] == ["cache unavailable: answering 503"]
+        assert [r.getMessage() for r in caplog.records if r.name == "firmid.ops"] == [
+            "cache unavailable: answering 503"
+        ]
         assert not [r for r in caplog.records if r.name == "django.request"]
         assert _unavailable(CACHE) - refused_before == 3
 
@@ -190,7 +214,11 @@ def test_full_redis_is_a_503_not_a_500(client, carol, password, redis_cache, pas
 
 @needs_redis
 def test_database_outage_with_redis_as_cache_does_not_lock_anyone_out(
-    client, carol, password, redis_cache, monkeypatch,
+    client,
+    carol,
+    password,
+    redis_cache,
+    monkeypatch,
 ) -> None:
     """Production's shape: Redis keeps counting while PostgreSQL is gone; the attempts are given back."""
 
@@ -206,7 +234,12 @@ def test_database_outage_with_redis_as_cache_does_not_lock_anyone_out(
 
 
 def test_database_cache_failing_is_a_database_outage_and_checks_no_password(
-    client, carol, password, settings, password_checks, monkeypatch,
+    client,
+    carol,
+    password,
+    settings,
+    password_checks,
+    monkeypatch,
 ) -> None:
     from firmid.ops.cache import DatabaseCache
 
@@ -224,17 +257,25 @@ def test_database_cache_failing_is_a_database_outage_and_checks_no_password(
     assert sign_in(client, carol.email, password).url == HOME
 
 
-@pytest.mark.parametrize(("path", "content_type", "body"), [
-    ("/accounts/login/", "text/html", "Temporarily unavailable"),
-    ("/api/v1/firms/", "application/json", '"code": "unavailable"'),
-    ("/oauth/token/", "application/json", '"error": "temporarily_unavailable"'),
-])
-@pytest.mark.parametrize("error", [
-    CacheUnavailable("Redis does not answer (ConnectionError)"),
-    redis.exceptions.ConnectionError("Connection refused"),
-    OperationalError("server closed the connection unexpectedly"),
-])
-def test_every_store_outage_gets_one_answer_by_kind_of_client(path: str, content_type: str, body: str, error: Exception) -> None:
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/accounts/login/", "text/html", "Temporarily unavailable"),
+        ("/api/v1/firms/", "application/json", '"code": "unavailable"'),
+        ("/oauth/token/", "application/json", '"error": "temporarily_unavailable"'),
+    ],
+)
+@pytest.mark.parametrize(
+    "error",
+    [
+        CacheUnavailable("Redis does not answer (ConnectionError)"),
+        redis.exceptions.ConnectionError("Connection refused"),
+        OperationalError("server closed the connection unexpectedly"),
+    ],
+)
+def test_every_store_outage_gets_one_answer_by_kind_of_client(
+    path: str, content_type: str, body: str, error: Exception
+) -> None:
     request = RequestFactory().post(path)
     try:
         raise error
@@ -262,7 +303,10 @@ def test_a_database_outage_is_logged_at_its_start_and_when_a_connection_is_made_
             outages.note_unavailable(store=DATABASE, error=OperationalError("gone"))
         for _ in range(2):  # Django connected again: the database answers
             connection_created.send(sender=type(connection), connection=connection)
-    assert [r.getMessage() for r in caplog.records if r.name == "firmid.ops"] == ["database unavailable: answering 503", "database available again"]
+    assert [r.getMessage() for r in caplog.records if r.name == "firmid.ops"] == [
+        "database unavailable: answering 503",
+        "database available again",
+    ]
 
 
 @needs_redis
@@ -293,4 +337,3 @@ def test_no_redis_no_redis_check(settings) -> None:
     settings.CACHES = {"default": {"BACKEND": "firmid.ops.cache.DatabaseCache", "LOCATION": "firmid_cache"}}
     assert "Redis" not in type(caches["default"]).__name__
     assert redis_security_problem() is None and check_redis_keeps_security_state(None) == []
-

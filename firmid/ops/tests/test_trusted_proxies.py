@@ -28,41 +28,44 @@ def through_middleware(**meta: str) -> tuple[HttpResponse, dict]:
 
 
 @pytest.fixture
-def behind_loopback_proxy(settings) -> None:  # noqa: ANN001
+def behind_loopback_proxy(settings) -> None:
     settings.FIRMID_TRUSTED_PROXIES = ["127.0.0.1/32"]
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 
-def test_forged_forwarded_proto_from_a_client_does_not_make_plain_http_secure(behind_loopback_proxy) -> None:  # noqa: ANN001
-    _, seen = through_middleware(REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_PROTO="https",
-                                 HTTP_X_FORWARDED_FOR="127.0.0.1")
+def test_forged_forwarded_proto_from_a_client_does_not_make_plain_http_secure(behind_loopback_proxy) -> None:
+    _, seen = through_middleware(
+        REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_FOR="127.0.0.1"
+    )
     assert seen == {"secure": False, "forwarded_for": None}
 
 
-def test_forwarded_proto_from_the_trusted_proxy_makes_the_request_secure(behind_loopback_proxy) -> None:  # noqa: ANN001
-    _, seen = through_middleware(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_FOR=INTERNET_CLIENT)
+def test_forwarded_proto_from_the_trusted_proxy_makes_the_request_secure(behind_loopback_proxy) -> None:
+    _, seen = through_middleware(
+        REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_FOR=INTERNET_CLIENT
+    )
     assert seen == {"secure": True, "forwarded_for": INTERNET_CLIENT}
 
 
-def test_forwarded_proto_is_ignored_when_no_proxy_is_trusted(settings) -> None:  # noqa: ANN001
+def test_forwarded_proto_is_ignored_when_no_proxy_is_trusted(settings) -> None:
     settings.FIRMID_TRUSTED_PROXIES = []
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     _, seen = through_middleware(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_PROTO="https")
     assert seen["secure"] is False
 
 
-def test_malformed_forwarded_for_from_the_trusted_proxy_is_a_400_not_a_guess(client, behind_loopback_proxy) -> None:  # noqa: ANN001
+def test_malformed_forwarded_for_from_the_trusted_proxy_is_a_400_not_a_guess(client, behind_loopback_proxy) -> None:
     response = client.get("/healthz", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="unknown")
     assert response.status_code == 400
     assert "X-Forwarded-For" in response.content.decode()
 
 
-def test_metrics_refuse_an_internet_client_forwarded_by_a_loopback_proxy(client, behind_loopback_proxy) -> None:  # noqa: ANN001
+def test_metrics_refuse_an_internet_client_forwarded_by_a_loopback_proxy(client, behind_loopback_proxy) -> None:
     assert client.get("/metrics", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=INTERNET_CLIENT).status_code == 403
     assert client.get("/metrics", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="127.0.0.9").status_code == 200
 
 
-def test_metrics_ignore_a_forged_loopback_forwarded_for_from_an_untrusted_peer(client, settings) -> None:  # noqa: ANN001
+def test_metrics_ignore_a_forged_loopback_forwarded_for_from_an_untrusted_peer(client, settings) -> None:
     settings.FIRMID_TRUSTED_PROXIES = ["127.0.0.2/32"]
     assert client.get("/metrics", REMOTE_ADDR=INTERNET_CLIENT, HTTP_X_FORWARDED_FOR="127.0.0.1").status_code == 403
 
@@ -70,7 +73,7 @@ def test_metrics_ignore_a_forged_loopback_forwarded_for_from_an_untrusted_peer(c
 # --- the setting: refused at start-up from the environment, and by a system check -----------
 
 
-def test_trusted_proxies_from_the_environment_refuse_a_network_with_host_bits(monkeypatch) -> None:  # noqa: ANN001
+def test_trusted_proxies_from_the_environment_refuse_a_network_with_host_bits(monkeypatch) -> None:
     monkeypatch.setenv("FIRMID_TRUSTED_PROXIES", "10.0.0.5, 10.0.0.1/8")
     with pytest.raises(ImproperlyConfigured, match="'10.0.0.1/8' is not an IP address or network"):
         env.networks("FIRMID_TRUSTED_PROXIES")
@@ -88,18 +91,18 @@ def test_trusted_proxies_from_the_environment_refuse_a_network_with_host_bits(mo
         (["::/0"], "firmid.E022", "trusts every address"),
     ],
 )
-def test_nonsensical_trusted_proxies_fail_the_system_check(settings, value, check_id: str, words: str) -> None:  # noqa: ANN001
+def test_nonsensical_trusted_proxies_fail_the_system_check(settings, value, check_id: str, words: str) -> None:
     settings.FIRMID_TRUSTED_PROXIES = value
     [error] = check_trusted_proxies(None)
     assert error.id == check_id and words in error.msg
 
 
-def test_sensible_trusted_proxies_pass_the_system_check(settings) -> None:  # noqa: ANN001
+def test_sensible_trusted_proxies_pass_the_system_check(settings) -> None:
     settings.FIRMID_TRUSTED_PROXIES = ["10.0.0.0/24", "2001:db8::/64", "127.0.0.1/32"]
     assert check_trusted_proxies(None) == []
 
 
-def test_deploy_check_warns_of_a_tls_proxy_header_without_trusted_proxies(settings) -> None:  # noqa: ANN001
+def test_deploy_check_warns_of_a_tls_proxy_header_without_trusted_proxies(settings) -> None:
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.FIRMID_TRUSTED_PROXIES = []
     assert [w.id for w in check_proxy_configured(None)] == ["firmid.W023"]

@@ -10,15 +10,25 @@ from firmid.policy import Action, Decision, ForcedBy, MfaLevel, PolicyInput, Sta
 
 U, S, M = MfaLevel.UPON_REQUEST, MfaLevel.SUGGESTED, MfaLevel.MANDATORY
 NONE, VERIFY, OPT, REQ, SSO = (
-    Action.NONE, Action.VERIFY, Action.ENROLL_OPTIONAL, Action.ENROLL_REQUIRED, Action.SSO,
+    Action.NONE,
+    Action.VERIFY,
+    Action.ENROLL_OPTIONAL,
+    Action.ENROLL_REQUIRED,
+    Action.SSO,
 )
 NOT_OFFERED, SUGGESTED, FORCED, CONFIGURED, BY_SSO = (
-    Status.NOT_OFFERED, Status.SUGGESTED, Status.FORCED, Status.CONFIGURED, Status.MANAGED_BY_SSO,
+    Status.NOT_OFFERED,
+    Status.SUGGESTED,
+    Status.FORCED,
+    Status.CONFIGURED,
+    Status.MANAGED_BY_SSO,
 )
 
 NOBODY = frozenset()
 LEVEL, ACTIVATED, AGENT = (
-    frozenset({ForcedBy.FIRM_LEVEL}), frozenset({ForcedBy.INDIVIDUAL_ACTIVATION}), frozenset({ForcedBy.SUPPORT_AGENT}),
+    frozenset({ForcedBy.FIRM_LEVEL}),
+    frozenset({ForcedBy.INDIVIDUAL_ACTIVATION}),
+    frozenset({ForcedBy.SUPPORT_AGENT}),
 )
 
 # level, sso, individually activated, has a factor, support agent -> action, status, why MFA is required

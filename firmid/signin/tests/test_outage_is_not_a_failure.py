@@ -51,7 +51,10 @@ def _database_lost(*args, **kwargs):
 
 
 def test_password_attempts_answered_503_in_a_database_outage_do_not_lock_the_account(
-    client, carol, password, monkeypatch,
+    client,
+    carol,
+    password,
+    monkeypatch,
 ) -> None:
     failed_signals: list[dict] = []
 
@@ -79,7 +82,13 @@ def test_password_attempts_answered_503_in_a_database_outage_do_not_lock_the_acc
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fault", ["database lost", "audit table refusing rows"])
 def test_wrong_password_whose_audit_row_fails_still_counts(
-    client, carol, password, monkeypatch, failing_audit, committed_cache, fault: str,
+    client,
+    carol,
+    password,
+    monkeypatch,
+    failing_audit,
+    committed_cache,
+    fault: str,
 ) -> None:
     """The verdict was reached: a failure writing it down must not make guesses free."""
     client.raise_request_exception = False
@@ -101,7 +110,10 @@ def test_allauth_still_counts_before_checking_and_gives_back_through_its_hook() 
 
 @pytest.mark.parametrize("failing", ["claim_step_and_reset", "record_failure"])
 def test_database_error_while_checking_a_code_is_not_a_wrong_code(
-    make_user, settings, monkeypatch, failing: str,
+    make_user,
+    settings,
+    monkeypatch,
+    failing: str,
 ) -> None:
     settings.FIRMID_MFA_MAX_FAILURES = 5
     user = make_user()

@@ -40,7 +40,9 @@ def carol(demo) -> User:
 
 @pytest.fixture
 def documents(db):
-    return application_register(actor=None, name="Documents", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT])
+    return application_register(
+        actor=None, name="Documents", home_url="http://127.0.0.1:9999/", redirect_uris=[REDIRECT]
+    )
 
 
 def enrol_in_own_browser(email: str, password: str) -> str:
@@ -69,7 +71,9 @@ def refusals_of(user: User) -> int:
     return AuditEvent.objects.filter(action="sign_in", outcome="refused", subject=user).count()
 
 
-def test_pending_enrolment_completed_after_factor_added_elsewhere_is_refused(client, carol, password, frozen_clock) -> None:
+def test_pending_enrolment_completed_after_factor_added_elsewhere_is_refused(
+    client, carol, password, frozen_clock
+) -> None:
     assert sign_in(client, CAROL, password).url == ENROL  # session A: only the password
     enrol_in_own_browser(CAROL, password)  # session B: Carol sets up her authenticator
     response = client.get(ENROL)
@@ -81,7 +85,9 @@ def test_pending_enrolment_completed_after_factor_added_elsewhere_is_refused(cli
     assert sign_in(client, CAROL, password).url == MFA
 
 
-def test_pending_enrolment_posted_after_factor_added_elsewhere_is_refused(client, carol, password, frozen_clock) -> None:
+def test_pending_enrolment_posted_after_factor_added_elsewhere_is_refused(
+    client, carol, password, frozen_clock
+) -> None:
     assert sign_in(client, CAROL, password).url == ENROL
     key_a = shown_key(client.get(ENROL))
     enrol_in_own_browser(CAROL, password)

@@ -28,7 +28,9 @@ def _row(client: Client) -> Session:
 
 
 def _session_writes(queries: CaptureQueriesContext) -> list[str]:
-    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+    return [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+    ]
 
 
 def test_a_request_moves_the_idle_expiry_forward(signed_in: Client) -> None:

@@ -38,8 +38,11 @@ def test_session_id_changes_after_password_and_after_second_factor(client, enrol
     after_code = client.cookies[SESSION].value
     assert len({first, after_password, after_code}) == 3
     # The old ids are gone from the store, not merely replaced in this browser.
-    assert set(Session.objects.filter(session_key__in=[first, after_password, after_code])
-               .values_list("session_key", flat=True)) == {after_code}
+    assert set(
+        Session.objects.filter(session_key__in=[first, after_password, after_code]).values_list(
+            "session_key", flat=True
+        )
+    ) == {after_code}
     stale = Client()
     stale.cookies[SESSION] = after_password
     assert stale.get(HOME).status_code == 302
@@ -54,8 +57,10 @@ def test_unknown_account_and_wrong_password_get_the_same_answer(client, alice) -
     unknown = sign_in(client, "nobody@example.test", "whatever-123")
     wrong = sign_in(client, alice.email, "whatever-123")
     assert unknown.status_code == wrong.status_code == 200
+
     def errors(r) -> list:
         return r.context["form"].non_field_errors()
+
     assert errors(unknown) == errors(wrong)
 
 

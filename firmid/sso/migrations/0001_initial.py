@@ -5,26 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SsoConnection',
+            name="SsoConnection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user_type', models.CharField(choices=[('practitioners', 'Practitioners'), ('clients', 'Administrator clients and standard clients'), ('client_employees', "Employees of the accounting firm's clients")], max_length=32)),
-                ('issuer', models.URLField(max_length=500)),
-                ('client_id', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sso_connections', to='tenancy.firm')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "user_type",
+                    models.CharField(
+                        choices=[
+                            ("practitioners", "Practitioners"),
+                            ("clients", "Administrator clients and standard clients"),
+                            ("client_employees", "Employees of the accounting firm's clients"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("issuer", models.URLField(max_length=500)),
+                ("client_id", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sso_connections", to="tenancy.firm"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('firm', 'user_type'), name='sso_connection_unique')],
+                "constraints": [models.UniqueConstraint(fields=("firm", "user_type"), name="sso_connection_unique")],
             },
         ),
     ]

@@ -13,15 +13,15 @@ from firmid.tenancy.services import firm_create
 
 
 @pytest.fixture
-def firm(db):  # noqa: ANN001, ANN201
+def firm(db):
     return firm_create(name="Northwind Partners")
 
 
-def connect(firm, issuer: str) -> SsoConnection:  # noqa: ANN001
+def connect(firm, issuer: str) -> SsoConnection:
     return sso_connect(firm=firm, user_type=UserType.PRACTITIONERS, issuer=issuer, client_id="firmid")
 
 
-def test_sso_connection_when_audit_write_fails_is_not_saved(firm, failing_audit) -> None:  # noqa: ANN001
+def test_sso_connection_when_audit_write_fails_is_not_saved(firm, failing_audit) -> None:
     with failing_audit("sso_connected"), pytest.raises(AuditUnavailable):
         connect(firm, "https://idp.northwind.test")
     assert not SsoConnection.objects.filter(firm=firm).exists()
@@ -29,7 +29,7 @@ def test_sso_connection_when_audit_write_fails_is_not_saved(firm, failing_audit)
     assert AuditEvent.objects.filter(action="sso_connected", firm=firm).count() == 1
 
 
-def test_sso_issuer_change_when_audit_write_fails_keeps_the_old_issuer(firm, failing_audit) -> None:  # noqa: ANN001
+def test_sso_issuer_change_when_audit_write_fails_keeps_the_old_issuer(firm, failing_audit) -> None:
     connect(firm, "https://idp.northwind.test")
     with failing_audit("sso_updated"), pytest.raises(AuditUnavailable):
         connect(firm, "https://evil.example")

@@ -93,7 +93,10 @@ class Postgres(LocalServer):
     def _run(self, tool: str, *args: str, timeout: float = 60) -> None:
         subprocess.run(
             [*self._as_pg, str(self.bin / tool), *args],
-            check=True, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            check=True,
+            timeout=timeout,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
 
     def tool(self, name: str, *args: str, timeout: float = 60) -> None:
@@ -104,8 +107,7 @@ class Postgres(LocalServer):
         if not self._created:
             self._run("initdb", "-D", str(self.data), "-U", ROLE, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
         options = (
-            f"-k {self.work} -h 127.0.0.1 -p {self.port} "
-            "-c fsync=off -c full_page_writes=off -c max_connections=200"
+            f"-k {self.work} -h 127.0.0.1 -p {self.port} -c fsync=off -c full_page_writes=off -c max_connections=200"
         )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "-o", options, "start")
         if not self._created:

@@ -30,8 +30,12 @@ def main() -> None:
     for spec in json.load(sys.stdin):
         firm = firm_create(name=spec["firm"]) if spec.get("firm") else None
         user = user_create(
-            email=spec["email"], full_name=spec["email"].split("@")[0], role=spec["role"],
-            password=password, firm=firm, support_level=spec.get("support_level"),
+            email=spec["email"],
+            full_name=spec["email"].split("@")[0],
+            role=spec["role"],
+            password=password,
+            firm=firm,
+            support_level=spec.get("support_level"),
         )
         if spec.get("secret"):
             TOTP.activate(user, spec["secret"])

@@ -143,8 +143,12 @@ def seed_users(env: dict[str, str], password: str, specs: list[dict]) -> dict[st
     seed = Path(__file__).with_name("seed.py")
     created = json.loads(run([sys.executable, str(seed)], env, stdin=password + "\n" + json.dumps(specs)))
     return {
-        s["email"]: User(email=s["email"], id=created[s["email"]]["id"],
-                         firm_id=created[s["email"]]["firm_id"], secret=s.get("secret"))
+        s["email"]: User(
+            email=s["email"],
+            id=created[s["email"]]["id"],
+            firm_id=created[s["email"]]["firm_id"],
+            secret=s.get("secret"),
+        )
         for s in specs
     }
 
@@ -160,12 +164,29 @@ def start_node(name: str, env: dict[str, str], logs: Path, *, workers: int = 2) 
     log = logs / f"gunicorn-{name}.log"
     with log.open("wb") as out:
         master = subprocess.Popen(
-            [*gunicorn_command(), "config.wsgi:application", "--workers", str(workers),
-             "--bind", f"127.0.0.1:{port}",
-             "--timeout", "30", "--graceful-timeout", "5", "--access-logfile", "-", "--error-logfile", "-",
-             # gunicorn's control socket defaults to one path per user: two masters would share it.
-             "--no-control-socket"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                *gunicorn_command(),
+                "config.wsgi:application",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "5",
+                "--access-logfile",
+                "-",
+                "--error-logfile",
+                "-",
+                # gunicorn's control socket defaults to one path per user: two masters would share it.
+                "--no-control-socket",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     return Node(name=name, port=port, master=master, log=log, worker_count=workers)
 

@@ -16,7 +16,7 @@ from firmid.core.seams.allauth import TOTP, deactivate_totp, generate_totp_secre
 from firmid.mfa import notifications
 from firmid.mfa.step_up import count_enrolment_as_second_factor
 
-PENDING_SECRET = "firmid_mfa_pending_secret"
+PENDING_SECRET = "firmid_mfa_pending_secret"  # noqa: S105 - a session key's name
 
 
 def pending_secret(request: HttpRequest, user: User) -> str:
@@ -49,9 +49,7 @@ def complete_enrolment(request: HttpRequest, user: User, secret: str) -> Authent
         raise Conflict("An authenticator is already set up for this account. Sign in again.") from None
     request.session.pop(PENDING_SECRET, None)
     count_enrolment_as_second_factor(request, user=user, authenticator=authenticator)
-    signals.authenticator_added.send(
-        sender=Authenticator, request=request, user=user, authenticator=authenticator
-    )
+    signals.authenticator_added.send(sender=Authenticator, request=request, user=user, authenticator=authenticator)
     notifications.factor_enrolled(user=user)
     return authenticator
 

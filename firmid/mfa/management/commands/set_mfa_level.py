@@ -12,9 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--firm", required=True, help="The firm's exact name, or its id.")
-        parser.add_argument(
-            "--user-type", required=True, help=f"One of: {', '.join(t.value for t in UserType)}."
-        )
+        parser.add_argument("--user-type", required=True, help=f"One of: {', '.join(t.value for t in UserType)}.")
         parser.add_argument("--level", required=True, help=f"One of: {', '.join(v.value for v in MfaLevel)}.")
         parser.add_argument("--actor", required=True, help="Email address of the support agent making the change.")
         parser.add_argument(
