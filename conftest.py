@@ -3,5 +3,5 @@
 Tests import helpers from firmid.testing, never from a conftest or another test file.
 """
 
-# failing_audit: a real failing trigger on the audit table (firmid/audit/testing.py).
-pytest_plugins = ["firmid.testing.pytest_plugin", "firmid.audit.testing"]
+# failing_audit: a real failing trigger on the audit table (firmid/testing/audit.py).
+pytest_plugins = ["firmid.testing.pytest_plugin", "firmid.testing.audit"]

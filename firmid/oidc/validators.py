@@ -102,9 +102,9 @@ class FirmidValidator(OAuth2Validator):
 
     def validate_silent_login(self, request) -> bool:  # noqa: ANN001
         # prompt=none (oauthlib asks; DOT leaves it unimplemented, a 500). oauthlib's request
-        # carries no session: the authorization view answers for it instead, login_required
-        # when nobody is signed in (DOT's handle_no_permission) and login_required or
-        # interaction_required when the session or the policy would need the user.
+        # carries no session: the authorization door answers for it instead (oidc/door.py),
+        # login_required when nobody is signed in or the session would need the user, and
+        # interaction_required when the policy would.
         return True
 
     def validate_silent_authorization(self, request) -> bool:  # noqa: ANN001

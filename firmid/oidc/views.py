@@ -257,6 +257,7 @@ class DiscoveryView(dot_views.ConnectDiscoveryInfoView):
         document["request_parameter_supported"] = False
         document["request_uri_parameter_supported"] = False
         # RFC 8414 metadata of the two other endpoints, which clients (openid-client) look up here.
+        # seam: DOT's private _get_endpoint_url (firmid/core/seams/dot.py).
         document["revocation_endpoint"] = self._get_endpoint_url(request, "revoke-token", required=True)
         document["revocation_endpoint_auth_methods_supported"] = document["token_endpoint_auth_methods_supported"]
         document["introspection_endpoint"] = self._get_endpoint_url(request, "introspect", required=True)

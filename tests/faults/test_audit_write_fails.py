@@ -1,6 +1,6 @@
 """Issue 12, item 1: the audit row cannot be written — the security change must not be written either.
 
-The fault: a PostgreSQL trigger on the audit table (firmid/audit/testing.py) refuses the
+The fault: a PostgreSQL trigger on the audit table (firmid/testing/audit.py) refuses the
 rows of one action, as a broken or full audit table would. The rule: a security change
 and its audit row commit together or not at all, so the person sees an error page, nothing
 is stored, and once the audit table works again the same change is stored with exactly
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from firmid.audit.testing import install_sql, remove_sql
+from firmid.testing.audit import install_sql, remove_sql
 from firmid.testing.nodes.browsers import (
     ADMINISTRATION,
     CSRF,

@@ -1,6 +1,6 @@
 """A new password and its audit row commit together or not at all: the audit table fails for real.
 
-failing_audit (firmid/audit/testing.py) makes the database refuse the row with a trigger:
+failing_audit (firmid/testing/audit.py) makes the database refuse the row with a trigger:
 the user gets a clean 503, keeps their old password, sessions and tokens, and the same
 step made again once the audit log works has its one row.
 """

@@ -1,6 +1,6 @@
 """MFA changes and their audit rows commit together or not at all: the audit table is made to fail for real.
 
-Each test breaks the audit insert with a trigger (failing_audit, firmid/audit/testing.py)
+Each test breaks the audit insert with a trigger (failing_audit, firmid/testing/audit.py)
 at the moment the user sets a factor up or removes it, and checks that the user gets a
 clean 503 and that the factor did not change; then that the same step, tried again once
 the audit log works, succeeds with exactly one audit row.
@@ -21,11 +21,11 @@ from django.test import Client
 from firmid.accounts.models import User
 from firmid.audit.models import AuditEvent
 from firmid.audit.services import AuditUnavailable
-from firmid.audit.testing import inserts_paused
 from firmid.core.seams.allauth import TOTP
 from firmid.mfa.factors.totp.services import totp_secrets_rotate
 from firmid.mfa.models import FirmMfaLevel
 from firmid.policy import MfaLevel, UserType
+from firmid.testing.audit import inserts_paused
 from firmid.testing.codes import code_now
 from firmid.testing.factories import set_level
 from firmid.testing.signin import ENROL, HOME, sign_in

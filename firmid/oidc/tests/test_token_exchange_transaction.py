@@ -13,8 +13,8 @@ from django.db import connection, connections
 from django.test import Client
 from oauth2_provider.models import get_access_token_model, get_id_token_model, get_refresh_token_model
 
-from firmid.audit.testing import inserts_paused
 from firmid.oidc.validators import FirmidValidator, Grant
+from firmid.testing.audit import inserts_paused
 from firmid.testing.concurrency import race
 from firmid.testing.oidc import (
     REDIRECT,

@@ -79,7 +79,7 @@ def audit_writes_failing(*actions: str, using: str = DEFAULT_DB_ALIAS) -> Iterat
         _execute(connection, remove_sql(connection.vendor))
 
 
-def _execute(connection, statements: list[str]) -> None:  # noqa: ANN001
+def _execute(connection, statements: list[str]) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
@@ -99,7 +99,7 @@ def inserts_paused(
         _execute(connection, remove)
 
 
-def _insert_held(connection, timeout: float) -> bool:  # noqa: ANN001
+def _insert_held(connection, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
@@ -113,6 +113,6 @@ def _insert_held(connection, timeout: float) -> bool:  # noqa: ANN001
 
 
 @pytest.fixture
-def failing_audit(db) -> Callable[..., AbstractContextManager[None]]:  # noqa: ANN001
+def failing_audit(db) -> Callable[..., AbstractContextManager[None]]:
     """failing_audit(*actions): a block in which the database refuses those audit rows."""
     return audit_writes_failing
