@@ -33,7 +33,7 @@ LOGIN_REDIRECT_URL = "myaccount:home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 # --- django-allauth ---------------------------------------------------------------
-ACCOUNT_ADAPTER = "firmid.accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "firmid.signin.adapter.SignInAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -10,20 +10,18 @@ from firmid.accounts.attempts import password_refused
 from firmid.accounts.services import user_set_password
 from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
-from firmid.core import clock
 from firmid.core.app_settings import core_settings
 from firmid.core.client_address import client_address
 from firmid.ops.outages import unavailable_store
 
 logger = logging.getLogger("firmid.accounts")
 
-SIGNED_IN_AT = "firmid_signed_in_at"
-# When the session's idle expiry last moved forward (SessionPolicyMiddleware).
-ACTIVE_AT = "firmid_active_at"
-
 
 class AccountAdapter(DefaultAccountAdapter):
-    """firmid's hooks into allauth's account flows."""
+    """firmid's hooks into allauth's account flows: addresses, passwords, attempt counting.
+
+    The sign-in's stages and session stamps are added one layer up (firmid.signin.adapter).
+    """
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # The key of the per-address rate limits: the client the trusted proxies name
@@ -36,15 +34,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Users are provisioned by their firm and by support, never by self-service.
         return False
-
-    def get_login_stages(self) -> list[str]:
-        return [
-            "firmid.signin.stages.FirstFactorStage",
-            *super().get_login_stages(),
-            "firmid.signin.stages.EnrolmentStage",
-            # Always last: the sign-in completes only if the policy is met at that moment.
-            "firmid.signin.stages.CompletionStage",
-        ]
 
     def is_safe_url(self, url: str | None) -> bool:
         # A malformed `next` (an unclosed IPv6 host) is unsafe, not a 500.
@@ -87,16 +76,6 @@ class AccountAdapter(DefaultAccountAdapter):
         # account, whatever the request says its host is (pinned by test_password_step.py).
         login = str(credentials.get("email", credentials.get("username", ""))).lower()
         return f"{core_settings.ISSUER}:{login}"
-
-    def get_login_redirect_url(self, request: HttpRequest) -> str:
-        if getattr(request.user, "is_support_agent", False):
-            return "/administration/"
-        return super().get_login_redirect_url(request)
-
-    def login(self, request: HttpRequest, user) -> None:  # noqa: ANN001
-        super().login(request, user)
-        request.session[SIGNED_IN_AT] = clock.timestamp()
-        request.session[ACTIVE_AT] = int(request.session[SIGNED_IN_AT])
 
     def set_password(self, user, password: str) -> None:  # noqa: ANN001
         # firmid's forms name the event; any other allauth path still ends sessions and tokens.

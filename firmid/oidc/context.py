@@ -6,9 +6,9 @@ from typing import TypedDict
 
 from django.http import HttpRequest
 
-from firmid.accounts.adapter import SIGNED_IN_AT
 from firmid.core.seams.allauth import get_authentication_records
 from firmid.mfa.registry import amr_of, factors
+from firmid.signin.adapter import SIGNED_IN_AT
 
 ACR_MFA = "urn:firmid:acr:mfa"
 ACR_PASSWORD = "urn:firmid:acr:pwd"  # noqa: S105 - an acr value

@@ -9,9 +9,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from firmid.accounts.adapter import ACTIVE_AT, SIGNED_IN_AT
 from firmid.core import clock
 from firmid.mfa.selectors import user_mfa_decision
+from firmid.signin.adapter import ACTIVE_AT, SIGNED_IN_AT
 from firmid.signin.app_settings import signin_settings
 
 

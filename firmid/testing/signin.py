@@ -11,9 +11,9 @@ import re
 from django.http import HttpResponse
 from django.test import Client
 
-from firmid.accounts.adapter import SIGNED_IN_AT
 from firmid.accounts.models import User
 from firmid.core import clock
+from firmid.signin.adapter import SIGNED_IN_AT
 from firmid.testing.codes import code_now
 
 LOGIN = "/accounts/login/"

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from firmid.accounts.adapter import ACTIVE_AT
+from firmid.signin.adapter import ACTIVE_AT
 from firmid.testing.signin import sign_in_as
 
 HOME = "/my-account/"
