@@ -1,4 +1,4 @@
-"""Signals that keep the provider in step with sign-in: step-up proofs, session rotation, ended sessions."""
+"""Signals that keep the provider in step with sign-in: session rotation at a step-up, ended sessions."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ from allauth.mfa import signals as mfa_signals
 from django.dispatch import receiver
 
 from firmid.accounts.signals import sessions_ended
-from firmid.mfa.step_up import count_enrolment_as_second_factor
 from firmid.oidc.policy import revoke_user_tokens
-
-
-@receiver(mfa_signals.authenticator_added)
-def on_factor_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    # A set-up from My account, in a signed-in session (firmid.mfa.step_up).
-    if request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
-        count_enrolment_as_second_factor(request, user=user, authenticator=authenticator)
 
 
 @receiver(mfa_signals.authenticator_used)

@@ -14,7 +14,6 @@ from firmid.audit.services import audit_record
 from firmid.core.errors import Conflict
 from firmid.core.seams.allauth import TOTP, deactivate_totp, generate_totp_secret
 from firmid.mfa import notifications
-from firmid.mfa.step_up import count_enrolment_as_second_factor
 
 PENDING_SECRET = "firmid_mfa_pending_secret"  # noqa: S105 - a session key's name
 
@@ -48,7 +47,7 @@ def complete_enrolment(request: HttpRequest, user: User, secret: str) -> Authent
     except IntegrityError:
         raise Conflict("An authenticator is already set up for this account. Sign in again.") from None
     request.session.pop(PENDING_SECRET, None)
-    count_enrolment_as_second_factor(request, user=user, authenticator=authenticator)
+    # Its receiver (firmid.mfa.step_up) counts the factor as this sign-in's second factor.
     signals.authenticator_added.send(sender=Authenticator, request=request, user=user, authenticator=authenticator)
     notifications.factor_enrolled(user=user)
     return authenticator
