@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run run-rp test lint install migrate demo check bench serve
+.PHONY: run run-rp test lint install migrate demo demo-idp check bench serve
 
 $(BIN)/.installed: constraints.txt requirements.in requirements-dev.in
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +21,18 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# Northwind Partners' own identity provider (demo_idp/: oidc-provider on Node.js), for
+# `make run` and the SSO tests: its packages, installed once.
+demo-idp:
+	test -d demo_idp/node_modules || npm ci --prefix demo_idp --no-audit --no-fund
+
 # firmid on $(HOST):$(PORT) and, alongside, the demo application Documents (demo_rp/) on
-# 127.0.0.1:8001 (DEMO_RP_PORT); Ctrl-C, or firmid stopping, stops both.
-run: demo
+# 127.0.0.1:8001 (DEMO_RP_PORT) and Northwind's identity provider on 127.0.0.1:8002
+# (demo_idp/northwind.json); Ctrl-C, or firmid stopping, stops all three.
+run: demo demo-idp
 	@$(BIN)/python -m demo_rp & rp=$$!; \
-	trap 'kill $$rp 2>/dev/null; wait $$rp 2>/dev/null' EXIT; \
+	node demo_idp/server.mjs demo_idp/northwind.json & idp=$$!; \
+	trap 'kill $$rp $$idp 2>/dev/null; wait $$rp $$idp 2>/dev/null' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -41,7 +48,7 @@ check: install
 # multi-process and fault tests (tests/multiprocess, tests/faults) start PostgreSQL (and
 # Redis) of their own, so the second run leaves them out.
 # pytest's exit code 5 (no test collected) fails like any other error.
-test: install lint
+test: install lint demo-idp
 	test -d tests/clients/node/node_modules || npm ci --prefix tests/clients/node --no-audit --no-fund
 	$(BIN)/python -m pytest
 	scripts/with-services --redis -- $(BIN)/python -m pytest -m "not multiprocess and not faults" -p no:cacheprovider

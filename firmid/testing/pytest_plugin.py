@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,8 @@ from firmid.tenancy.models import Firm
 from firmid.testing.coverage import build_acme, build_beta
 from firmid.testing.factories import agent_make, user_make
 from firmid.testing.oidc import REDIRECT
+from firmid.testing.upstream import UpstreamIdP, start_upstream
+from firmid.testing.upstream_facade import TamperingIssuer
 
 # Each suite that drives firmid from outside gets the marker named after it, by its folder.
 MARKED_FOLDERS = {
@@ -158,3 +160,33 @@ def acme(make_user) -> Firm:
 def beta(make_user) -> Firm:
     """Beta Audit, practitioners Mandatory (firmid.testing.coverage)."""
     return build_beta(make_user)
+
+
+@pytest.fixture(scope="session")
+def upstream_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpstreamIdP]:
+    """Northwind's own OpenID Connect provider (demo_idp) on loopback: firmid.testing.upstream's users."""
+    idp = start_upstream(tmp_path_factory.mktemp("upstream-idp"))
+    yield idp
+    idp.destroy()
+
+
+@pytest.fixture
+def make_upstream_idp(tmp_path: Path) -> Iterator[Callable[..., UpstreamIdP]]:
+    """Start another Northwind provider: make_upstream_idp(redirect_uris=(), users=..., keys=None)."""
+    started: list[UpstreamIdP] = []
+
+    def make(**options) -> UpstreamIdP:
+        started.append(start_upstream(tmp_path / f"upstream-idp-{len(started)}", **options))
+        return started[-1]
+
+    yield make
+    for idp in started:
+        idp.destroy()
+
+
+@pytest.fixture
+def tampering_issuer(upstream_idp: UpstreamIdP) -> Iterator[TamperingIssuer]:
+    """A misbehaving issuer in front of upstream_idp: set `.fault` (firmid.testing.upstream_facade)."""
+    facade = TamperingIssuer(upstream_idp)
+    yield facade
+    facade.stop()
