@@ -159,7 +159,11 @@ class Loader:
         if sso_every:
             SsoConnection.objects.bulk_create(
                 SsoConnection(
-                    firm=f, user_type="practitioners", issuer=f"https://idp{n}.bench.test", client_id="firmid"
+                    firm=f,
+                    user_type="practitioners",
+                    issuer=f"https://idp{n}.bench.test",
+                    client_id="firmid",
+                    enabled=True,
                 )
                 for n, f in enumerate(firms)
                 if n and n % sso_every == 0  # never the first (the big firm): its level is saved
@@ -248,7 +252,7 @@ class Loader:
         """Factors and individual activations for the users loaded since the last call; ANALYZE."""
         from django.db import transaction
 
-        from firmid.mfa import crypto
+        from firmid.core import crypto
 
         last = self._max_user_id()
         data = json.dumps({"secret": crypto.encrypt("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")})

@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
     path("accounts/", include("firmid.signin.urls")),
+    path("signin/", include("firmid.signin.federation_urls")),
     path("accounts/", include("firmid.mfa.urls")),
     # Each user has one address, set by support: allauth's page to add more is gone.
     path("accounts/email/", myaccount.address_page_gone),

@@ -48,9 +48,14 @@ CLAIMS = [
     (
         "amr",
         "What the user really used in this sign-in: pwd = password, otp = one-time code "
-        "from an authenticator app, mfa = more than one factor.",
+        "from an authenticator app, mfa = more than one factor, fed = through the firm's own "
+        "identity provider (followed by what that provider reported).",
     ),
-    ("acr", "urn:firmid:acr:mfa when the sign-in used a second factor, urn:firmid:acr:pwd otherwise."),
+    (
+        "acr",
+        "urn:firmid:acr:mfa when the sign-in used a second factor (at firmid, or at the firm's identity "
+        "provider), urn:firmid:acr:pwd otherwise.",
+    ),
     ("auth_time", "When the user last really authenticated at firmid (not when this token was issued)."),
 ]
 

@@ -21,6 +21,8 @@ from bench.common.seed import BENCH_PASSWORD, BenchApp, BenchUser
 SIGN_IN_STEPS = (
     "authorize",
     "login page",
+    "address",
+    "password page",
     "password",
     "code page",
     "code",
@@ -129,17 +131,19 @@ def _authorize(http: Http, app: BenchApp, request: _Request) -> str:
 
 
 def _password(http: Http, login_url: str, email: str, password: str, step: Callable[[str], None]) -> Reply:
-    """Open the sign-in page and post the password; return the redirect that follows."""
+    """Open the sign-in page, give the address (identifier first), then the password; return the redirect."""
+    next_url = parse_qs(urlparse(login_url).query).get("next", [""])[0]
     token = _csrf(http.get(login_url), "login page")
     step("login page")
+    identified = http.post("/signin/identify/", {"login": email, "csrfmiddlewaretoken": token, "next": next_url})
+    if identified.status != 302 or "step=password" not in identified.location:
+        raise SignInError("address", identified, "not sent to the password page")
+    step("address")
+    token = _csrf(http.get(_path(identified.location)), "password page")
+    step("password page")
     reply = http.post(
         login_url,
-        {
-            "login": email,
-            "password": password,
-            "csrfmiddlewaretoken": token,
-            "next": parse_qs(urlparse(login_url).query).get("next", [""])[0],
-        },
+        {"login": email, "password": password, "csrfmiddlewaretoken": token, "next": next_url},
     )
     if reply.status != 302:
         raise SignInError("password", reply, "password refused")

@@ -82,7 +82,7 @@ def _create_batch(*, numbers: range, firm: Firm, password: str, with_totp: bool,
 def _add_totp(users: list[User], secrets: dict[int, str]) -> None:
     from allauth.mfa.models import Authenticator
 
-    from firmid.mfa import crypto
+    from firmid.core import crypto
 
     Authenticator.objects.bulk_create(
         Authenticator(user=u, type=Authenticator.Type.TOTP, data={"secret": crypto.encrypt(secrets[u.pk])})

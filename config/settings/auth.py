@@ -88,3 +88,11 @@ FIRMID_MFA_LOCK_MAX_SECONDS = env.integer("FIRMID_MFA_LOCK_MAX_SECONDS", 3600)
 # Keys for encrypting TOTP seeds at rest: Fernet keys, newest first. Older keys still
 # decrypt, so a key is rotated by prepending a new one and running `rotate_mfa_keys`.
 FIRMID_ENCRYPTION_KEYS = env.listing("FIRMID_ENCRYPTION_KEYS", "")
+
+# Federation (firmid.sso.app_settings): firms' own OpenID Connect providers.
+FIRMID_SSO_TIMEOUT_SECONDS = env.integer("FIRMID_SSO_TIMEOUT_SECONDS", 5)
+FIRMID_SSO_CLOCK_SKEW_SECONDS = env.integer("FIRMID_SSO_CLOCK_SKEW_SECONDS", 60)
+FIRMID_SSO_ID_TOKEN_MAX_AGE_SECONDS = env.integer("FIRMID_SSO_ID_TOKEN_MAX_AGE_SECONDS", 300)
+FIRMID_SSO_FLOW_SECONDS = env.integer("FIRMID_SSO_FLOW_SECONDS", 600)
+FIRMID_SSO_METADATA_CACHE_SECONDS = env.integer("FIRMID_SSO_METADATA_CACHE_SECONDS", 3600)
+FIRMID_SSO_ALLOW_HTTP_LOOPBACK = False

@@ -25,3 +25,6 @@ OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KE
 LOGGING["handlers"]["console"]["formatter"] = env.text("LOG_FORMAT", "text")  # noqa: F405
 # The secret of the demo application "Documents" (demo_rp/), registered by load_demo.
 FIRMID_DEMO_RP_SECRET = env.text("FIRMID_DEMO_RP_SECRET", "documents-demo-secret")
+FIRMID_DEMO_IDP_SECRET = env.text("FIRMID_DEMO_IDP_SECRET", "northwind-demo-secret")
+# The demo's Northwind identity provider runs on http://127.0.0.1:8002 (make run).
+FIRMID_SSO_ALLOW_HTTP_LOOPBACK = True

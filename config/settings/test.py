@@ -25,3 +25,6 @@ FIRMID_OIDC_SIGNING_KEY = (
 OAUTH2_PROVIDER = oauth2_provider_settings(FIRMID_ISSUER, FIRMID_OIDC_SIGNING_KEY, [], ["http", "https"])  # noqa: F405
 # The secret of the demo application "Documents" (demo_rp/), registered by load_demo.
 FIRMID_DEMO_RP_SECRET = env.text("FIRMID_DEMO_RP_SECRET", "documents-demo-secret")
+FIRMID_DEMO_IDP_SECRET = env.text("FIRMID_DEMO_IDP_SECRET", "northwind-demo-secret")
+# The tests' upstream providers run on loopback, over http (firmid/testing/upstream.py).
+FIRMID_SSO_ALLOW_HTTP_LOOPBACK = True

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
+
+from firmid.core.app_settings import core_settings
 
 if TYPE_CHECKING:
     from firmid.accounts.models import User
@@ -26,3 +29,9 @@ def address_changed(*, user: User, old: str) -> None:
     context = {"user": user, "old": old, "new": user.email}
     _send("address_changed_old", old, context)
     _send("address_changed_new", user.email, context)
+
+
+def sso_ended(*, user: User) -> None:
+    """Tell a user who never had a firmid password that they now need one, and where to choose it."""
+    reset_url = core_settings.ISSUER.rstrip("/") + reverse("account_reset_password")
+    _send("sso_ended", user.email, {"user": user, "reset_url": reset_url})

@@ -1,4 +1,4 @@
-"""Input of the Administration application: search boxes, the posted MFA levels, applications."""
+"""Input of the Administration application: search boxes, the posted MFA levels, applications, SSO connections."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from django.http import QueryDict
 from firmid.oidc.selectors import ApplicationSummary
 from firmid.oidc.services import SCOPES
 from firmid.policy import MfaLevel, UserType
+from firmid.sso.models import DEFAULT_SCOPES, PAPE_MULTI_FACTOR, SsoConnection
+from firmid.sso.services import CLIENT_TYPES as SSO_CLIENT_TYPES
+from firmid.sso.services import ConnectionSettings
+from firmid.tenancy.models import ClientCompany, Firm
 from firmid.tenancy.selectors import MAX_PK
 
 LEVEL_PREFIX = "level_"
@@ -133,4 +137,80 @@ class ApplicationEditForm(ApplicationForm):
                 "require_mfa": summary.require_mfa,
                 "allowed_origins": "\n".join(summary.allowed_origins),
             }
+        )
+
+
+class SsoConnectionForm(forms.Form):
+    """A user type's SSO connection as posted; the rules it must follow are the services'.
+
+    The client secret is never rendered back: left empty it keeps the stored one.
+    """
+
+    issuer = forms.CharField(
+        max_length=500,
+        label="Issuer",
+        help_text="The provider's issuer URL (https): firmid reads its /.well-known/openid-configuration.",
+    )
+    client_id = forms.CharField(max_length=255, label="Client ID")
+    client_secret = forms.CharField(
+        required=False,
+        strip=False,
+        label="Client secret",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted and never shown again.",
+    )
+    scopes = forms.CharField(
+        max_length=255, initial=DEFAULT_SCOPES, help_text="Separated by spaces; openid is required."
+    )
+    email_domains = forms.CharField(
+        required=False,
+        label="Email domains",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line: addresses of these domains sign in through this provider. "
+        "A domain belongs to one connection only.",
+    )
+    create_users = forms.BooleanField(required=False, label="Create users at first sign-in")
+    require_upstream_mfa = forms.BooleanField(required=False, label="Require MFA at the firm's identity provider")
+    mfa_acr = forms.CharField(
+        required=False,
+        max_length=255,
+        initial=PAPE_MULTI_FACTOR,
+        label="acr value that means MFA",
+        help_text="The acr the provider sends when the user did MFA (its amr is read too).",
+    )
+    client_company = forms.ModelChoiceField(
+        required=False,
+        queryset=ClientCompany.objects.none(),
+        label="Client company",
+        help_text="Where the users created at first sign-in belong.",
+    )
+
+    def __init__(self, *args: object, firm: Firm, user_type: UserType, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if user_type in SSO_CLIENT_TYPES:
+            self.fields["client_company"].queryset = firm.client_companies.all()
+        else:
+            del self.fields["client_company"]
+
+    @classmethod
+    def of(cls, connection: SsoConnection) -> SsoConnectionForm:
+        """The form filled with the connection's settings, the secret aside."""
+        names = ("issuer", "client_id", "scopes", "create_users", "require_upstream_mfa", "mfa_acr")
+        initial = {name: getattr(connection, name) for name in names}
+        initial |= {"email_domains": "\n".join(connection.email_domains), "client_company": connection.client_company}
+        return cls(initial=initial, firm=connection.firm, user_type=connection.type)
+
+    def settings(self) -> ConnectionSettings:
+        """Return the cleaned input as the services take it; an empty secret keeps the stored one."""
+        data = self.cleaned_data
+        return ConnectionSettings(
+            issuer=data["issuer"].strip(),
+            client_id=data["client_id"].strip(),
+            client_secret=data["client_secret"] or None,
+            scopes=" ".join(data["scopes"].split()),
+            email_domains=data["email_domains"].replace(",", "\n").splitlines(),
+            create_users=data["create_users"],
+            require_upstream_mfa=data["require_upstream_mfa"],
+            client_company=data.get("client_company"),
+            mfa_acr=data["mfa_acr"].strip(),
         )

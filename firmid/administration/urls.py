@@ -1,7 +1,7 @@
 from django.urls import path
 
 from firmid.accounts.selectors import UserKind
-from firmid.administration.views import applications, coverage, firms, user_email, users
+from firmid.administration.views import applications, coverage, firms, sso, user_email, users
 
 app_name = "administration"
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("firms/", firms.firm_list, name="firms"),
     path("firms/<int:pk>/security/", firms.firm_security, name="firm_security"),
     path("firms/<int:pk>/audit/", firms.firm_audit, name="firm_audit"),
+    path("firms/<int:pk>/sso/", sso.firm_sso, name="firm_sso"),
+    path("firms/<int:pk>/sso/<slug:user_type>/edit/", sso.firm_sso_edit, name="firm_sso_edit"),
+    path("firms/<int:pk>/sso/<slug:user_type>/test/", sso.firm_sso_test, name="firm_sso_test"),
+    path("firms/<int:pk>/sso/<slug:user_type>/enable/", sso.firm_sso_enable, name="firm_sso_enable"),
+    path("firms/<int:pk>/sso/<slug:user_type>/disable/", sso.firm_sso_disable, name="firm_sso_disable"),
     path("firms/<int:pk>/mfa-coverage/", coverage.firm_coverage, name="firm_coverage"),
     path("firms/<int:pk>/mfa-coverage/csv/", coverage.firm_coverage_csv, name="firm_coverage_csv"),
     path("mfa-coverage/", coverage.platform_coverage, name="coverage"),

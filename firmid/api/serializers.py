@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from firmid.policy import Action, ForcedBy, MfaLevel, Status, UserType
+from firmid.sso.selectors import sso_redirect_uri
 
 LEVEL_VALUES = [level.value for level in MfaLevel]
 USER_TYPE_VALUES = [user_type.value for user_type in UserType]
@@ -162,6 +163,44 @@ class FirmCoverageOutput(serializers.Serializer):
 
 class FirmSearchInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class ClientCompanySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class SsoConnectionSerializer(serializers.Serializer):
+    """A user type's connection to the firm's identity provider: never its client secret."""
+
+    id = serializers.UUIDField(source="public_id")
+    user_type = serializers.ChoiceField(choices=USER_TYPE_VALUES)
+    enabled = serializers.BooleanField(help_text="The type signs in through the provider, which manages its MFA.")
+    issuer = serializers.CharField(help_text="The provider's issuer: its discovery document is under it.")
+    client_id = serializers.CharField()
+    secret_set = serializers.BooleanField(source="has_secret", help_text="A client secret is stored (never shown).")
+    secret_changed_at = serializers.DateTimeField(allow_null=True, help_text="When the secret was last set.")
+    scopes = serializers.CharField(help_text="Asked of the provider, separated by spaces.")
+    email_domains = serializers.ListField(
+        child=serializers.CharField(), help_text="Addresses of these domains sign in through the provider."
+    )
+    create_users = serializers.BooleanField(help_text="An unknown user of a served domain is created at first sign-in.")
+    require_upstream_mfa = serializers.BooleanField(help_text="A sign-in without MFA at the provider is refused.")
+    mfa_acr = serializers.CharField(help_text="The acr value that means the provider did MFA (its amr is read too).")
+    client_company = ClientCompanySerializer(
+        allow_null=True, help_text="For a client type: where users created at first sign-in belong."
+    )
+    redirect_uri = serializers.SerializerMethodField(help_text="The redirect URI to register at the provider.")
+
+    def get_redirect_uri(self, connection: Any) -> str:
+        return sso_redirect_uri()
+
+
+class SsoConnectionsOutput(serializers.Serializer):
+    firm = FirmSerializer()
+    connections = SsoConnectionSerializer(
+        many=True, help_text="The firm's connections, enabled or not, in user type order; a type without one is absent."
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

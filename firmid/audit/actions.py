@@ -41,6 +41,14 @@ class AuditAction(models.TextChoices):
     # Firms' SSO connections.
     SSO_CONNECTED = "sso_connected", "SSO connection added"
     SSO_UPDATED = "sso_updated", "SSO connection changed"
+    SSO_SECRET_REPLACED = "sso_secret_replaced", "SSO connection's client secret replaced"
+    SSO_ENABLED = "sso_enabled", "SSO connection enabled"
+    SSO_DISABLED = "sso_disabled", "SSO connection disabled"
+    SSO_TESTED = "sso_tested", "SSO connection tested"
+    # Sign-in through a firm's identity provider (firmid/signin/federation.py).
+    SSO_SIGN_IN = "sso_sign_in", "Signed in through the firm's identity provider"
+    SSO_LINKED = "sso_linked", "Account linked to the firm's identity provider"
+    SSO_USER_CREATED = "sso_user_created", "User created at the first sign-in through SSO"
     # OpenID Connect applications.
     APPLICATION_REGISTERED = "application_registered", "Application registered"
     APPLICATION_UPDATED = "application_updated", "Application changed"

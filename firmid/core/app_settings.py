@@ -38,5 +38,10 @@ class CoreSettings(AppSettings):
         """The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (client_address.py)."""
         return self._setting("TRUSTED_PROXIES", [])
 
+    @property
+    def ENCRYPTION_KEYS(self) -> list[str]:
+        """Fernet keys of the secrets at rest (TOTP seeds, SSO client secrets), newest first: the first encrypts."""
+        return self._setting("ENCRYPTION_KEYS", [])
+
 
 core_settings = CoreSettings()

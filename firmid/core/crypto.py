@@ -1,12 +1,13 @@
-"""Encryption of TOTP seeds at rest, with key rotation (newest key first)."""
+"""Encryption of secrets at rest (TOTP seeds, SSO client secrets), with key rotation (newest key first)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from firmid.mfa.app_settings import mfa_settings
+from firmid.core.app_settings import core_settings
+from firmid.core.errors import ServiceError
 
 
 @lru_cache(maxsize=4)
@@ -16,7 +17,7 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
 
 def keyring() -> MultiFernet:
     """Return the configured keys: the first encrypts, every one decrypts."""
-    return _fernet(tuple(mfa_settings.ENCRYPTION_KEYS))
+    return _fernet(tuple(core_settings.ENCRYPTION_KEYS))
 
 
 def encrypt(text: str) -> str:
@@ -30,3 +31,13 @@ def decrypt(token: str) -> str:
 def reencrypt(token: str) -> str:
     """Return the token encrypted under the newest key."""
     return keyring().rotate(token.encode()).decode()
+
+
+def reencrypt_or_refuse(token: str, *, what: str) -> str:
+    """Return the token under the newest key; a token no configured key decrypts refuses the whole rotation."""
+    try:
+        return reencrypt(token)
+    except InvalidToken:
+        raise ServiceError(
+            f"{what} cannot be decrypted with any configured key (FIRMID_ENCRYPTION_KEYS): nothing was re-encrypted."
+        ) from None

@@ -11,5 +11,10 @@ class DemoSettings(AppSettings):
         """The client secret of the demo application "Documents" (demo_rp/); "": no demo here."""
         return self._setting("DEMO_RP_SECRET", "")
 
+    @property
+    def DEMO_IDP_SECRET(self) -> str:
+        """firmid's client secret at Northwind's demo identity provider (demo_idp/northwind.json); "": no demo here."""
+        return self._setting("DEMO_IDP_SECRET", "")
+
 
 demo_settings = DemoSettings()

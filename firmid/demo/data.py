@@ -10,7 +10,9 @@ from firmid.accounts.services import user_create
 from firmid.demo.app_settings import demo_settings
 from firmid.oidc.services import application_register
 from firmid.policy import UserType
-from firmid.sso.services import sso_connect
+from firmid.sso.models import SsoConnection
+from firmid.sso.services import ConnectionSettings, sso_connection_enable, sso_connection_save
+from firmid.tenancy.models import Firm
 from firmid.tenancy.services import client_company_create, firm_create
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the demo accounts' published password
@@ -24,6 +26,9 @@ AGENTS = [
 # The demo relying party of `make run` (demo_rp/), on its own loopback port.
 DEMO_RP_CLIENT_ID = "documents-demo"
 DEMO_RP_URL = "http://127.0.0.1:8001/"
+# Northwind Partners' own identity provider (demo_idp/northwind.json), started by `make run`.
+NORTHWIND_IDP_ISSUER = "http://127.0.0.1:8002"
+NORTHWIND_IDP_CLIENT_ID = "firmid-northwind"
 
 
 @transaction.atomic
@@ -46,17 +51,26 @@ def load_demo() -> list[str]:
     user("dave@client-one.test", "Dave Leroy", Role.CLIENT_EMPLOYEE, client_company=client_one)
     northwind = firm_create(name="Northwind Partners")
     northwind_client = client_company_create(firm=northwind, name="Northwind Client")
-    if not northwind.sso_connections.exists():
-        sso_connect(
-            firm=northwind,
-            user_type=UserType.PRACTITIONERS,
-            issuer="https://idp.northwind.test",
-            client_id="firmid",
-        )
+    _connect_northwind_idp(northwind)
     user("erin@northwind.test", "Erin Walsh", Role.PRACTITIONER, firm=northwind)
     user("frank@northwind-client.test", "Frank Moore", Role.STANDARD_CLIENT, client_company=northwind_client)
     _register_demo_rp()
     return created
+
+
+def _connect_northwind_idp(northwind: Firm) -> None:
+    """Northwind's practitioners sign in through Northwind's provider; a newcomer of its domain is created."""
+    connection = SsoConnection.objects.filter(firm=northwind, user_type=UserType.PRACTITIONERS.value).first()
+    if connection is None or connection.issuer != NORTHWIND_IDP_ISSUER:
+        values = ConnectionSettings(
+            issuer=NORTHWIND_IDP_ISSUER,
+            client_id=NORTHWIND_IDP_CLIENT_ID,
+            client_secret=demo_settings.DEMO_IDP_SECRET,
+            email_domains=["northwind.test"],
+            create_users=True,
+        )
+        connection = sso_connection_save(firm=northwind, user_type=UserType.PRACTITIONERS, values=values, actor=None)
+    sso_connection_enable(connection=connection, actor=None)
 
 
 def _register_demo_rp() -> None:

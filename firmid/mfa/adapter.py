@@ -4,7 +4,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from firmid.mfa import crypto
+from firmid.core import crypto
 from firmid.mfa.selectors import SECOND_FACTOR_TYPES, user_mfa_decision, user_policy_input
 from firmid.policy import decide
 

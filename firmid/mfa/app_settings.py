@@ -1,4 +1,4 @@
-"""The MFA settings: keys of the TOTP seeds and the attempt guard's limits (config/settings/auth.py).
+"""The MFA settings: the attempt guard's limits (config/settings/auth.py).
 
 allauth's own MFA_* settings (MFA_TOTP_DIGITS…) stay allauth's: read them through
 `allauth.mfa.app_settings`.
@@ -10,11 +10,6 @@ from firmid.core.app_settings import AppSettings
 
 
 class MfaSettings(AppSettings):
-    @property
-    def ENCRYPTION_KEYS(self) -> list[str]:
-        """Fernet keys of the TOTP seeds at rest, newest first: the first encrypts, all decrypt."""
-        return self._setting("ENCRYPTION_KEYS", [])
-
     @property
     def MFA_MAX_FAILURES(self) -> int:
         """Consecutive wrong codes before a lock."""

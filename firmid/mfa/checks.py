@@ -3,12 +3,12 @@ from __future__ import annotations
 from cryptography.fernet import Fernet
 from django.core.checks import Error, Tags, register
 
-from firmid.mfa.app_settings import mfa_settings
+from firmid.core.app_settings import core_settings
 
 
 @register(Tags.security)
 def check_encryption_keys(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
-    keys = mfa_settings.ENCRYPTION_KEYS
+    keys = core_settings.ENCRYPTION_KEYS
     if not keys:
         return [Error("FIRMID_ENCRYPTION_KEYS is empty: TOTP seeds cannot be encrypted.", id="firmid.E010")]
     try:
@@ -33,6 +33,13 @@ WRONG_KEYS = (
 )
 
 
+WRONG_SSO_KEYS = (
+    "FIRMID_ENCRYPTION_KEYS cannot decrypt the SSO client secrets stored in the database: every "
+    "sign-in through a firm's identity provider would fail. Configure the key(s) they were encrypted "
+    "with (newest first; after a rotation keep the old key until `rotate_mfa_keys` has run)."
+)
+
+
 def stored_secrets_problem() -> str | None:
     """Say why the configured keys cannot decrypt the stored TOTP secrets, or None if they can.
 
@@ -42,7 +49,8 @@ def stored_secrets_problem() -> str | None:
     from allauth.mfa.models import Authenticator
     from cryptography.fernet import InvalidToken
 
-    from firmid.mfa import crypto
+    from firmid.core import crypto
+    from firmid.sso.models import SsoConnection
 
     totps = Authenticator.objects.filter(type=Authenticator.Type.TOTP)
     for canary in {totps.order_by("pk").first(), totps.order_by("-pk").first()} - {None}:
@@ -50,6 +58,15 @@ def stored_secrets_problem() -> str | None:
             crypto.decrypt(canary.data["secret"])
         except (InvalidToken, KeyError, TypeError, ValueError):
             return WRONG_KEYS
+    # The SSO client secrets are encrypted under the same keys and rotated with them.
+    secrets = SsoConnection.objects.exclude(client_secret_encrypted="").values_list(
+        "client_secret_encrypted", flat=True
+    )
+    for canary in {secrets.order_by("pk").first(), secrets.order_by("-pk").first()} - {None}:
+        try:
+            crypto.decrypt(canary)
+        except (InvalidToken, TypeError, ValueError):
+            return WRONG_SSO_KEYS
     return None
 
 

@@ -41,7 +41,7 @@ def with_mfa_snapshot(users: QuerySet[User]) -> QuerySet[User]:
     same_type = {"firm_id": OuterRef("firm_id"), "user_type": OuterRef("mfa_user_type")}
     return users.annotate(mfa_user_type=_user_type_expression()).annotate(
         mfa_level=Subquery(FirmMfaLevel.objects.filter(**same_type).values("level")[:1]),
-        mfa_sso=Exists(SsoConnection.objects.filter(**same_type)),
+        mfa_sso=Exists(SsoConnection.objects.filter(**same_type, enabled=True)),
         mfa_has_factor=Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)),
     )
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from firmid.core.seams.allauth import get_authentication_records
 from firmid.mfa.registry import amr_of, factors
 from firmid.signin.adapter import SIGNED_IN_AT
+from firmid.signin.federation import FEDERATED_METHOD
 
 ACR_MFA = "urn:firmid:acr:mfa"
 ACR_PASSWORD = "urn:firmid:acr:pwd"  # noqa: S105 - an acr value
@@ -25,27 +26,30 @@ class AuthContext(TypedDict):
     acr: str
 
 
-def _amr_of(record: dict) -> str | None:
+def _amr_of(record: dict) -> list[str]:
     method = record.get("method")
     if method == "password":
-        return "pwd"
+        return ["pwd"]
     if method == "mfa":
-        return amr_of(record.get("type", ""))
-    if method == "socialaccount":
-        return "fed"
-    return None
+        value = amr_of(record.get("type", ""))
+        return [value] if value else []
+    return []
+
+
+def _federated_amr(record: dict) -> list[str]:
+    """A sign-in through the firm's provider: "fed", what the provider reported, and "mfa" if it did MFA."""
+    return ["fed", *record.get("amr", []), *(["mfa"] if record.get("mfa") else [])]
 
 
 def session_auth_context(request: HttpRequest) -> AuthContext:
     """Return what the signed-in user of `request` really used in this session."""
-    amr: list[str] = []
-    for record in get_authentication_records(request, request.user):
-        value = _amr_of(record)
-        if value and value not in amr:
-            amr.append(value)
-    strong = bool(SECOND_FACTORS.intersection(amr))
-    if strong and "pwd" in amr:
-        amr.append("mfa")
+    records = get_authentication_records(request, request.user)
+    own = [value for record in records for value in _amr_of(record)]
+    federated = [record for record in records if record.get("method") == FEDERATED_METHOD]
+    strong = bool(SECOND_FACTORS.intersection(own)) or any(record.get("mfa") for record in federated)
+    if SECOND_FACTORS.intersection(own) and "pwd" in own:
+        own.append("mfa")
+    amr = list(dict.fromkeys([*own, *(value for record in federated for value in _federated_amr(record))]))
     return AuthContext(
         auth_time=float(request.session.get(SIGNED_IN_AT, 0)),
         amr=amr,

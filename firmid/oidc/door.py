@@ -32,6 +32,7 @@ class Outcome(StrEnum):
     ENROL = "enrol"  # sign out: the sign-in asks for the set-up the policy requires, then back here
     VERIFY_FACTOR = "verify_factor"  # step up with the user's second factor, then back here
     SET_UP_FACTOR = "set_up_factor"  # step up by setting a second factor up, then back here
+    UPSTREAM_MFA = "upstream_mfa"  # step up at the firm's identity provider, then back here
     REFUSE = "refuse"  # an error response to the client's redirect_uri
 
 
@@ -47,6 +48,7 @@ class DoorFacts:
     admitted: bool = False  # the application is open to the user's type
     must_enrol: bool = False  # the MFA policy requires a set-up first
     asks_for_code: bool = False  # the MFA policy asks the user for their second factor
+    federated: bool = False  # the firm's identity provider is in charge of the user's MFA
     application_requires_mfa: bool = False
     acr_values_ask_mfa: bool = False
     session_has_mfa: bool = False  # a second factor was used in this session
@@ -73,6 +75,7 @@ SIGN_IN = Verdict(Outcome.SIGN_IN)
 ENROL = Verdict(Outcome.ENROL)
 VERIFY_FACTOR = Verdict(Outcome.VERIFY_FACTOR)
 SET_UP_FACTOR = Verdict(Outcome.SET_UP_FACTOR)
+UPSTREAM_MFA = Verdict(Outcome.UPSTREAM_MFA)
 FOREIGN_HINT = Verdict(
     Outcome.REFUSE, "invalid_request", "id_token_hint is not an ID token firmid issued to this client."
 )
@@ -121,4 +124,6 @@ def _policy_verdict(facts: DoorFacts) -> Verdict:
         return PROCEED
     if "none" in facts.prompt:
         return MFA_NEEDS_INTERACTION
+    if facts.federated:
+        return UPSTREAM_MFA
     return VERIFY_FACTOR if facts.asks_for_code else SET_UP_FACTOR

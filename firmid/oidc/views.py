@@ -27,6 +27,8 @@ from firmid.oidc.request_checks import PROMPTS, QUERY_MAX, malformed, max_age, p
 from firmid.oidc.responses import RESPONSE_MODES, form_post_response, requested_form_post
 from firmid.oidc.selectors import application_admits
 from firmid.oidc.validators import FirmidValidator
+from firmid.signin.federation import ask_fresh_authentication, step_up_through_upstream
+from firmid.sso.selectors import connection_of_user
 
 
 def _without(url: str, *params: str) -> str:
@@ -60,6 +62,7 @@ def _door_facts(request: HttpRequest, *, application, client_id: str) -> DoorFac
         admitted=application_admits(application=application, user=user),
         must_enrol=decision.must_enroll,
         asks_for_code=decision.asks_for_code,
+        federated=decision.managed_by_sso,
         application_requires_mfa=bool(profile and profile.require_mfa),
         acr_values_ask_mfa=ACR_MFA in request.GET.get("acr_values", "").split(),
         session_has_mfa=context["acr"] == ACR_MFA,
@@ -70,6 +73,15 @@ def _step_up(request: HttpRequest, *, verify: bool) -> HttpResponse:
     """Take the user through their second factor (or its set-up), then back here."""
     target = "mfa_reauthenticate" if verify else "firmid_mfa_step_up"
     return HttpResponseRedirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+
+def _step_up_upstream(request: HttpRequest) -> HttpResponse:
+    """Send a federated user to their firm's provider for MFA, then back here."""
+    connection = connection_of_user(user=request.user)
+    if connection is None:  # the connection was disabled meanwhile: sign in again, under the firm's level
+        logout(request)
+        return redirect_to_login(request.get_full_path(), reverse("account_login"))
+    return step_up_through_upstream(request, connection)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -148,6 +160,8 @@ class AuthorizationView(dot_views.AuthorizationView):
         if outcome is Outcome.ENROL:  # the sign-in's stages ask for the set-up
             logout(self.request)
             return redirect_to_login(self.request.get_full_path(), reverse("account_login"))
+        if outcome is Outcome.UPSTREAM_MFA:
+            return _step_up_upstream(self.request)
         if outcome in (Outcome.VERIFY_FACTOR, Outcome.SET_UP_FACTOR):
             return _step_up(self.request, verify=outcome is Outcome.VERIFY_FACTOR)
         return None
@@ -159,6 +173,7 @@ class AuthorizationView(dot_views.AuthorizationView):
         # The user must really authenticate again: allauth would otherwise send a
         # signed-in user straight back here.
         logout(self.request)
+        ask_fresh_authentication(self.request)  # of the firm's provider too, for a federated user
         next_url = _without(self.request.get_full_path(), consumed, "max_age")
         return redirect_to_login(next_url, reverse("account_login"))
 

@@ -143,8 +143,12 @@ class Decision:
 
     @property
     def blocks_session(self) -> bool:
-        """A session or token opened earlier may not go on: set-up is demanded, or SSO is in charge."""
-        return self.action in (Action.ENROLL_REQUIRED, Action.SSO)
+        """A session or token opened earlier may not go on: set-up is demanded.
+
+        Under SSO only the sessions not opened through the firm's provider end (the session
+        policy middleware); enabling a connection revokes the type's tokens.
+        """
+        return self.action is Action.ENROLL_REQUIRED
 
     @property
     def may_activate(self) -> bool:

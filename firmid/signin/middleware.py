@@ -13,6 +13,7 @@ from firmid.core import clock
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.signin.adapter import ACTIVE_AT, SIGNED_IN_AT
 from firmid.signin.app_settings import signin_settings
+from firmid.signin.federation import signed_in_through_sso
 
 
 def _keep_alive(request: HttpRequest) -> None:
@@ -53,10 +54,10 @@ class SessionPolicyMiddleware:
             return "Your session has ended. Please sign in again."
         # A level saved since sign-in applies at the user's very next step.
         decision = user_mfa_decision(user=request.user)
+        if decision.managed_by_sso and not signed_in_through_sso(request):
+            return "Your firm now signs you in through its own identity provider."
         if not decision.blocks_session:
             return None
-        if decision.managed_by_sso:
-            return "Your firm now signs you in through its own identity provider."
         if request.user.is_support_agent:  # agents' MFA is the platform's rule, not a firm's
             return "Multi-factor authentication is required for support staff: sign in again to set it up."
         return "Your firm now requires multi-factor authentication: sign in again to set it up."

@@ -57,8 +57,8 @@ def _used_password(request, user) -> bool:  # noqa: ANN001
 def sso_refusal_message(user) -> str:  # noqa: ANN001
     issuer = firm_sso_issuers(firm=user.firm).get(user.user_type, "")
     return (
-        f"{user.firm.name} signs you in through its own identity provider: "
-        f"use your firm's sign-in ({issuer}) instead of a firmid password."
+        f"{user.firm.name} signs you in through its own identity provider ({issuer}), not with a firmid "
+        "password: give your address on the sign-in page and Continue, and firmid takes you there."
     )
 
 

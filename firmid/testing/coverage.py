@@ -38,7 +38,11 @@ def build_acme(make_user: Callable[..., User]) -> Firm:
     give_factor(clients[0])  # configured
     activate(clients[1])  # forced; the third is not offered
     SsoConnection.objects.create(
-        firm=firm, user_type=UserType.CLIENT_EMPLOYEES.value, issuer="https://idp.acme.test", client_id="firmid"
+        firm=firm,
+        user_type=UserType.CLIENT_EMPLOYEES.value,
+        issuer="https://idp.acme.test",
+        client_id="firmid",
+        enabled=True,
     )
     employees = [make_user(role=Role.CLIENT_EMPLOYEE, firm=firm) for _ in range(2)]
     give_factor(employees[0])  # the identity provider is in charge: not counted as configured

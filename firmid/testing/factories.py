@@ -11,6 +11,8 @@ from firmid.core.seams.allauth import TOTP, generate_totp_secret
 from firmid.demo.data import DEMO_PASSWORD
 from firmid.mfa.models import FirmMfaLevel
 from firmid.policy import MfaLevel, UserType
+from firmid.sso.models import SsoConnection
+from firmid.sso.services import ConnectionSettings, sso_connection_enable, sso_connection_save
 from firmid.tenancy.models import Firm
 from firmid.tenancy.services import client_company_create, firm_create
 
@@ -74,3 +76,26 @@ def give_factor(user: User, kind: str = Authenticator.Type.TOTP) -> str:
 def activate(user: User) -> None:
     """Activate MFA for `user` individually, as support would (without the audit row)."""
     User.objects.filter(pk=user.pk).update(mfa_individually_activated=True)
+
+
+def connect_sso(
+    firm: Firm,
+    user_type: UserType,
+    *,
+    issuer: str = "https://idp.example.test",
+    client_id: str = "firmid",
+    secret: str = "upstream-secret",
+    enabled: bool = True,
+    **values,
+) -> SsoConnection:
+    """The firm's connection for `user_type`, saved as support saves it, then enabled unless told not to."""
+    connection = sso_connection_save(
+        firm=firm,
+        user_type=user_type,
+        values=ConnectionSettings(issuer=issuer, client_id=client_id, client_secret=secret, **values),
+        actor=None,
+    )
+    if enabled:
+        sso_connection_enable(connection=connection, actor=None)
+        connection.refresh_from_db()
+    return connection

@@ -9,41 +9,13 @@ redirects on, and stops at the redirect URI without requesting it, returning tha
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlparse
 
 import requests
 
+from firmid.testing.forms import post_form
+
 MAX_REDIRECTS = 10
-
-
-class _Forms(HTMLParser):
-    """The forms of a page: action, method and the inputs' names and values."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append(
-                {"action": attributes.get("action", ""), "method": attributes.get("method", "get"), "fields": {}}
-            )
-        elif tag == "input" and self.forms and attributes.get("name") and "disabled" not in attributes:
-            self.forms[-1]["fields"][attributes["name"]] = attributes.get("value", "")
-
-
-def _form(page: requests.Response, action_path: str) -> dict:
-    parser = _Forms()
-    parser.feed(page.text)
-    for form in parser.forms:
-        if (
-            urlparse(urljoin(page.url, form["action"] or page.url)).path == action_path
-            and form["method"].lower() == "post"
-        ):
-            return form
-    raise AssertionError(f"no POST form to {action_path} on {page.url} ({page.status_code})")
 
 
 def _follow(
@@ -60,6 +32,14 @@ def _follow(
     raise AssertionError("too many redirects")
 
 
+def _submit(session: requests.Session, page: requests.Response, action_path: str, **values: str) -> requests.Response:
+    """Post the page's form to `action_path` with its hidden fields (CSRF token, next) and `values`."""
+    form = post_form(page, action_path)
+    return session.post(
+        form["url"], data={**form["fields"], **values}, allow_redirects=False, timeout=30, headers={"Referer": page.url}
+    )
+
+
 def sign_in(
     authorization_url: str, *, email: str, password: str, redirect_uri: str, session: requests.Session | None = None
 ) -> str:
@@ -71,15 +51,10 @@ def sign_in(
     if callback:  # already signed in
         return callback
     assert urlparse(response.url).path == "/accounts/login/", (response.status_code, response.url)
-    form = _form(response, "/accounts/login/")
-    fields = {**form["fields"], "login": email, "password": password}
-    posted = session.post(
-        urljoin(response.url, form["action"]),
-        data=fields,
-        allow_redirects=False,
-        timeout=30,
-        headers={"Referer": response.url},
-    )
+    # Identifier first: the address, then (not under the firm's SSO) the password page.
+    identified, _ = _follow(session, _submit(session, response, "/signin/identify/", login=email), redirect_uri)
+    assert urlparse(identified.url).path == "/accounts/login/", (identified.status_code, identified.url)
+    posted = _submit(session, identified, "/accounts/login/", login=email, password=password)
     response, callback = _follow(session, posted, redirect_uri)
     assert callback, f"signed in, but ended on {response.url} ({response.status_code}), not at {redirect_uri}"
     return callback

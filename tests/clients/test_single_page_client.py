@@ -158,6 +158,7 @@ def test_single_page_client_signs_in_through_cors_from_registered_origin(
     page.goto(f"{spa.origin}/?{urlencode({'issuer': issuer, 'client_id': spa.client_id})}")
     expect(page.locator('input[name="login"]')).to_be_visible(timeout=TIMEOUT_MS)  # firmid's sign-in page
     page.locator('input[name="login"]').fill(alice.email)
+    page.get_by_role("button", name="Continue", exact=True).click()  # identifier first
     page.locator('input[name="password"]').fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
 

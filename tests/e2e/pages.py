@@ -57,10 +57,21 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
 
 
 def give_credentials(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """On firmid's sign-in page, however the browser got there (e.g. sent by an application)."""
-    page.locator('input[name="login"]').fill(email)
+    """On firmid's sign-in page, however the browser got there (e.g. sent by an application).
+
+    Identifier first: the address, Continue, then the password page (a user under the firm's
+    SSO would be at their identity provider instead: see give_address).
+    """
+    give_address(page, email)
     page.locator('input[name="password"]').fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state()
+
+
+def give_address(page: Page, email: str) -> None:
+    """The sign-in page's first step: the address, then Continue."""
+    page.locator('input[name="login"]').fill(email)
+    page.get_by_role("button", name="Continue", exact=True).click()
     page.wait_for_load_state()
 
 

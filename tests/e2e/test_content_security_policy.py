@@ -27,6 +27,7 @@ from .pages import (
     enrol,
     enter_code,
     expect_my_account,
+    give_address,
     give_credentials,
     path_is,
     set_level,
@@ -138,7 +139,7 @@ def test_injected_inline_style_is_blocked_by_csp(page: Page) -> None:
     page.goto(LOGIN)
     with pytest.raises(Error):
         page.add_style_tag(content="body { display: none }")
-    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Continue", exact=True)).to_be_visible()
     assert any("style-src" in violation for violation in violations), violations
 
 
@@ -146,7 +147,7 @@ def test_refused_form_page_breaks_no_rule_of_the_content_security_policy(page: P
     violations = watched(page)
     page.goto(LOGIN)
     page.context.clear_cookies()  # the CSRF cookie is gone: Django refuses the form
-    give_credentials(page, CAROL)
+    give_address(page, CAROL)
     expect(page.get_by_role("heading", name="This form has expired")).to_be_visible()
     assert violations == []
 
@@ -154,4 +155,4 @@ def test_refused_form_page_breaks_no_rule_of_the_content_security_policy(page: P
 def test_firmid_sign_in_page_cannot_be_framed_by_another_site(page: Page, demo_site: str) -> None:
     page.set_content(f'<iframe id="f" src="{demo_site}{LOGIN}"></iframe>')
     page.wait_for_timeout(1000)
-    expect(page.frame_locator("#f").locator('input[name="password"]')).to_have_count(0)
+    expect(page.frame_locator("#f").locator('input[name="login"]')).to_have_count(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from firmid.accounts.models import User
 from firmid.mfa.levels.services import firm_set_mfa_levels
@@ -164,12 +164,3 @@ def test_level_one_agent_sees_levels_but_cannot_change_them(new_page) -> None:
     expect(agent.get_by_role("button", name="Save")).to_have_count(0)
     expect(agent.locator("main")).to_contain_text(PRACTITIONERS)
     expect(agent.locator("main")).to_contain_text("Upon request")
-
-
-def test_sso_practitioner_is_refused_password_sign_in(page: Page) -> None:
-    sign_in(page, ERIN)
-    expect(page).to_have_url(path_is(LOGIN))
-    expect_not_my_account(page)
-    expect(messages(page)).to_contain_text("use your firm's sign-in")
-    page.goto(MY_ACCOUNT)
-    expect_not_my_account(page)

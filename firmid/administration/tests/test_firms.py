@@ -187,8 +187,8 @@ def test_sso_user_type_is_not_offered_and_says_who_manages_it(client: Client, si
     page = client.get(security_url(northwind)).content.decode()
     assert 'name="level_practitioners"' not in page and "<legend>Practitioners</legend>" not in page
     assert (
-        '<p class="sso-managed">Practitioners sign in through the firm\'s SSO connection '
-        "(https://idp.northwind.test), which manages their MFA.</p>"
+        "Practitioners sign in through Northwind Partners' identity provider: MFA is managed there. "
+        f'See the <a href="/administration/firms/{northwind.pk}/sso/">SSO tab</a>.'
     ) in page
     assert 'name="level_clients"' in page and page.count("<fieldset>") == 2
 

@@ -13,11 +13,10 @@ from firmid.accounts.services import user_create
 from firmid.audit.models import AuditEvent
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
-from firmid.sso.services import sso_connect
 from firmid.tenancy.models import Firm
 from firmid.tenancy.services import client_company_create, firm_create
 from firmid.testing.administration import messages_of, user_url
-from firmid.testing.factories import activate, give_factor, set_level
+from firmid.testing.factories import activate, connect_sso, give_factor, set_level
 from firmid.testing.signin import sign_in_as
 from firmid.testing.state import mfa_state
 
@@ -125,7 +124,7 @@ def test_a_page_of_users_costs_the_same_queries_whatever_its_size(
     client: Client, signed_in_agent, django_assert_max_num_queries, db
 ) -> None:
     small, large = firm_create(name="Small Firm"), firm_create(name="Large Firm")
-    sso_connect(firm=large, user_type=UserType.CLIENT_EMPLOYEES, issuer="https://idp.large.test", client_id="x")
+    connect_sso(large, UserType.CLIENT_EMPLOYEES, issuer="https://idp.large.test")
     set_level(large, UserType.CLIENTS, MfaLevel.SUGGESTED)
     populate(small, 10)
     populate(large, 240)

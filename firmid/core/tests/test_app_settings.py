@@ -20,14 +20,16 @@ CONFIG_ONLY = {"FIRMID_OIDC_SIGNING_KEY", "FIRMID_OIDC_RETIRED_KEYS"}
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("ISSUER", "https://id.example.com"), ("TRUSTED_PROXIES", ["10.0.0.0/24"])],
+    [("ISSUER", "https://id.example.com"), ("TRUSTED_PROXIES", ["10.0.0.0/24"]), ("ENCRYPTION_KEYS", ["a-key"])],
 )
 def test_a_setting_changed_by_a_test_is_read_at_once(settings, name: str, value: object) -> None:
     setattr(settings, f"FIRMID_{name}", value)
     assert getattr(core_settings, name) == value
 
 
-@pytest.mark.parametrize(("name", "default"), [("ISSUER", "http://127.0.0.1:8000"), ("TRUSTED_PROXIES", [])])
+@pytest.mark.parametrize(
+    ("name", "default"), [("ISSUER", "http://127.0.0.1:8000"), ("TRUSTED_PROXIES", []), ("ENCRYPTION_KEYS", [])]
+)
 def test_a_missing_setting_has_its_default(settings, name: str, default: object) -> None:
     delattr(settings, f"FIRMID_{name}")
     assert getattr(core_settings, name) == default

@@ -11,6 +11,7 @@ from firmid.demo.app_settings import demo_settings
     ("name", "value"),
     [
         ("DEMO_RP_SECRET", "another-secret"),
+        ("DEMO_IDP_SECRET", "another-idp-secret"),
     ],
 )
 def test_a_setting_changed_by_a_test_is_read_at_once(settings, name: str, value: object) -> None:
@@ -22,6 +23,7 @@ def test_a_setting_changed_by_a_test_is_read_at_once(settings, name: str, value:
     ("name", "default"),
     [
         ("DEMO_RP_SECRET", ""),
+        ("DEMO_IDP_SECRET", ""),
     ],
 )
 def test_a_missing_setting_has_its_default(settings, name: str, default: object) -> None:

@@ -21,6 +21,7 @@ REFUSAL = "load_demo is for local development: it creates accounts with a known 
 @pytest.mark.django_db
 def test_load_demo_under_production_settings_refuses_with_a_clear_message(settings) -> None:
     del settings.FIRMID_DEMO_RP_SECRET  # config/settings/production.py defines no demo
+    del settings.FIRMID_DEMO_IDP_SECRET
     settings.SETTINGS_MODULE = "config.settings.production"
     with pytest.raises(CommandError, match=REFUSAL) as refused:
         call_command("load_demo")
@@ -55,6 +56,7 @@ def test_load_demo_with_the_real_production_settings_refuses_without_a_traceback
         "DATABASE_URL": f"sqlite:///{tmp_path / 'never-created.sqlite3'}",
     }
     env.pop("FIRMID_DEMO_RP_SECRET", None)
+    env.pop("FIRMID_DEMO_IDP_SECRET", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "load_demo"],
         cwd=ROOT,

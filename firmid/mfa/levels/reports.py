@@ -147,7 +147,9 @@ def _report(firms: QuerySet[Firm], users: QuerySet[User]) -> list[EnrolmentRow]:
     }
     sso = {
         (firm_id, UserType(user_type))
-        for firm_id, user_type in _of_firms(SsoConnection.objects, firm_ids, single).values_list("firm_id", "user_type")
+        for firm_id, user_type in _of_firms(SsoConnection.objects.filter(enabled=True), firm_ids, single).values_list(
+            "firm_id", "user_type"
+        )
     }
     rows = {
         (firm_id, user_type): EnrolmentRow(

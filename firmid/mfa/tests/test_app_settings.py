@@ -1,4 +1,4 @@
-"""The MFA settings (TOTP keys, the attempt guard): read at each access, so a test's change is seen at once."""
+"""The MFA settings (the attempt guard): read at each access, so a test's change is seen at once."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from firmid.mfa.app_settings import mfa_settings
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("ENCRYPTION_KEYS", ["a-key"]),
         ("MFA_MAX_FAILURES", 3),
         ("MFA_LOCK_SECONDS", 120),
         ("MFA_LOCK_MAX_SECONDS", 600),
@@ -24,7 +23,6 @@ def test_a_setting_changed_by_a_test_is_read_at_once(settings, name: str, value:
 @pytest.mark.parametrize(
     ("name", "default"),
     [
-        ("ENCRYPTION_KEYS", []),
         ("MFA_MAX_FAILURES", 5),
         ("MFA_LOCK_SECONDS", 60),
         ("MFA_LOCK_MAX_SECONDS", 3600),

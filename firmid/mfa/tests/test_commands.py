@@ -14,9 +14,11 @@ from django.test import override_settings
 
 from firmid.accounts.models import User
 from firmid.audit.models import AuditEvent
+from firmid.core import crypto
 from firmid.core.seams.allauth import TOTP, generate_totp_secret
-from firmid.mfa import crypto
 from firmid.mfa.models import FirmMfaLevel
+from firmid.sso.models import SsoConnection
+from firmid.sso.services import connection_secret, sso_secret_replace
 from firmid.tenancy.models import Firm
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -127,10 +129,14 @@ def test_rotate_mfa_keys_reencrypts_every_secret_under_the_newest_key() -> None:
         secrets = {user.pk: generate_totp_secret() for user in users}
         for user in users:
             TOTP.activate(user, secrets[user.pk])
+        northwind = SsoConnection.objects.get(firm__name="Northwind Partners")  # the demo's, its secret too
+        sso_secret_replace(connection=northwind, secret="upstream-secret", actor=None)
     with override_settings(FIRMID_ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY]):
-        assert "2 TOTP secret(s) re-encrypted" in run("rotate_mfa_keys")
+        output = run("rotate_mfa_keys")
+        assert "2 TOTP secret(s) re-encrypted" in output and "1 SSO client secret(s) re-encrypted" in output
     with override_settings(FIRMID_ENCRYPTION_KEYS=[NEW_KEY]):
         assert {user.pk: crypto.decrypt(stored_secret(user)) for user in users} == secrets
+        assert connection_secret(SsoConnection.objects.get(pk=northwind.pk)) == "upstream-secret"
     with override_settings(FIRMID_ENCRYPTION_KEYS=[OLD_KEY]), pytest.raises(InvalidToken):
         crypto.decrypt(stored_secret(users[0]))
     assert AuditEvent.objects.filter(action="mfa_keys_rotated").count() == 1

@@ -17,6 +17,9 @@ from django.db import connection
 from firmid.accounts.models import Role
 from firmid.core.seams.allauth import TOTP, generate_totp_secret
 from firmid.mfa.checks import stored_secrets_problem, verify_keys_at_start
+from firmid.policy import UserType
+from firmid.tenancy.services import firm_create
+from firmid.testing.factories import connect_sso
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY_A = Fernet.generate_key().decode()
@@ -98,3 +101,13 @@ def _database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{config['NAME']}"
     return f"postgres://{config['USER']}@{config['HOST']}:{config['PORT']}/{config['NAME']}"
+
+
+def test_a_key_that_cannot_decrypt_the_sso_client_secrets_is_refused_too(settings, db) -> None:
+    settings.FIRMID_ENCRYPTION_KEYS = [KEY_A]
+    connect_sso(firm_create(name="Northwind Partners"), UserType.PRACTITIONERS, enabled=False)
+    assert stored_secrets_problem() is None
+    settings.FIRMID_ENCRYPTION_KEYS = [KEY_B]
+    assert "cannot decrypt the SSO client secrets" in stored_secrets_problem()
+    settings.FIRMID_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    assert stored_secrets_problem() is None

@@ -16,7 +16,9 @@ def test_type_under_sso_has_no_level_and_others_keep_theirs() -> None:
     firm = firm_create(name="Northwind")
     set_level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)  # hidden: the SSO is in charge
     set_level(firm, UserType.CLIENTS, MfaLevel.SUGGESTED)
-    SsoConnection.objects.create(firm=firm, user_type="practitioners", issuer="https://idp.test", client_id="x")
+    SsoConnection.objects.create(
+        firm=firm, user_type="practitioners", issuer="https://idp.test", client_id="x", enabled=True
+    )
     settings = firm_mfa_settings(firm=firm)
     assert [(s.user_type, s.level, s.sso_issuer) for s in settings.types] == [
         (UserType.PRACTITIONERS, None, "https://idp.test"),

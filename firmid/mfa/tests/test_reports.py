@@ -97,7 +97,11 @@ def test_firm_report_agrees_with_every_users_status(acme) -> None:
 def test_sso_type_is_shown_as_managed_by_sso(make_user) -> None:
     firm = firm_create(name="Northwind")
     SsoConnection.objects.create(
-        firm=firm, user_type=UserType.PRACTITIONERS.value, issuer="https://idp.northwind.test", client_id="firmid"
+        firm=firm,
+        user_type=UserType.PRACTITIONERS.value,
+        issuer="https://idp.northwind.test",
+        client_id="firmid",
+        enabled=True,
     )
     set_level(firm, UserType.PRACTITIONERS, MfaLevel.MANDATORY)  # ignored: the SSO is in charge
     give_factor(make_user(role=Role.PRACTITIONER, firm=firm))

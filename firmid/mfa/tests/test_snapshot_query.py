@@ -20,7 +20,11 @@ def test_the_kept_sql_gives_the_orm_snapshot_for_every_kind_of_user(make_user, m
     activate(activated)
     federated = make_user(role=Role.CLIENT_ADMINISTRATOR)
     SsoConnection.objects.create(
-        firm=federated.firm, user_type=UserType.CLIENTS.value, issuer="https://idp.example.test", client_id="firmid"
+        firm=federated.firm,
+        user_type=UserType.CLIENTS.value,
+        issuer="https://idp.example.test",
+        client_id="firmid",
+        enabled=True,
     )
     agent = make_agent(3)
     for user in (plain, configured, activated, federated, agent):

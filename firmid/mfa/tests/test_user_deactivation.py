@@ -18,9 +18,8 @@ from firmid.mfa.selectors import (
 )
 from firmid.mfa.services import user_activate_mfa, user_deactivate_mfa, user_reset_mfa
 from firmid.policy import Action, ForcedBy, MfaLevel, Status, UserType
-from firmid.sso.services import sso_connect
 from firmid.testing.concurrency import race
-from firmid.testing.factories import activate, give_factor, set_level
+from firmid.testing.factories import activate, connect_sso, give_factor, set_level
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def test_firm_user_undoing_their_own_activation_is_refused(activated) -> None:
 
 
 def test_undoing_an_activation_of_a_user_under_sso_is_refused(agent, activated) -> None:
-    sso_connect(firm=activated.firm, user_type=UserType.PRACTITIONERS, issuer="https://idp.test", client_id="x")
+    connect_sso(activated.firm, UserType.PRACTITIONERS, issuer="https://idp.test")
     with pytest.raises(Conflict, match="identity provider manages MFA, so it cannot be deactivated here"):
         user_deactivate_mfa(actor=agent, user=activated)
     assert fresh(activated).mfa_individually_activated

@@ -26,14 +26,20 @@ NO_PROMPT = frozenset()
 ABSENT, FOREIGN, USER, OTHER = Hint.ABSENT, Hint.FOREIGN, Hint.SIGNED_IN_USER, Hint.ANOTHER_USER
 # max_age and the seconds since sign-in: none asked, exactly max_age (not older), one second older.
 NO_MAX_AGE, AT_MAX_AGE, OLDER = (None, 10**6), (60, 60.0), (60, 61.0)
-# The MFA decision: (must enrol, asks for the code).
-PASSWORD_ONLY, CODE, ENROL_FIRST = (False, False), (False, True), (True, False)
+# The MFA decision: (must enrol, asks for the code, the firm's identity provider in charge).
+PASSWORD_ONLY, CODE, ENROL_FIRST, FEDERATED = (
+    (False, False, False),
+    (False, True, False),
+    (True, False, False),
+    (False, False, True),
+)
 # Who asks for MFA: (the application, acr_values).
 NOBODY, APPLICATION, ACR, BOTH_ASK = (False, False), (True, False), (False, True), (True, True)
 PWD, MFA = False, True  # a second factor used in this session
 
 PROCEED, SIGN_IN, ENROL = Verdict(Outcome.PROCEED), Verdict(Outcome.SIGN_IN), Verdict(Outcome.ENROL)
 VERIFY, SET_UP = Verdict(Outcome.VERIFY_FACTOR), Verdict(Outcome.SET_UP_FACTOR)
+UPSTREAM = Verdict(Outcome.UPSTREAM_MFA)
 AGAIN_PROMPT = Verdict(Outcome.SIGN_IN_AGAIN, consumed="prompt")
 AGAIN_MAX_AGE = Verdict(Outcome.SIGN_IN_AGAIN, consumed="max_age")
 AGAIN_HINT = Verdict(Outcome.SIGN_IN_AGAIN, consumed="id_token_hint")
@@ -51,7 +57,7 @@ DOMAIN = (
     (ABSENT, FOREIGN, USER, OTHER),
     (NO_MAX_AGE, AT_MAX_AGE, OLDER),
     (False, True),
-    (PASSWORD_ONLY, CODE, ENROL_FIRST),
+    (PASSWORD_ONLY, CODE, ENROL_FIRST, FEDERATED),
     (NOBODY, APPLICATION, ACR, BOTH_ASK),
     (PWD, MFA),
 )
@@ -82,6 +88,8 @@ TABLE = [
     (True, ANY, ANY, ANY, True, ANY, ANY, MFA, PROCEED),
     # The application or acr_values ask for MFA the session lacks: step up, unless prompt=none.
     (True, NONE, ANY, ANY, True, ANY, ANY, PWD, INTERACTION),
+    # A user of the firm's identity provider steps up there (acr_values, prompt=login, max_age=0).
+    (True, ANY, ANY, ANY, True, FEDERATED, ANY, PWD, UPSTREAM),
     (True, ANY, ANY, ANY, True, CODE, ANY, PWD, VERIFY),
     (True, ANY, ANY, ANY, True, PASSWORD_ONLY, ANY, PWD, SET_UP),
 ]
@@ -97,6 +105,7 @@ def _facts(signed_in, prompt, hint, age, admitted, policy, mfa_asked_by, session
         admitted=admitted,
         must_enrol=policy[0],
         asks_for_code=policy[1],
+        federated=policy[2],
         application_requires_mfa=mfa_asked_by[0],
         acr_values_ask_mfa=mfa_asked_by[1],
         session_has_mfa=session,
@@ -123,7 +132,7 @@ def test_door_table(index: int) -> None:
 
 
 def test_table_decides_every_combination() -> None:
-    assert len(FIRST_ROW) == len(COMBINATIONS) == 2 * 5 * 4 * 3 * 2 * 3 * 4 * 2
+    assert len(FIRST_ROW) == len(COMBINATIONS) == 2 * 5 * 4 * 3 * 2 * 4 * 4 * 2
 
 
 @pytest.mark.parametrize("asked_by", [APPLICATION, ACR, BOTH_ASK])

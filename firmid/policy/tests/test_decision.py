@@ -151,7 +151,7 @@ HOLDS = {
     VERIFY: {"asks_for_code", "needs_second_factor", "may_reset", "offers_reset"},
     OPT: {"may_postpone_enrolment", "may_enroll", "may_activate", "may_reset"},
     REQ: {"must_enroll", "may_enroll", "needs_second_factor", "blocks_session", "may_reset", "offers_reset"},
-    SSO: {"managed_by_sso", "blocks_session"},
+    SSO: {"managed_by_sso"},
 }
 FOLLOW_FORCED_BY = {
     "forced_by_firm_level": ForcedBy.FIRM_LEVEL,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
 
-from firmid.mfa import crypto
+from firmid.core import crypto
 from firmid.policy import MfaLevel, UserType
 from firmid.testing.codes import code_now
 from firmid.testing.factories import set_level

@@ -8,7 +8,7 @@ from firmid.audit.models import AuditEvent
 from firmid.audit.services import AuditUnavailable
 from firmid.policy import UserType
 from firmid.sso.models import SsoConnection
-from firmid.sso.services import sso_connect
+from firmid.sso.services import ConnectionSettings, sso_connection_save
 from firmid.tenancy.services import firm_create
 
 
@@ -18,7 +18,8 @@ def firm(db):
 
 
 def connect(firm, issuer: str) -> SsoConnection:
-    return sso_connect(firm=firm, user_type=UserType.PRACTITIONERS, issuer=issuer, client_id="firmid")
+    values = ConnectionSettings(issuer=issuer, client_id="firmid")
+    return sso_connection_save(firm=firm, user_type=UserType.PRACTITIONERS, values=values, actor=None)
 
 
 def test_sso_connection_when_audit_write_fails_is_not_saved(firm, failing_audit) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from allauth.mfa.models import Authenticator
 from django.urls import path
 
-from firmid.mfa import crypto
+from firmid.core import crypto
 from firmid.mfa.factors.base import Factor
 from firmid.mfa.factors.totp import auth, flows
 from firmid.mfa.factors.totp import guard as totp_guard

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
-from cryptography.fernet import InvalidToken
 from django.db import transaction
 
 from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
-from firmid.core.errors import ServiceError
-from firmid.mfa import crypto
+from firmid.core import crypto
 
 
 @transaction.atomic
@@ -17,13 +15,8 @@ def totp_secrets_rotate() -> int:
     """Re-encrypt every TOTP secret under the newest key, all or none; return how many."""
     factors = list(Authenticator.objects.select_for_update().filter(type=Authenticator.Type.TOTP))
     for factor in factors:
-        try:
-            factor.data = {**factor.data, "secret": crypto.reencrypt(factor.data["secret"])}
-        except InvalidToken:
-            raise ServiceError(
-                f"The TOTP secret of authenticator {factor.pk} cannot be decrypted with any configured "
-                "key (FIRMID_ENCRYPTION_KEYS): nothing was re-encrypted."
-            ) from None
+        secret = crypto.reencrypt_or_refuse(factor.data["secret"], what=f"The TOTP secret of authenticator {factor.pk}")
+        factor.data = {**factor.data, "secret": secret}
     Authenticator.objects.bulk_update(factors, ["data"], batch_size=500)
     audit_record(action=AuditAction.MFA_KEYS_ROTATED, detail=f"{len(factors)} TOTP secret(s) re-encrypted")
     return len(factors)
