@@ -216,7 +216,8 @@ def test_worker_killed_mid_sign_in_loses_nothing(cluster: Cluster) -> None:
                         log.server_errors += 1
                     else:
                         log.other.append((response.status_code, location(response)))
-                except requests.ConnectionError:
+                # A worker killed mid-answer: the connection drops before, or while, the page arrives.
+                except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
                     log.connection_errors += 1
                     with lock:
                         total["connection_errors"] += 1
