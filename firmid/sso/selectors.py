@@ -52,11 +52,13 @@ def connection_serving_domain(*, domain: str, exclude: SsoConnection | None = No
 
 def connection_for_address(*, email: str) -> SsoConnection | None:
     """The enabled connection an address signs in through: its domain's, else its account's type's."""
+    user = User.objects.filter(email__iexact=email).only("firm_id", "role").first()
+    if user is not None and user.is_support_agent:  # the platform's staff: never a firm's provider
+        return None
     domain = email.rpartition("@")[2].lower()
     connection = connection_serving_domain(domain=domain) if domain else None
     if connection is not None and connection.enabled:
         return connection
-    user = User.objects.filter(email__iexact=email).only("firm_id", "role").first()
     return connection_of_user(user=user) if user is not None else None
 
 

@@ -185,3 +185,9 @@ def test_an_application_asking_mfa_has_the_provider_asked_for_it_at_the_first_tr
     back = back_at_firmid(client, at_upstream(authorize_url, IVY, totp_secret=ERIN_TOTP_SECRET))  # one trip
     assert back.status_code == 302 and back["Location"] == request.url
     assert oidc.code_of(client.get(request.url), request)
+
+
+def test_a_support_agent_is_never_sent_to_a_firms_provider(client, upstream_idp, make_agent) -> None:
+    agent = make_agent(2, email="agent@northwind.test")  # a domain a firm claims
+    connect_northwind(upstream_idp.issuer)
+    assert identify(client, agent.email)["Location"] == f"{LOGIN}?step=password"
