@@ -22,7 +22,6 @@ SIGN_IN_STEPS = (
     "authorize",
     "login page",
     "address",
-    "password page",
     "password",
     "code page",
     "code",
@@ -135,12 +134,9 @@ def _password(http: Http, login_url: str, email: str, password: str, step: Calla
     next_url = parse_qs(urlparse(login_url).query).get("next", [""])[0]
     token = _csrf(http.get(login_url), "login page")
     step("login page")
-    identified = http.post("/signin/identify/", {"login": email, "csrfmiddlewaretoken": token, "next": next_url})
-    if identified.status != 302 or "step=password" not in identified.location:
-        raise SignInError("address", identified, "not sent to the password page")
+    identified = http.post(login_url, {"login": email, "csrfmiddlewaretoken": token, "next": next_url})
+    token = _csrf(identified, "address")  # answered by the password step, on the same page
     step("address")
-    token = _csrf(http.get(_path(identified.location)), "password page")
-    step("password page")
     reply = http.post(
         login_url,
         {"login": email, "password": password, "csrfmiddlewaretoken": token, "next": next_url},

@@ -1,8 +1,9 @@
 """Sign-in through a firm's own identity provider: identifier first, the round trip, and the way back.
 
-1. `identify`: the address decides — a domain an enabled connection serves, or an account of a
-   type under SSO, goes to the firm's provider; anything else (an unknown address too) to the
-   password page, so that this step tells an outsider nothing the domains don't.
+1. The sign-in page's address step (`firmid.signin.login`): a domain an enabled connection
+   serves, or an account of a type under SSO, goes to the firm's provider (`redirect_to_start`);
+   anything else (an unknown address too) to the password step, so that this step tells an
+   outsider nothing the domains don't.
 2. `start`: state, nonce and PKCE verifier, kept in this browser's session, then the redirect.
 3. `callback`: the state is spent once; the code is exchanged, the ID token checked
    (firmid.sso.upstream), the person resolved (firmid.sso.federation), and allauth's login
@@ -17,26 +18,24 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from allauth.account.utils import perform_login
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
 from firmid.core import clock
-from firmid.core.seams.allauth import get_authentication_records, ratelimit, record_authentication
+from firmid.core.seams.allauth import get_authentication_records, record_authentication
 from firmid.signin.destinations import next_url_demands_mfa
 from firmid.signin.federation_failures import EXPIRED, NO_MFA, REFUSALS, STEP_UP_FAILED, failure, upstream_failure
-from firmid.signin.views import IDENTIFIED, safe_next
+from firmid.signin.views import safe_next
 from firmid.sso import upstream
 from firmid.sso.app_settings import sso_settings
 from firmid.sso.federation import SignInRefused, UpstreamAccount, sso_user_for, upstream_account
 from firmid.sso.models import SsoConnection
-from firmid.sso.selectors import connection_for_address, connection_get, identity_of, sso_redirect_uri
+from firmid.sso.selectors import connection_get, identity_of, sso_redirect_uri
 from firmid.sso.services import connection_secret
 
 FLOWS = "firmid_sso_flows"
@@ -59,33 +58,7 @@ class Flow:
     step_up_user: int | None = None  # a signed-in user asked for MFA at the upstream
 
 
-@require_POST
-def identify(request: HttpRequest) -> HttpResponse:
-    """The address first: to the firm's provider, or to the password page."""
-    email = request.POST.get("login", "").strip()
-    next_url = safe_next(request) if request.POST.get("next") else ""  # none: allauth's own default after sign-in
-    try:
-        validate_email(email)
-    except ValidationError:
-        return HttpResponseRedirect(_login_url(invalid="1", next=next_url))
-    if not ratelimit.consume(request, app="allauth.account", action="login", key=email.lower()):
-        return HttpResponse("Too many sign-in attempts: wait a minute, then try again.", status=429)
-    connection = connection_for_address(email=email)
-    if connection is None:
-        return _password_page(request, email, next_url)
-    return _redirect_to_start(connection, next_url=next_url, login_hint=email)
-
-
-def _password_page(request: HttpRequest, email: str, next_url: str) -> HttpResponse:
-    request.session[IDENTIFIED] = email
-    return HttpResponseRedirect(_login_url(step="password", next=next_url))
-
-
-def _login_url(**query: str) -> str:
-    return f"{reverse('account_login')}?{urlencode({k: v for k, v in query.items() if v})}"
-
-
-def _redirect_to_start(connection: SsoConnection, *, next_url: str, **extra: str) -> HttpResponse:
+def redirect_to_start(connection: SsoConnection, *, next_url: str, **extra: str) -> HttpResponse:
     url = reverse("firmid_sso_start", kwargs={"connection": connection.public_id})
     query = {"next": next_url, **extra} if next_url else extra
     return HttpResponseRedirect(f"{url}?{urlencode(query)}")
@@ -98,7 +71,7 @@ def ask_fresh_authentication(request: HttpRequest) -> None:
 
 def step_up_through_upstream(request: HttpRequest, connection: SsoConnection) -> HttpResponse:
     """Send a signed-in federated user back to their provider for MFA, then to this request."""
-    return _redirect_to_start(connection, next_url=request.get_full_path(), step_up="1")
+    return redirect_to_start(connection, next_url=request.get_full_path(), step_up="1")
 
 
 @require_GET

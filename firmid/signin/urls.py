@@ -1,6 +1,7 @@
 from django.urls import path
 
-from firmid.signin.views import AuthenticateView, EnrolView, LoginView, StepUpEnrolView
+from firmid.signin.login import LoginView
+from firmid.signin.views import AuthenticateView, EnrolView, StepUpEnrolView
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="account_login"),

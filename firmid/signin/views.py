@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from allauth.account import views as account_views
 from allauth.mfa.base import views as mfa_views
 from django.conf import settings
 from django.contrib import messages
@@ -26,9 +25,6 @@ from firmid.mfa.selectors import user_mfa_decision
 from firmid.mfa.verification import Outcome, refusal_message
 from firmid.signin.destinations import next_url_demands_mfa
 from firmid.signin.stages import EnrolmentStage, account_changed, refuse_sign_in
-
-# The address given on the sign-in page's first step (firmid.signin.federation.identify).
-IDENTIFIED = "firmid_identified_email"
 
 
 class AuthenticateView(mfa_views.AuthenticateView):
@@ -215,24 +211,3 @@ def _recently_authenticated(request: HttpRequest) -> bool:
     records = get_authentication_records(request, request.user)
     latest = max((r.get("at", 0) for r in records), default=0)
     return clock.timestamp() - latest < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
-
-
-class LoginView(account_views.LoginView):
-    """allauth's sign-in page in two steps: the address first (firmid.signin.federation.identify), then the password."""
-
-    def get_form_kwargs(self) -> dict:
-        kwargs = super().get_form_kwargs()
-        identified = self.request.session.get(IDENTIFIED, "")
-        if identified and self.request.method == "GET":
-            kwargs["initial"] = {**kwargs.get("initial", {}), "login": identified}
-        return kwargs
-
-    def get_context_data(self, **kwargs) -> dict:  # noqa: ANN003
-        password_step = self.request.method == "POST" or self.request.GET.get("step") == "password"
-        again = f"{reverse('account_login')}?{urlencode({'next': safe_next(self.request)})}"
-        return {
-            **super().get_context_data(**kwargs),
-            "step": "password" if password_step else "identify",
-            "identify_invalid": self.request.GET.get("invalid") == "1",
-            "identify_again_url": again,
-        }

@@ -22,7 +22,7 @@ from firmid.tenancy.services import firm_create
 from firmid.testing.factories import connect_sso
 from firmid.testing.upstream import CALLBACK_PATH, CLIENT_ID, CLIENT_SECRET, PASSWORD
 
-IDENTIFY = "/signin/identify/"
+LOGIN = "/accounts/login/"
 CALLBACK = f"http://127.0.0.1:8000{CALLBACK_PATH}"  # FIRMID_ISSUER's in the tests' settings
 
 
@@ -41,8 +41,13 @@ def connect_northwind(
 
 
 def identify(client: Client, email: str, next_url: str = ""):
-    """The sign-in page's first step: the address (and where the user was going)."""
-    return client.post(IDENTIFY, {"login": email, "next": next_url} if next_url else {"login": email})
+    """The sign-in page's first step: the address (and where the user was going), without a password."""
+    return client.post(LOGIN, {"login": email, "next": next_url} if next_url else {"login": email})
+
+
+def password_step(response) -> bool:
+    """Whether the address step answered with the password step (not the way to a firm's provider)."""
+    return response.status_code == 200 and 'name="password"' in response.content.decode()
 
 
 def to_upstream(client: Client, start_response) -> str:

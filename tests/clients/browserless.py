@@ -51,9 +51,9 @@ def sign_in(
     if callback:  # already signed in
         return callback
     assert urlparse(response.url).path == "/accounts/login/", (response.status_code, response.url)
-    # Identifier first: the address, then (not under the firm's SSO) the password page.
-    identified, _ = _follow(session, _submit(session, response, "/signin/identify/", login=email), redirect_uri)
-    assert urlparse(identified.url).path == "/accounts/login/", (identified.status_code, identified.url)
+    # Identifier first: the address, answered (not under the firm's SSO) by the password step.
+    identified = _submit(session, response, "/accounts/login/", login=email)
+    assert identified.status_code == 200, (identified.status_code, identified.url)
     posted = _submit(session, identified, "/accounts/login/", login=email, password=password)
     response, callback = _follow(session, posted, redirect_uri)
     assert callback, f"signed in, but ended on {response.url} ({response.status_code}), not at {redirect_uri}"
