@@ -10,11 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import socket
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from joserfc import jwt
@@ -22,70 +19,12 @@ from joserfc.jwk import KeySet, OctKey, RSAKey
 
 from firmid.sso import upstream
 from firmid.sso.upstream import Metadata, Problem, UpstreamError
+from firmid.testing.loopback_provider import DISCOVERY, JWKS, Provider, discovery_document
 
 CLIENT_ID = "firmid-northwind"
 CLIENT_SECRET = "northwind-secret"
 NONCE = "n-0S6_WzA2Mj"
 SKEW, MAX_AGE = 60, 300
-DISCOVERY, JWKS = upstream.DISCOVERY_PATH, "/jwks"
-
-
-class Provider:
-    """A loopback provider: `routes` maps a path to JSON (or to (status, bytes)); `hits` counts requests."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, object] = {}
-        self.hits: Counter[str] = Counter()
-        self.delay = 0.0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            provider.hits[self.path] += 1
-            if provider.delay:
-                time.sleep(provider.delay)  # the provider is slow, not the test: firmid's timeout ends the wait
-            answer = provider.routes.get(self.path, (404, b"not found"))
-            status, body = answer if isinstance(answer, tuple) else (200, json.dumps(answer).encode())
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            if status == 302:
-                self.send_header("Location", "https://example.com/elsewhere")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
-            pass
-
-    return Handler
-
-
-def discovery_document(issuer: str, /, **changes: object) -> dict:
-    """A discovery document as a compliant provider publishes it; a change to None drops the field."""
-    document = {
-        "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/authorize",
-        "token_endpoint": f"{issuer}/token",
-        "userinfo_endpoint": f"{issuer}/userinfo",
-        "jwks_uri": f"{issuer}{JWKS}",
-        "response_types_supported": ["code"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-    }
-    document.update(changes)
-    return {name: value for name, value in document.items() if value is not None}
 
 
 def rsa_key(kid: str) -> RSAKey:

@@ -6,14 +6,12 @@ Each write is one transaction with its audit row: when the audit table refuses t
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
 from django.db import connection as database
+from joserfc.jwk import KeySet, RSAKey
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from firmid.accounts.models import Role, User
@@ -36,6 +34,7 @@ from firmid.sso.services import (
 )
 from firmid.tenancy.services import client_company_create, firm_create
 from firmid.testing.factories import connect_sso
+from firmid.testing.loopback_provider import DISCOVERY, JWKS, Provider, discovery_document
 from firmid.testing.oidc import code_flow, oauth_error, refresh
 from firmid.testing.signin import HOME, LOGIN, sign_in_as
 
@@ -299,50 +298,12 @@ def test_disabling_a_disabled_connection_does_nothing(northwind, django_capture_
 # Test connection, against a provider on loopback.
 
 
-class Provider:
-    """A loopback provider serving `documents` (path -> JSON)."""
-
-    def __init__(self) -> None:
-        self.documents: dict[str, object] = {}
-        documents = self.documents
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                found = self.path in documents
-                body = json.dumps(documents.get(self.path)).encode()
-                self.send_response(200 if found else 404)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True).start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 @pytest.fixture
 def provider(settings) -> Iterator[Provider]:
-    from joserfc.jwk import KeySet, RSAKey
-
     settings.FIRMID_SSO_ALLOW_HTTP_LOOPBACK = True
     running = Provider()
-    running.documents[upstream.DISCOVERY_PATH] = {
-        "issuer": running.url,
-        "authorization_endpoint": f"{running.url}/authorize",
-        "token_endpoint": f"{running.url}/token",
-        "jwks_uri": f"{running.url}/jwks",
-        "response_types_supported": ["code"],
-        "code_challenge_methods_supported": ["S256"],
-    }
-    running.documents["/jwks"] = KeySet([RSAKey.generate_key(2048, parameters={"kid": "k1"})]).as_dict(private=False)
+    running.routes[DISCOVERY] = discovery_document(running.url)
+    running.routes[JWKS] = KeySet([RSAKey.generate_key(2048, parameters={"kid": "k1"})]).as_dict(private=False)
     yield running
     running.stop()
 
@@ -359,7 +320,7 @@ def test_testing_a_connection_says_what_holds(northwind, agent, provider) -> Non
 
 def test_testing_a_broken_connection_says_what_is_wrong_and_audits_it(northwind, agent, provider) -> None:
     connection = save(northwind, issuer=provider.url, client_secret=SECRET)
-    provider.documents[upstream.DISCOVERY_PATH]["issuer"] = "https://elsewhere.example"
+    provider.routes[DISCOVERY]["issuer"] = "https://elsewhere.example"
     with pytest.raises(upstream.UpstreamError) as caught:
         sso_connection_test(connection=connection, actor=agent)
     assert caught.value.problem is upstream.Problem.WRONG_ISSUER and "issuer" in caught.value.message
@@ -370,7 +331,7 @@ def test_testing_a_broken_connection_says_what_is_wrong_and_audits_it(northwind,
 def test_testing_fetches_afresh_every_time(northwind, provider) -> None:
     connection = save(northwind, issuer=provider.url)
     sso_connection_test(connection=connection, actor=None)
-    del provider.documents["/jwks"]
+    del provider.routes[JWKS]
     with pytest.raises(upstream.UpstreamError) as caught:
         sso_connection_test(connection=connection, actor=None)
     assert caught.value.problem is upstream.Problem.BAD_JWKS
