@@ -157,14 +157,14 @@ def _metadata(issuer: str, document: Any) -> Metadata:
 
 def signing_keys(metadata: Metadata, *, fresh: bool = False) -> KeySet:
     """Return the upstream's published keys: cached, unless `fresh` (a kid firmid has not seen yet)."""
-    document = None if fresh else cache.get(_key("jwks", metadata.jwks_uri))
-    if document is None:
-        document = _get_json(metadata.jwks_uri, what="key set")
+    kept = None if fresh else cache.get(_key("jwks", metadata.jwks_uri))
+    document = kept if kept is not None else _get_json(metadata.jwks_uri, what="key set")
     try:
         keys = KeySet.import_key_set(document)
     except (JoseError, ValueError, TypeError, KeyError) as error:
         raise UpstreamError(Problem.BAD_JWKS, "The provider's key set holds no usable key.") from error
-    cache.set(_key("jwks", metadata.jwks_uri), document, sso_settings.SSO_METADATA_CACHE_SECONDS)
+    if kept is None:  # kept from its fetch on, not from each use: a withdrawn key goes within the hour
+        cache.set(_key("jwks", metadata.jwks_uri), document, sso_settings.SSO_METADATA_CACHE_SECONDS)
     return keys
 
 

@@ -20,9 +20,9 @@ from firmid.sso.models import SsoConnection
 from firmid.tenancy.models import Firm
 from firmid.tenancy.services import firm_create
 from firmid.testing.factories import connect_sso
+from firmid.testing.signin import LOGIN
 from firmid.testing.upstream import CALLBACK_PATH, CLIENT_ID, CLIENT_SECRET, PASSWORD
 
-LOGIN = "/accounts/login/"
 CALLBACK = f"http://127.0.0.1:8000{CALLBACK_PATH}"  # FIRMID_ISSUER's in the tests' settings
 
 
