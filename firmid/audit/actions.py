@@ -30,6 +30,17 @@ class AuditAction(models.TextChoices):
     MFA_USER_DEACTIVATED = "mfa_user_deactivated", "MFA's individual activation undone"
     MFA_RESET = "mfa_reset", "User's MFA reset"
     MFA_KEYS_ROTATED = "mfa_keys_rotated", "TOTP secrets re-encrypted under the newest key"
+    MFA_OPTIONS_CHANGED = "mfa_options_changed", "Firm's MFA options changed (methods, trusted browsers, email code)"
+    MFA_REMINDER_SENT = "mfa_reminder_sent", "MFA set-up reminder emailed"
+    # Recovery codes, trusted browsers, lost devices.
+    MFA_RECOVERY_CODES_GENERATED = "mfa_recovery_codes_generated", "Recovery codes generated"
+    MFA_RECOVERY_CODE_USED = "mfa_recovery_code_used", "Recovery code used"
+    MFA_BROWSER_TRUSTED = "mfa_browser_trusted", "Browser trusted"
+    MFA_TRUSTED_BROWSER_REVOKED = "mfa_trusted_browser_revoked", "Trusted browser revoked"
+    MFA_LOST_DEVICE_REPORTED = "mfa_lost_device_reported", "Lost authenticator reported to support"
+    MFA_SETUP_LINK_SENT = "mfa_setup_link_sent", "Set-up link sent"
+    MFA_MAILBOX_PROVEN = "mfa_mailbox_proven", "Address proven before set-up"
+    MFA_UNCOVERED_EXPORTED = "mfa_uncovered_exported", "Users without MFA exported"
     # Accounts.
     USER_ENABLED = "user_enabled", "User enabled"
     USER_DISABLED = "user_disabled", "User disabled"

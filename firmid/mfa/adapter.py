@@ -5,8 +5,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from firmid.core import crypto
-from firmid.mfa.selectors import SECOND_FACTOR_TYPES, user_mfa_decision, user_policy_input
-from firmid.policy import decide
+from firmid.mfa.selectors import SECOND_FACTOR_TYPES, user_mfa_decision, user_mfa_decision_without
 
 
 class MFAAdapter(DefaultMFAAdapter):
@@ -30,6 +29,4 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """A factor may go only if the policy would not then demand one at once."""
-        snapshot = user_policy_input(user=authenticator.user)
-        without = decide(type(snapshot)(**{**snapshot.__dict__, "has_factor": False}))
-        return not without.must_enroll
+        return not user_mfa_decision_without(user=authenticator.user, authenticator=authenticator).must_enroll

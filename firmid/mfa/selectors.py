@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Subquery, Value, When
+from django.utils.dateparse import parse_datetime
 
 from firmid.accounts.models import ROLES_OF_TYPE, User
-from firmid.core import request_memo
+from firmid.core import clock, request_memo
 from firmid.mfa.factors.base import Factor, FactorSummary
 from firmid.mfa.models import FirmMfaLevel
 from firmid.mfa.registry import factor, factors
@@ -26,6 +28,19 @@ from firmid.sso.models import SsoConnection
 
 # The factors that make a user "Configured": recovery codes alone do not.
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+SECOND_FACTOR_KINDS = frozenset(t.value for t in SECOND_FACTOR_TYPES)
+
+
+def parse_allowed_methods(stored: str | None) -> frozenset[str]:
+    """The factor kinds a firm allows for a type, from FirmMfaLevel.allowed_methods ("" is every kind)."""
+    kinds = frozenset(k for k in (stored or "").split(",") if k) & SECOND_FACTOR_KINDS
+    return kinds or SECOND_FACTOR_KINDS
+
+
+def format_allowed_methods(kinds: frozenset[str] | set[str]) -> str:
+    """Store a set of allowed kinds: "" when it is every kind (so a new kind is allowed by default)."""
+    kinds = frozenset(kinds) & SECOND_FACTOR_KINDS
+    return "" if kinds == SECOND_FACTOR_KINDS else ",".join(sorted(kinds))
 
 
 def _user_type_expression() -> Case:
@@ -39,22 +54,47 @@ def _user_type_expression() -> Case:
 def with_mfa_snapshot(users: QuerySet[User]) -> QuerySet[User]:
     """Annotate each user with what the MFA decision needs, in the same query."""
     same_type = {"firm_id": OuterRef("firm_id"), "user_type": OuterRef("mfa_user_type")}
+    level_row = FirmMfaLevel.objects.filter(**same_type)
     return users.annotate(mfa_user_type=_user_type_expression()).annotate(
-        mfa_level=Subquery(FirmMfaLevel.objects.filter(**same_type).values("level")[:1]),
+        mfa_level=Subquery(level_row.values("level")[:1]),
+        mfa_mandatory_from=Subquery(level_row.values("mandatory_from")[:1]),
+        mfa_allowed_methods=Subquery(level_row.values("allowed_methods")[:1]),
         mfa_sso=Exists(SsoConnection.objects.filter(**same_type, enabled=True)),
-        mfa_has_factor=Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)),
+        **{
+            f"mfa_has_{kind}": Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type=kind))
+            for kind in sorted(SECOND_FACTOR_KINDS)
+        },
     )
 
 
 def policy_input_of(annotated: User) -> PolicyInput:
     """Build the decision's snapshot from a user annotated by `with_mfa_snapshot`."""
+    level = MfaLevel(annotated.mfa_level or MfaLevel.UPON_REQUEST.value)
+    kinds = factor_kinds_of(annotated)
+    allowed = parse_allowed_methods(annotated.mfa_allowed_methods)
+    mandatory_from = _as_datetime(annotated.mfa_mandatory_from)
     return PolicyInput(
-        level=MfaLevel(annotated.mfa_level or MfaLevel.UPON_REQUEST.value),
+        level=level,
         sso=bool(annotated.mfa_sso),  # a raw query gives SQLite's 0/1
         individually_activated=annotated.mfa_individually_activated,
-        has_factor=bool(annotated.mfa_has_factor),
+        has_factor=bool(kinds & allowed),
         support_agent=annotated.is_support_agent,
+        has_disallowed_factor=bool(kinds - allowed),
+        rollout_pending=level is MfaLevel.MANDATORY and mandatory_from is not None and clock.now() < mandatory_from,
     )
+
+
+def factor_kinds_of(annotated: User) -> frozenset[str]:
+    """The second-factor kinds a user annotated by `with_mfa_snapshot` has set up."""
+    return frozenset(kind for kind in SECOND_FACTOR_KINDS if getattr(annotated, f"mfa_has_{kind}"))
+
+
+def _as_datetime(value: object) -> datetime | None:
+    # A raw query on SQLite gives a naive datetime (UTC) or text; PostgreSQL an aware datetime.
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 _SNAPSHOTS = "mfa_snapshots"
@@ -115,7 +155,22 @@ def user_mfa_decision(*, user: User) -> Decision:
 
 def user_mfa_decision_after_reset(*, user: User) -> Decision:
     """Decide what `user` must do once a reset removed their factors (level and activation stay)."""
-    return decide(replace(user_policy_input(user=user), has_factor=False))
+    return decide(replace(user_policy_input(user=user), has_factor=False, has_disallowed_factor=False))
+
+
+def user_mfa_decision_without(*, user: User, authenticator: Authenticator) -> Decision:
+    """Decide what `user` would have to do once `authenticator` is removed (their other factors stay)."""
+    annotated = user_with_snapshot(user_id=user.pk)
+    if annotated is None:
+        raise User.DoesNotExist(f"No user {user.pk}")
+    others = set(
+        Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_KINDS)
+        .exclude(pk=authenticator.pk)
+        .values_list("type", flat=True)
+    )
+    for kind in SECOND_FACTOR_KINDS:
+        setattr(annotated, f"mfa_has_{kind}", kind in others)
+    return decide(policy_input_of(annotated))
 
 
 def user_mfa_decision_after_deactivation(*, user: User) -> Decision:

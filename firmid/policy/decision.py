@@ -74,6 +74,8 @@ class ForcedBy(str, Enum):
     FIRM_LEVEL = "firm_level"
     INDIVIDUAL_ACTIVATION = "individual_activation"
     SUPPORT_AGENT = "support_agent"
+    # The user's only factors are of kinds the firm no longer allows for their type.
+    METHOD_NOT_ALLOWED = "method_not_allowed"
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,12 @@ class PolicyInput:
     level: MfaLevel
     sso: bool
     individually_activated: bool
-    has_factor: bool
+    has_factor: bool  # a factor of a kind the firm allows for the user's type
     support_agent: bool = False
+    # A factor set up that the firm no longer allows for the type (passkeys only, say).
+    has_disallowed_factor: bool = False
+    # The level is Mandatory from a date not reached yet: until then set-up is offered.
+    rollout_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,11 @@ class Decision:
     def forced_by_activation(self) -> bool:
         """Support activated MFA for this user individually."""
         return ForcedBy.INDIVIDUAL_ACTIVATION in self.forced_by
+
+    @property
+    def forced_by_method(self) -> bool:
+        """The user's only factors are no longer allowed: an allowed one must be added."""
+        return ForcedBy.METHOD_NOT_ALLOWED in self.forced_by
 
     @property
     def asks_for_nothing(self) -> bool:
@@ -182,25 +193,32 @@ def decide(snapshot: PolicyInput) -> Decision:
         return Decision(Action.VERIFY, Status.CONFIGURED, forced_by)
     if forced_by:
         return Decision(Action.ENROLL_REQUIRED, Status.FORCED, forced_by)
-    if snapshot.level is MfaLevel.SUGGESTED:
+    # Suggested, or Mandatory from a date not reached yet: offered, with Activate later.
+    if snapshot.level is MfaLevel.SUGGESTED or snapshot.level is MfaLevel.MANDATORY:
         return Decision(Action.ENROLL_OPTIONAL, Status.SUGGESTED)
     return Decision(Action.NONE, Status.NOT_OFFERED)
 
 
 def _forced_by(snapshot: PolicyInput) -> frozenset[ForcedBy]:
-    key = (snapshot.level is MfaLevel.MANDATORY, snapshot.individually_activated, snapshot.support_agent)
+    key = (
+        snapshot.level is MfaLevel.MANDATORY and not snapshot.rollout_pending,
+        snapshot.individually_activated,
+        snapshot.support_agent,
+        snapshot.has_disallowed_factor and not snapshot.has_factor,
+    )
     return _FORCED_BY[key]
 
 
-def _reasons(by_level: bool, by_activation: bool, agent: bool) -> frozenset[ForcedBy]:
+def _reasons(by_level: bool, by_activation: bool, agent: bool, by_method: bool) -> frozenset[ForcedBy]:
     # Support agents hold every firm's keys: they always use MFA.
     holds = {
         ForcedBy.FIRM_LEVEL: by_level,
         ForcedBy.INDIVIDUAL_ACTIVATION: by_activation,
         ForcedBy.SUPPORT_AGENT: agent,
+        ForcedBy.METHOD_NOT_ALLOWED: by_method,
     }
     return frozenset(reason for reason, held in holds.items() if held)
 
 
-# Every sign-in step decides: the eight possible answers are made once.
-_FORCED_BY = {key: _reasons(*key) for key in itertools.product((False, True), repeat=3)}
+# Every sign-in step decides: the sixteen possible answers are made once.
+_FORCED_BY = {key: _reasons(*key) for key in itertools.product((False, True), repeat=4)}

@@ -25,10 +25,11 @@ NOT_OFFERED, SUGGESTED, FORCED, CONFIGURED, BY_SSO = (
 )
 
 NOBODY = frozenset()
-LEVEL, ACTIVATED, AGENT = (
+LEVEL, ACTIVATED, AGENT, METHOD = (
     frozenset({ForcedBy.FIRM_LEVEL}),
     frozenset({ForcedBy.INDIVIDUAL_ACTIVATION}),
     frozenset({ForcedBy.SUPPORT_AGENT}),
+    frozenset({ForcedBy.METHOD_NOT_ALLOWED}),
 )
 
 # level, sso, individually activated, has a factor, support agent -> action, status, why MFA is required
@@ -85,6 +86,87 @@ TABLE = [
     (M, True, True, False, True, REQ, FORCED, LEVEL | ACTIVATED | AGENT),
     (M, True, True, True, True, VERIFY, CONFIGURED, LEVEL | ACTIVATED | AGENT),
 ]
+
+
+# Firm users, no SSO, with the two inputs of allowed methods and rollout dates:
+# level, individually activated, has an allowed factor, has a disallowed factor, Mandatory's date
+# not reached yet -> action, status, why MFA is required. (Both False: the rows of TABLE.)
+METHODS_AND_DATES = [
+    # A factor of a kind no longer allowed, and no allowed one: an allowed one must be added.
+    (U, False, False, True, False, REQ, FORCED, METHOD),
+    (U, True, False, True, False, REQ, FORCED, ACTIVATED | METHOD),
+    (S, False, False, True, False, REQ, FORCED, METHOD),
+    (S, True, False, True, False, REQ, FORCED, ACTIVATED | METHOD),
+    (M, False, False, True, False, REQ, FORCED, LEVEL | METHOD),
+    (M, True, False, True, False, REQ, FORCED, LEVEL | ACTIVATED | METHOD),
+    # An allowed factor beside it: that one is asked.
+    (U, False, True, True, False, VERIFY, CONFIGURED, NOBODY),
+    (U, True, True, True, False, VERIFY, CONFIGURED, ACTIVATED),
+    (S, False, True, True, False, VERIFY, CONFIGURED, NOBODY),
+    (S, True, True, True, False, VERIFY, CONFIGURED, ACTIVATED),
+    (M, False, True, True, False, VERIFY, CONFIGURED, LEVEL),
+    (M, True, True, True, False, VERIFY, CONFIGURED, LEVEL | ACTIVATED),
+    # Mandatory from a date not reached yet: offered with Activate later, as Suggested.
+    (M, False, False, False, True, OPT, SUGGESTED, NOBODY),
+    (M, True, False, False, True, REQ, FORCED, ACTIVATED),
+    (M, False, True, False, True, VERIFY, CONFIGURED, NOBODY),
+    (M, True, True, False, True, VERIFY, CONFIGURED, ACTIVATED),
+    (M, False, False, True, True, REQ, FORCED, METHOD),
+    (M, True, False, True, True, REQ, FORCED, ACTIVATED | METHOD),
+    (M, False, True, True, True, VERIFY, CONFIGURED, NOBODY),
+    (M, True, True, True, True, VERIFY, CONFIGURED, ACTIVATED),
+    # A date only ever comes with Mandatory; were it set with another level, it changes nothing.
+    (U, False, False, False, True, NONE, NOT_OFFERED, NOBODY),
+    (U, True, False, False, True, REQ, FORCED, ACTIVATED),
+    (U, False, True, False, True, VERIFY, CONFIGURED, NOBODY),
+    (U, True, True, False, True, VERIFY, CONFIGURED, ACTIVATED),
+    (U, False, False, True, True, REQ, FORCED, METHOD),
+    (U, True, False, True, True, REQ, FORCED, ACTIVATED | METHOD),
+    (U, False, True, True, True, VERIFY, CONFIGURED, NOBODY),
+    (U, True, True, True, True, VERIFY, CONFIGURED, ACTIVATED),
+    (S, False, False, False, True, OPT, SUGGESTED, NOBODY),
+    (S, True, False, False, True, REQ, FORCED, ACTIVATED),
+    (S, False, True, False, True, VERIFY, CONFIGURED, NOBODY),
+    (S, True, True, False, True, VERIFY, CONFIGURED, ACTIVATED),
+    (S, False, False, True, True, REQ, FORCED, METHOD),
+    (S, True, False, True, True, REQ, FORCED, ACTIVATED | METHOD),
+    (S, False, True, True, True, VERIFY, CONFIGURED, NOBODY),
+    (S, True, True, True, True, VERIFY, CONFIGURED, ACTIVATED),
+]
+
+
+@pytest.mark.parametrize(
+    ("level", "activated", "factor", "disallowed", "pending", "action", "status", "forced_by"), METHODS_AND_DATES
+)
+def test_methods_and_dates_table(level, activated, factor, disallowed, pending, action, status, forced_by) -> None:
+    decision = decide(PolicyInput(level, False, activated, factor, False, disallowed, pending))
+    assert (decision.action, decision.status, decision.forced_by) == (action, status, forced_by)
+
+
+def test_methods_and_dates_table_covers_every_combination_once() -> None:
+    combinations = {combo for combo in itertools.product(MfaLevel, *[[False, True]] * 4) if combo[3] or combo[4]}
+    rows = [row[:5] for row in METHODS_AND_DATES]
+    assert len(rows) == len(set(rows)) == len(combinations)
+    assert set(rows) == combinations
+
+
+@pytest.mark.parametrize("row", TABLE)
+@pytest.mark.parametrize(("disallowed", "pending"), [(False, True), (True, False), (True, True)])
+def test_sso_users_and_agents_meet_methods_and_dates_as_the_tables_say(row: tuple, disallowed, pending) -> None:
+    """Under SSO nothing changes; an agent is forced anyway, with the reasons the other rows give."""
+    level, sso, activated, factor, agent, action, status, forced_by = row
+    if not (sso or agent):
+        return  # METHODS_AND_DATES
+    decision = decide(PolicyInput(level, sso, activated, factor, agent, disallowed, pending))
+    if not agent:
+        assert (decision.action, decision.status, decision.forced_by) == (action, status, forced_by)
+        return
+    expected = set(forced_by)
+    if pending:
+        expected.discard(ForcedBy.FIRM_LEVEL)
+    if disallowed and not factor:
+        expected.add(ForcedBy.METHOD_NOT_ALLOWED)
+    assert (decision.action, decision.status, decision.forced_by) == (action, status, frozenset(expected))
 
 
 @pytest.mark.parametrize(("level", "sso", "activated", "factor", "agent", "action", "status", "forced_by"), TABLE)
@@ -155,6 +237,7 @@ HOLDS = {
 }
 FOLLOW_FORCED_BY = {
     "forced_by_firm_level": ForcedBy.FIRM_LEVEL,
+    "forced_by_method": ForcedBy.METHOD_NOT_ALLOWED,
     "forced_by_activation": ForcedBy.INDIVIDUAL_ACTIVATION,
     "may_deactivate": ForcedBy.INDIVIDUAL_ACTIVATION,
 }
