@@ -24,8 +24,9 @@ class MFAAdapter(DefaultMFAAdapter):
             return False
         if types is not None and set(types) != set(SECOND_FACTOR_TYPES) and not super().is_mfa_enabled(user, types):
             return False
-        # A code is asked when a factor is set up and SSO is not in charge, read from the snapshot.
-        return user_mfa_decision(user=user).asks_for_code
+        # A factor is asked when one is set up and SSO is not in charge, read from the snapshot;
+        # one the firm no longer allows too: it proves the person before an allowed one is added.
+        return user_mfa_decision(user=user).asks_for_existing_factor
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """A factor may go only if the policy would not then demand one at once."""

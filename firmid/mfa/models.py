@@ -24,6 +24,8 @@ class FirmMfaLevel(models.Model):
     mandatory_from = models.DateTimeField(null=True, blank=True)
     # The factor kinds the type may use, comma-separated ("webauthn": passkeys only); "" is every kind.
     allowed_methods = models.CharField(max_length=64, blank=True, default="")
+    # A passkey with user verification may sign the type in without a password (counts as MFA).
+    passwordless_passkeys = models.BooleanField(default=False)
     # Days a browser may be trusted after a second factor; 0 never offers it.
     trust_browser_days = models.PositiveSmallIntegerField(default=0)
     # A code sent to the user's address must be typed before any first set-up (enrolment takeover).

@@ -128,6 +128,15 @@ class Decision:
         return self.action is Action.VERIFY
 
     @property
+    def asks_for_existing_factor(self) -> bool:
+        """Sign-in asks a factor already set up: a configured one, or one no longer allowed.
+
+        A factor the firm no longer allows still proves the person before an allowed one is
+        added; it does not complete the sign-in on its own.
+        """
+        return self.action is Action.VERIFY or self.forced_by_method
+
+    @property
     def may_postpone_enrolment(self) -> bool:
         """Offered set-up with Activate later."""
         return self.action is Action.ENROLL_OPTIONAL

@@ -16,6 +16,7 @@ from firmid.audit.actions import AuditAction, AuditOutcome
 from firmid.audit.services import audit_record
 from firmid.core.seams.allauth import clear_login, get_authentication_records, headed_redirect_response
 from firmid.mfa.factors.totp.flows import forget_pending_secret
+from firmid.mfa.levels.selectors import user_mfa_options
 from firmid.mfa.selectors import policy_input_of, user_mfa_decision, user_with_snapshot
 from firmid.policy import decide
 from firmid.sso.selectors import firm_sso_issuers
@@ -133,7 +134,12 @@ def _second_factor_given(request: HttpRequest, login: Login) -> bool:
     # Records of an earlier, abandoned attempt in this session come before this sign-in's password.
     since = passwords[-1] if passwords else 0
     used = {r.get("id") for r in records[since:] if r.get("method") == "mfa"} - {None}
-    return bool(used) and Authenticator.objects.filter(user_id=login.user.pk, pk__in=used).exists()
+    if not used:
+        return False
+    # Only a factor of a kind the firm allows for the type counts (recovery codes always do).
+    options = user_mfa_options(user=login.user)
+    kinds = Authenticator.objects.filter(user_id=login.user.pk, pk__in=used).values_list("type", flat=True)
+    return any(options.allows(kind) for kind in kinds)
 
 
 def refuse_sign_in(request: HttpRequest, login: Login, *, detail: str) -> HttpResponse:

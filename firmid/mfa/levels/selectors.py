@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from firmid.mfa.models import FirmMfaLevel
+from firmid.mfa.selectors import SECOND_FACTOR_KINDS, parse_allowed_methods
 from firmid.policy import MfaLevel, Status, UserType
 from firmid.sso.selectors import firm_sso_issuers
 
 if TYPE_CHECKING:
+    from firmid.accounts.models import User
     from firmid.tenancy.models import Firm
 
 
@@ -69,3 +72,44 @@ def firm_mfa_levels(*, firm: Firm) -> dict[UserType, MfaLevel]:
 
 def firm_sso_user_types(*, firm: Firm) -> set[UserType]:
     return set(firm_sso_issuers(firm=firm))
+
+
+@dataclass(frozen=True)
+class TypeMfaOptions:
+    """What a firm set for one user type beside its level: the rollout date and the factor options."""
+
+    level: MfaLevel = MfaLevel.UPON_REQUEST
+    # Mandatory from this moment (a rollout); None: the level applies at once.
+    mandatory_from: datetime | None = None
+    allowed_methods: frozenset[str] = SECOND_FACTOR_KINDS
+    passwordless_passkeys: bool = False
+    trust_browser_days: int = 0
+    email_code_before_enrolment: bool = False
+
+    def allows(self, kind: str) -> bool:
+        """May a factor of this kind be set up and used? (Recovery codes are always allowed.)"""
+        return kind in self.allowed_methods or kind not in SECOND_FACTOR_KINDS
+
+
+def firm_type_mfa_options(*, firm: Firm | None, user_type: UserType | None) -> TypeMfaOptions:
+    """Return a firm's options for a user type; the defaults where none were saved (or no firm: agents)."""
+    if firm is None or user_type is None:
+        return TypeMfaOptions()
+    row = FirmMfaLevel.objects.filter(firm=firm, user_type=user_type.value).first()
+    return TypeMfaOptions() if row is None else options_of_row(row)
+
+
+def options_of_row(row: FirmMfaLevel) -> TypeMfaOptions:
+    return TypeMfaOptions(
+        level=MfaLevel(row.level),
+        mandatory_from=row.mandatory_from,
+        allowed_methods=parse_allowed_methods(row.allowed_methods),
+        passwordless_passkeys=row.passwordless_passkeys,
+        trust_browser_days=row.trust_browser_days,
+        email_code_before_enrolment=row.email_code_before_enrolment,
+    )
+
+
+def user_mfa_options(*, user: User) -> TypeMfaOptions:
+    """Return the options of the user's firm for the user's type (the defaults for support agents)."""
+    return firm_type_mfa_options(firm=user.firm if user.firm_id else None, user_type=user.user_type)

@@ -230,7 +230,7 @@ def test_each_action_has_exactly_one_predicate(action: Action, predicate: str) -
 # three that follow forced_by (FOLLOW_FORCED_BY).
 HOLDS = {
     NONE: {"asks_for_nothing", "may_activate", "may_reset"},
-    VERIFY: {"asks_for_code", "needs_second_factor", "may_reset", "offers_reset"},
+    VERIFY: {"asks_for_code", "asks_for_existing_factor", "needs_second_factor", "may_reset", "offers_reset"},
     OPT: {"may_postpone_enrolment", "may_enroll", "may_activate", "may_reset"},
     REQ: {"must_enroll", "may_enroll", "needs_second_factor", "blocks_session", "may_reset", "offers_reset"},
     SSO: {"managed_by_sso"},
@@ -238,6 +238,7 @@ HOLDS = {
 FOLLOW_FORCED_BY = {
     "forced_by_firm_level": ForcedBy.FIRM_LEVEL,
     "forced_by_method": ForcedBy.METHOD_NOT_ALLOWED,
+    "asks_for_existing_factor": ForcedBy.METHOD_NOT_ALLOWED,
     "forced_by_activation": ForcedBy.INDIVIDUAL_ACTIVATION,
     "may_deactivate": ForcedBy.INDIVIDUAL_ACTIVATION,
 }
@@ -251,6 +252,17 @@ def test_the_predicate_table_names_every_predicate_of_a_decision() -> None:
 @pytest.mark.parametrize(("level", "sso", "activated", "factor", "agent", "action", "status", "forced_by"), TABLE)
 def test_every_predicate_for_every_row(level, sso, activated, factor, agent, action, status, forced_by) -> None:
     decision = decide(PolicyInput(level, sso, activated, factor, agent))
+    expected = HOLDS[action] | {name for name, reason in FOLLOW_FORCED_BY.items() if reason in forced_by}
+    assert {name for name in PREDICATES if getattr(decision, name)} == expected
+
+
+@pytest.mark.parametrize(
+    ("level", "activated", "factor", "disallowed", "pending", "action", "status", "forced_by"), METHODS_AND_DATES
+)
+def test_every_predicate_for_every_row_of_methods_and_dates(
+    level, activated, factor, disallowed, pending, action, status, forced_by
+) -> None:
+    decision = decide(PolicyInput(level, False, activated, factor, False, disallowed, pending))
     expected = HOLDS[action] | {name for name, reason in FOLLOW_FORCED_BY.items() if reason in forced_by}
     assert {name for name in PREDICATES if getattr(decision, name)} == expected
 
