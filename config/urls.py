@@ -14,6 +14,25 @@ urlpatterns = [
     path("accounts/", include("firmid.mfa.urls")),
     # Each user has one address, set by support: allauth's page to add more is gone.
     path("accounts/email/", myaccount.address_page_gone),
+    # No self-service sign-up, address verification or sign-in by emailed code: those allauth pages are gone.
+    *[
+        path(f"accounts/{gone}", myaccount.allauth_page_gone)
+        for gone in (
+            "signup/",
+            "confirm-email/",
+            "confirm-email/<str:key>/",
+            "login/code/confirm/",
+            "reauthenticate/code/",
+            "reauthenticate/code/confirm/",
+        )
+    ],
+    # allauth's own list of factors: My account is where a user manages theirs.
+    path("accounts/2fa/", RedirectView.as_view(pattern_name="myaccount:home", permanent=False), name="mfa_index"),
+    path(
+        "accounts/2fa/webauthn/",
+        RedirectView.as_view(pattern_name="myaccount:home", permanent=False),
+        name="mfa_list_webauthn",
+    ),
     path("accounts/", include("allauth.urls")),
     path("my-account/", include("firmid.myaccount.urls")),
     path("administration/", include("firmid.administration.urls")),

@@ -68,7 +68,14 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[firmid] "
 
 MFA_ADAPTER = "firmid.mfa.adapter.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn"]
+# Passkeys (firmid/mfa/factors/webauthn): allauth's passkey sign-in is served, and firmid lets a
+# user through it only where their firm allows it for their type (firmid/signin/stages.py).
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_PASSKEY_SIGNUP_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+# Asked, not demanded, of a key used as a second factor; a passkey sign-in demands it.
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
 MFA_TOTP_PERIOD = 30
 MFA_TOTP_DIGITS = 6
 MFA_TOTP_TOLERANCE = 1
@@ -77,6 +84,10 @@ MFA_FORMS = {
     "authenticate": "firmid.mfa.forms.AuthenticateForm",
     "reauthenticate": "firmid.mfa.forms.ReauthenticateForm",
     "activate_totp": "firmid.mfa.factors.totp.forms.ActivateTOTPForm",
+    "add_webauthn": "firmid.mfa.factors.webauthn.forms.AddWebAuthnForm",
+    "authenticate_webauthn": "firmid.mfa.factors.webauthn.forms.AuthenticateWebAuthnForm",
+    "login_webauthn": "firmid.mfa.factors.webauthn.forms.LoginWebAuthnForm",
+    "reauthenticate_webauthn": "firmid.mfa.factors.webauthn.forms.ReauthenticateWebAuthnForm",
 }
 
 # --- firmid's second-factor guard -------------------------------------------------
@@ -84,6 +95,17 @@ MFA_FORMS = {
 FIRMID_MFA_MAX_FAILURES = env.integer("FIRMID_MFA_MAX_FAILURES", 5)
 FIRMID_MFA_LOCK_SECONDS = env.integer("FIRMID_MFA_LOCK_SECONDS", 60)
 FIRMID_MFA_LOCK_MAX_SECONDS = env.integer("FIRMID_MFA_LOCK_MAX_SECONDS", 3600)
+# Proving the mailbox before a set-up (firmid.mfa.mailbox): support's single-use set-up link,
+# and the code a firm may require before any first set-up (its life, and sends per hour).
+FIRMID_MFA_SETUP_LINK_HOURS = env.integer("FIRMID_MFA_SETUP_LINK_HOURS", 24)
+FIRMID_MFA_EMAIL_CODE_SECONDS = env.integer("FIRMID_MFA_EMAIL_CODE_SECONDS", 600)
+FIRMID_MFA_EMAIL_CODES_PER_HOUR = env.integer("FIRMID_MFA_EMAIL_CODES_PER_HOUR", 5)
+
+# Passkeys' relying party (firmid.mfa.app_settings): the RP id and the exact origins a
+# browser's answer may come from, never taken from the request's Host. "" / empty: the host
+# and the origin of FIRMID_ISSUER. Browsers refuse an IP address as RP id.
+FIRMID_WEBAUTHN_RP_ID = env.text("FIRMID_WEBAUTHN_RP_ID", "")
+FIRMID_WEBAUTHN_ORIGINS = env.listing("FIRMID_WEBAUTHN_ORIGINS", "")
 
 # Keys for encrypting TOTP seeds at rest: Fernet keys, newest first. Older keys still
 # decrypt, so a key is rotated by prepending a new one and running `rotate_mfa_keys`.

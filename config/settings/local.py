@@ -28,3 +28,6 @@ FIRMID_DEMO_RP_SECRET = env.text("FIRMID_DEMO_RP_SECRET", "documents-demo-secret
 FIRMID_DEMO_IDP_SECRET = env.text("FIRMID_DEMO_IDP_SECRET", "northwind-demo-secret")
 # The demo's Northwind identity provider runs on http://127.0.0.1:8002 (make run).
 FIRMID_SSO_ALLOW_HTTP_LOOPBACK = True
+# Passkeys need a domain name: open the demo at http://localhost:8000 to use them (browsers refuse an IP).
+FIRMID_WEBAUTHN_RP_ID = env.text("FIRMID_WEBAUTHN_RP_ID", "localhost")
+FIRMID_WEBAUTHN_ORIGINS = env.listing("FIRMID_WEBAUTHN_ORIGINS", "http://localhost:8000")

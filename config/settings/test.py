@@ -28,3 +28,7 @@ FIRMID_DEMO_RP_SECRET = env.text("FIRMID_DEMO_RP_SECRET", "documents-demo-secret
 FIRMID_DEMO_IDP_SECRET = env.text("FIRMID_DEMO_IDP_SECRET", "northwind-demo-secret")
 # The tests' upstream providers run on loopback, over http (firmid/testing/upstream.py).
 FIRMID_SSO_ALLOW_HTTP_LOOPBACK = True
+# Passkeys: browsers refuse an IP address as RP id, and http://localhost is a secure context.
+# The browser tests set the live server's origin (tests/e2e/test_passkeys.py).
+FIRMID_WEBAUTHN_RP_ID = env.text("FIRMID_WEBAUTHN_RP_ID", "localhost")
+FIRMID_WEBAUTHN_ORIGINS = env.listing("FIRMID_WEBAUTHN_ORIGINS", "http://localhost:8000")

@@ -63,12 +63,13 @@ class User(AbstractBaseUser):
     class Meta:
         ordering = ["email"]
         indexes = [
-            # A firm's users by type; on PostgreSQL it also covers what the enrolment reports
-            # count (firmid/mfa/reports.py), which then read the index only, not the table.
+            # A firm's users by type, with every column the enrolment reports and the impact
+            # preview count (firmid/mfa/levels/groups.py): both read the index only, not the
+            # table — on SQLite too, which has no INCLUDE, hence key columns.
             models.Index(
-                fields=["firm", "role"],
-                include=["is_active", "mfa_individually_activated", "id"],
-                name="user_firm_role_covering",
+                fields=["firm", "role", "is_active", "mfa_individually_activated", "last_login"],
+                include=["id"],
+                name="user_firm_role_mfa_login",
             ),
         ]
         constraints = [

@@ -1,8 +1,7 @@
-"""Input of the Administration application: search boxes, the posted MFA levels, applications, SSO connections."""
+"""Input of the Administration application: search boxes, applications, SSO connections (MFA settings: security_form)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django import forms
@@ -10,15 +9,15 @@ from django.http import QueryDict
 
 from firmid.oidc.selectors import ApplicationSummary
 from firmid.oidc.services import SCOPES
-from firmid.policy import MfaLevel, UserType
+from firmid.policy import UserType
 from firmid.sso.models import DEFAULT_SCOPES, PAPE_MULTI_FACTOR, SsoConnection
 from firmid.sso.services import CLIENT_TYPES as SSO_CLIENT_TYPES
 from firmid.sso.services import ConnectionSettings
 from firmid.tenancy.models import ClientCompany, Firm
 from firmid.tenancy.selectors import MAX_PK
 
-LEVEL_PREFIX = "level_"
 CONFIRMED = "confirmed"
+PREVIEW = "preview"
 
 
 class FirmSearchForm(forms.Form):
@@ -42,22 +41,12 @@ def search_terms(form: forms.Form) -> SearchTerms:
     return SearchTerms(query=form.cleaned_data.get("q") or "", firm_id=form.cleaned_data.get("firm"))
 
 
-def level_field(user_type: UserType) -> str:
-    return f"{LEVEL_PREFIX}{user_type.value}"
-
-
-def posted_levels(data: QueryDict) -> dict[str, str]:
-    """Return the posted {user type: level} of every level_<user type> field, unparsed."""
-    return {key.removeprefix(LEVEL_PREFIX): data[key] for key in data if key.startswith(LEVEL_PREFIX)}
-
-
 def is_confirmed(data: QueryDict) -> bool:
     return data.get(CONFIRMED) == "1"
 
 
-def hidden_levels(levels: Mapping[UserType, MfaLevel]) -> list[tuple[str, str]]:
-    """Return the (name, value) pairs that re-post `levels` from the Confirm step."""
-    return [(level_field(user_type), level.value) for user_type, level in levels.items()]
+def is_preview(data: QueryDict) -> bool:
+    return PREVIEW in data
 
 
 CLIENT_TYPES = [

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from firmid.accounts.selectors import UserKind
-from firmid.administration.views import applications, coverage, firms, sso, user_email, users
+from firmid.administration.views import applications, coverage, firms, sso, uncovered, user_email, users
 
 app_name = "administration"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("firms/<int:pk>/sso/<slug:user_type>/disable/", sso.firm_sso_disable, name="firm_sso_disable"),
     path("firms/<int:pk>/mfa-coverage/", coverage.firm_coverage, name="firm_coverage"),
     path("firms/<int:pk>/mfa-coverage/csv/", coverage.firm_coverage_csv, name="firm_coverage_csv"),
+    path("firms/<int:pk>/not-covered/", uncovered.firm_uncovered_page, name="firm_uncovered"),
+    path("firms/<int:pk>/not-covered/csv/", uncovered.firm_uncovered_csv, name="firm_uncovered_csv"),
     path("mfa-coverage/", coverage.platform_coverage, name="coverage"),
     path("mfa-coverage/csv/", coverage.platform_coverage_csv, name="coverage_csv"),
     path("practitioners/", users.user_list, {"kind": UserKind.PRACTITIONERS}, name="practitioners"),

@@ -8,12 +8,15 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from firmid.mfa.levels.changes import OPTION_NAMES
+from firmid.mfa.levels.inputs import MAX_TRUST_BROWSER_DAYS, METHOD_ORDER
 from firmid.policy import Action, ForcedBy, MfaLevel, Status, UserType
 from firmid.sso.selectors import sso_redirect_uri
 
 LEVEL_VALUES = [level.value for level in MfaLevel]
 USER_TYPE_VALUES = [user_type.value for user_type in UserType]
 FORCED_BY_VALUES = [reason.value for reason in ForcedBy]
+METHOD_VALUES = list(METHOD_ORDER)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -56,12 +59,83 @@ class TypeLevelsSerializer(StrictSerializer):
         return f"Unknown user type: choose one of {', '.join(USER_TYPE_VALUES)}."
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON whole number, not "30", 30.0 or true."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TypeDatesSerializer(StrictSerializer):
+    """{user type: day}: when Mandatory starts for each type under a rollout."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {t.value: serializers.DateField(required=False, help_text=t.label) for t in UserType}
+
+    def unknown_field_message(self, name: str) -> str:
+        return f"Unknown user type: choose one of {', '.join(USER_TYPE_VALUES)}."
+
+
+class TypeOptionsSerializer(StrictSerializer):
+    """A user type's factor options; on input each is optional (left out: unchanged)."""
+
+    allowed_methods = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=METHOD_VALUES,
+            error_messages={"invalid_choice": f"Unknown method {{input!r}}: choose among {', '.join(METHOD_VALUES)}."},
+        ),
+        allow_empty=False,
+        required=False,
+        max_length=len(METHOD_VALUES),
+        error_messages={"empty": "Allow at least one method: totp (authenticator app), webauthn (passkeys)."},
+        help_text="The factor kinds the type may set up and sign in with: totp, webauthn (passkeys).",
+    )
+    passwordless_passkeys = StrictBooleanField(
+        required=False, help_text="A passkey may sign the type in without a password (needs webauthn allowed)."
+    )
+    trust_browser_days = StrictIntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_TRUST_BROWSER_DAYS,
+        help_text="Days a browser may be trusted after a second factor; 0 never offers it.",
+    )
+    email_code_before_enrolment = StrictBooleanField(
+        required=False, help_text="A code sent by email must be typed before any first set-up."
+    )
+
+
+class TypeOptionsMapSerializer(StrictSerializer):
+    """{user type: options}: each type optional, no other key."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {t.value: TypeOptionsSerializer(required=False, help_text=t.label) for t in UserType}
+
+    def unknown_field_message(self, name: str) -> str:
+        return f"Unknown user type: choose one of {', '.join(USER_TYPE_VALUES)}."
+
+
 class SetLevelsInput(StrictSerializer):
-    """The levels to save for a firm."""
+    """The levels, rollout dates and factor options to save for a firm."""
 
     levels = TypeLevelsSerializer(help_text="The levels to save; user types left out are unchanged.")
+    mandatory_from = TypeDatesSerializer(
+        required=False,
+        help_text=(
+            "For a type given mandatory in levels: mandatory from this day (00:00 UTC), in the future; until "
+            "then set-up is offered with Activate later. Left out: mandatory at once."
+        ),
+    )
+    options = TypeOptionsMapSerializer(
+        required=False, help_text="Factor options per user type; types and options left out are unchanged."
+    )
     confirm = StrictBooleanField(
-        default=False, help_text="Must be true to move a user type to upon_request (it lowers protection)."
+        default=False,
+        help_text=(
+            "Must be true to move a user type to upon_request (it lowers protection), or to restrict the allowed "
+            "methods so that some users' only factor is no longer allowed."
+        ),
     )
 
 
@@ -70,6 +144,17 @@ class ConfirmInput(StrictSerializer):
 
     confirm = StrictBooleanField(
         default=False, help_text="Must be true: the action cannot be undone, or it lowers protection."
+    )
+
+
+class ResetInput(ConfirmInput):
+    """Support's reset of a user's MFA: confirmed, with the reason it answers."""
+
+    reason = serializers.CharField(
+        max_length=255, help_text="Why: the request, ticket or call the reset answers (3 to 255 characters); audited."
+    )
+    send_setup_link = StrictBooleanField(
+        default=False, help_text="Email the user a single-use set-up link: only its holder may then set MFA up."
     )
 
 
@@ -85,6 +170,10 @@ class FirmSerializer(serializers.Serializer):
 class FirmLevelsOutput(serializers.Serializer):
     firm = FirmSerializer()
     levels = TypeLevelsSerializer(help_text="The level of each user type that firmid manages (not under SSO).")
+    mandatory_from = TypeDatesSerializer(
+        help_text="The types under a rollout: Mandatory from this day (00:00 UTC), offered until then."
+    )
+    options = TypeOptionsMapSerializer(help_text="The factor options of each user type that firmid manages.")
     sso_managed = serializers.ListField(
         child=serializers.ChoiceField(choices=USER_TYPE_VALUES),
         help_text="User types that sign in through the firm's SSO connection: their identity provider manages MFA.",
@@ -95,10 +184,26 @@ class LevelChangeSerializer(serializers.Serializer):
     user_type = serializers.ChoiceField(choices=USER_TYPE_VALUES, source="user_type.value")
     old = level_field(source="old.value")
     new = level_field(source="new.value")
+    old_mandatory_from = serializers.DateField(
+        source="old_day", allow_null=True, help_text="The rollout day before; null: the level applied at once."
+    )
+    new_mandatory_from = serializers.DateField(
+        source="new_day", allow_null=True, help_text="The rollout day saved; null: the level applies at once."
+    )
+
+
+class OptionChangeSerializer(serializers.Serializer):
+    user_type = serializers.ChoiceField(choices=USER_TYPE_VALUES, source="user_type.value")
+    option = serializers.ChoiceField(choices=list(OPTION_NAMES))
+    old = serializers.JSONField(source="old_json", help_text="The value before.")
+    new = serializers.JSONField(source="new_json", help_text="The value saved.")
 
 
 class LevelChangesOutput(serializers.Serializer):
-    changes = LevelChangeSerializer(many=True, help_text="What was saved; empty when nothing changed.")
+    changes = LevelChangeSerializer(many=True, help_text="The levels saved; empty when no level changed.")
+    option_changes = OptionChangeSerializer(
+        many=True, help_text="The factor options saved; empty when no option changed."
+    )
 
 
 class UserSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     # A user's factors.
     MFA_FACTOR_ADDED = "mfa_factor_added", "Factor set up"
     MFA_FACTOR_REMOVED = "mfa_factor_removed", "Factor removed"
+    MFA_FACTOR_REPLACED = "mfa_factor_replaced", "Authenticator app replaced by a new one"
     MFA_ENROLMENT_POSTPONED = "mfa_enrolment_postponed", "MFA set-up postponed (Activate later)"
     # MFA policy, changed by support.
     MFA_LEVEL_CHANGED = "mfa_level_changed", "Firm's MFA level changed"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from cryptography.fernet import Fernet
+from django.core import checks
 from django.core.checks import Error, Tags, register
 
 from firmid.core.app_settings import core_settings
@@ -22,6 +23,18 @@ def check_encryption_keys(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN20
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_webauthn_relying_party(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    from firmid.mfa.app_settings import mfa_settings
+    from firmid.mfa.factors.webauthn.auth import rp_configuration_problem
+
+    problem = rp_configuration_problem(rp_id=mfa_settings.WEBAUTHN_RP_ID, origins=mfa_settings.WEBAUTHN_ORIGINS)
+    if problem is None:
+        return []
+    hint = "Set FIRMID_WEBAUTHN_RP_ID and FIRMID_WEBAUTHN_ORIGINS (by default the host and origin of FIRMID_ISSUER)."
+    return [checks.Warning(f"Passkeys cannot work: {problem}", hint=hint, id="firmid.W040")]
 
 
 # Said at start-up, in /readyz and by `manage.py check --database default`; names the

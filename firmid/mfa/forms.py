@@ -8,11 +8,15 @@ from django import forms
 
 from firmid.audit.actions import AuditAction
 from firmid.core.seams.allauth import clear_login
+from firmid.mfa.factors.recovery_codes.codes import parse_code as parse_recovery_code
+from firmid.mfa.factors.recovery_codes.forms import checked_recovery_code
 from firmid.mfa.selectors import user_code_factor
 from firmid.mfa.verification import Outcome, refusal_message
 
+# Long enough for a pasted recovery code with its dashes (29 characters): the sign-in's code
+# field takes one too. The server parses strictly whatever the browser lets through.
 CODE_WIDGET = forms.TextInput(
-    attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "maxlength": 16}
+    attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "maxlength": 48}
 )
 
 
@@ -25,6 +29,12 @@ class _GuardedAuthenticateMixin:
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
+        if self.purpose == AuditAction.MFA_SIGN_IN and parse_recovery_code(code) is not None:
+            # A recovery code typed where the app's code goes: accepted as on its own page
+            # (never at re-authentication: the codes are for a lost authenticator).
+            self.authenticator = checked_recovery_code(user=self.user, raw_code=code).authenticator
+            self.authenticator.user = self.user
+            return code
         found = user_code_factor(user=self.user)
         if found is None:
             raise forms.ValidationError(Outcome.REFUSED.message)

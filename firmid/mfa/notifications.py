@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 _FAILURE_NOTIFIED = "firmid_mfa_failure_notified"
 
 
-def _send(template: str, user: User) -> None:
-    context = {"user": user}
+def _send(template: str, user: User, **extra: object) -> None:
+    context = {"user": user, **extra}
     subject = render_to_string(f"firmid/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"firmid/email/{template}_message.txt", context)
     send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
@@ -40,5 +40,21 @@ def factor_enrolled(*, user: User) -> None:
     _send("mfa_enrolled", user)
 
 
+def factor_replaced(*, user: User) -> None:
+    _send("mfa_replaced", user)
+
+
 def factor_reset(*, user: User) -> None:
     _send("mfa_reset", user)
+
+
+def browser_trusted(*, user: User, label: str, days: int) -> None:
+    _send("browser_trusted", user, label=label, days=days)
+
+
+def setup_link(*, user: User, url: str, hours: int) -> None:
+    _send("setup_link", user, url=url, hours=hours)
+
+
+def email_code(*, user: User, code: str, minutes: int) -> None:
+    _send("email_code", user, code=code, minutes=minutes)

@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from firmid.mfa.factors.base import Factor
+from firmid.mfa.factors.recovery_codes.factor import RECOVERY_CODES
 from firmid.mfa.factors.totp.factor import TOTP
+from firmid.mfa.factors.webauthn.factor import WEBAUTHN
 
-FACTORS: tuple[Factor, ...] = (TOTP,)
+FACTORS: tuple[Factor, ...] = (TOTP, WEBAUTHN, RECOVERY_CODES)
 
 _BY_KIND = {f.kind: f for f in FACTORS}
 

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from firmid.accounts.models import ROLES_OF_TYPE, User
 from firmid.core import clock, request_memo
 from firmid.mfa.factors.base import Factor, FactorSummary
-from firmid.mfa.models import FirmMfaLevel
+from firmid.mfa.models import FirmMfaLevel, LostDeviceRequest
 from firmid.mfa.registry import factor, factors
 from firmid.policy import Decision, MfaLevel, PolicyInput, decide
 from firmid.sso.models import SsoConnection
@@ -136,6 +136,7 @@ def user_with_snapshot(*, user_id: object) -> User | None:
 def forget_decisions() -> None:
     """Something a decision depends on was written: read it again next time."""
     request_memo.forget(_SNAPSHOTS)
+    request_memo.forget("mfa_options")  # firmid.mfa.levels.selectors
 
 
 def user_policy_input(*, user: User) -> PolicyInput:
@@ -193,3 +194,8 @@ def user_factor_summaries(*, user: User) -> list[FactorSummary]:
 def user_code_factor(*, user: User) -> tuple[Factor, Authenticator] | None:
     """Return the factor `user` set up that a typed code answers, with its stored row, or None."""
     return next(((f, row) for f, row in user_factors(user=user) if f.takes_typed_code), None)
+
+
+def user_open_lost_device_requests(*, user: User) -> list[LostDeviceRequest]:
+    """The user's lost-device requests support has not handled yet, newest first (the Login tab)."""
+    return list(LostDeviceRequest.objects.filter(user=user, handled_at__isnull=True).order_by("-created_at", "-pk"))

@@ -12,10 +12,14 @@ from firmid.accounts.permissions import require_can_change_mfa
 from firmid.accounts.services import user_end_sessions
 from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
-from firmid.core.errors import Conflict
+from firmid.core import clock
+from firmid.core.errors import Conflict, ServiceError
 from firmid.mfa import guard, notifications
+from firmid.mfa.mailbox import mailbox_proofs_clear, setup_link_issue
+from firmid.mfa.models import LostDeviceRequest
 from firmid.mfa.registry import guard_state_cleared
 from firmid.mfa.selectors import forget_decisions, user_mfa_decision, user_mfa_decision_after_deactivation
+from firmid.mfa.trust import trusted_browsers_clear
 from firmid.policy import Decision, Status
 
 if TYPE_CHECKING:
@@ -82,20 +86,67 @@ def require_mfa_deactivatable(*, user: User) -> Decision:
     return decision
 
 
-def user_reset_mfa(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
-    """Remove the user's factors and end their sessions; their firm's level (and any individual activation) apply."""
+# The agent's reason is written whole into the reset's audit row, whose detail holds 255 characters.
+RESET_REASON_MIN = 3
+RESET_REASON_MAX = 255
+
+
+def clean_reset_reason(reason: str) -> str:
+    """Return the agent's reason for a reset, trimmed, or refuse it with a clear message."""
+    reason = " ".join((reason or "").split())
+    if not RESET_REASON_MIN <= len(reason) <= RESET_REASON_MAX:
+        raise ServiceError(
+            f"Give the reason for this reset ({RESET_REASON_MIN} to {RESET_REASON_MAX} characters): "
+            "the request, ticket or call it answers."
+        )
+    return reason
+
+
+def user_reset_mfa(
+    *,
+    actor: User,
+    user: User,
+    reason: str,
+    send_setup_link: bool = False,
+    request: HttpRequest | None = None,
+) -> None:
+    """Remove the user's factors, end what they hold, close their lost-device requests; optionally email a set-up link.
+
+    Everything the user held ends in one transaction with the audit row: factors (recovery
+    codes too), the attempt guard's state, sessions and tokens (sessions_ended), trusted
+    browsers, pending set-up links and codes. `reason` (required by support's page; the API
+    does not ask it yet: None) is written into the audit row.
+    """
     require_can_change_mfa(actor)
     if user.is_support_agent or not user_mfa_decision(user=user).may_reset:
         raise Conflict("This user's MFA is not managed by firmid, so it cannot be reset here.")
+    reason = clean_reset_reason(reason)
     with transaction.atomic():
         removed = Authenticator.objects.filter(user=user).delete()[0]
         guard.clear(user_id=user.pk, factor_state=guard_state_cleared())
         user_end_sessions(user=user)
+        trusted_browsers_clear(user_id=user.pk)
+        mailbox_proofs_clear(user_id=user.pk)
+        closed = LostDeviceRequest.objects.filter(user=user, handled_at__isnull=True).update(
+            handled_at=clock.now(), handled_by=actor
+        )
         audit_record(
             action=AuditAction.MFA_RESET,
             actor=actor,
             subject=user,
             request=request,
-            detail=f"{removed} factor(s) removed, sessions ended",
+            detail=reason,
+            new_value=_reset_summary(removed=removed, closed=closed, link=send_setup_link),
         )
+        if send_setup_link:
+            setup_link_issue(user=user, actor=actor, request=request)
         transaction.on_commit(lambda: notifications.factor_reset(user=user))
+
+
+def _reset_summary(*, removed: int, closed: int, link: bool) -> str:
+    parts = [f"{removed} factor(s) removed", "sessions, tokens and trusted browsers ended"]
+    if closed:
+        parts.append(f"{closed} lost-device request(s) closed")
+    if link:
+        parts.append("set-up link sent")
+    return "; ".join(parts)

@@ -25,6 +25,10 @@ def _forget(sender, update_fields=None, **kwargs) -> None:  # noqa: ANN001, ANN0
 
 
 def connect() -> None:
+    from firmid.mfa.factors.webauthn.flows import forget_passwordless_offered
+
+    post_save.connect(forget_passwordless_offered, sender=FirmMfaLevel, dispatch_uid="firmid_mfa_passwordless_save")
+    post_delete.connect(forget_passwordless_offered, sender=FirmMfaLevel, dispatch_uid="firmid_mfa_passwordless_delete")
     for model in (Authenticator, FirmMfaLevel, SsoConnection, User):
         post_save.connect(_forget, sender=model, dispatch_uid=f"firmid_mfa_forget_save_{model.__name__}")
         post_delete.connect(_forget, sender=model, dispatch_uid=f"firmid_mfa_forget_delete_{model.__name__}")

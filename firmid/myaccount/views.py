@@ -12,46 +12,89 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from firmid.mfa.factors.base import FactorSummary
-from firmid.mfa.registry import factors
+from firmid.mfa.factors.recovery_codes.flows import FEW_LEFT, recovery_codes_left
+from firmid.mfa.levels.selectors import user_mfa_options
+from firmid.mfa.registry import factor, factors
 from firmid.mfa.selectors import user_factors, user_mfa_decision
+from firmid.mfa.trust import user_trusted_browsers
 
 if TYPE_CHECKING:
     from allauth.mfa.models import Authenticator
 
+    from firmid.accounts.models import User
     from firmid.mfa.factors.base import Factor
 
 
 @dataclass(frozen=True)
 class FactorRow:
-    """One factor the user set up, as the Security card lists it."""
+    """One factor the user set up, as the Security card lists it, with what they may do to it."""
 
     summary: FactorSummary
     remove_url: str
     removable: bool
+    replace_url: str = ""
+    replace_label: str = ""
+    rename_url: str = ""
+
+
+@dataclass(frozen=True)
+class FactorOffer:
+    """A kind of factor the user may add now."""
+
+    label: str
+    url: str
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     decision = user_mfa_decision(user=user)
+    mine = user_factors(user=user)
+    rows = [_row(kind, authenticator) for kind, authenticator in mine]
     context = {
         "decision": decision,
-        "configured": decision.asks_for_code,
         "sso": decision.managed_by_sso,
-        "factors": [_row(factor, authenticator) for factor, authenticator in user_factors(user=user)],
-        "enrol_url": reverse(factors()[0].enrol_url_name),
+        "options": user_mfa_options(user=user),
+        "factors": rows,
+        "last_factor_kept": any(not row.removable for row in rows),
+        "offers": _offers(user, kinds={kind.kind for kind, _ in mine}),
+        "trusted_browsers": user_trusted_browsers(user=user),
+        "recovery_codes_left": recovery_codes_left(user=user),
+        "few_recovery_codes": FEW_LEFT,
     }
     return render(request, "myaccount/home.html", context)
 
 
-def _row(factor: Factor, authenticator: Authenticator) -> FactorRow:
+def _row(kind: Factor, authenticator: Authenticator) -> FactorRow:
+    removable = get_adapter().can_delete_authenticator(authenticator)
     return FactorRow(
-        summary=factor.describe(authenticator),
-        remove_url=reverse(factor.remove_url_name),
-        removable=get_adapter().can_delete_authenticator(authenticator),
+        summary=kind.describe(authenticator),
+        remove_url=kind.remove_url(authenticator),
+        removable=removable,
+        replace_url=reverse(kind.replace_url_name) if kind.replace_url_name else "",
+        replace_label=kind.replace_label,
+        rename_url=kind.rename_url(authenticator) if hasattr(kind, "rename_url") else "",
     )
+
+
+def _offers(user: User, *, kinds: set[str]) -> list[FactorOffer]:
+    """What the user may still add: the second factors their firm allows, recovery codes once they have one."""
+    options = user_mfa_options(user=user)
+    has_second_factor = any(factor(kind).counts_as_second_factor for kind in kinds)
+    return [
+        FactorOffer(label=f.add_label, url=reverse(f.enrol_url_name))
+        for f in factors()
+        if options.allows(f.kind)
+        and (f.kind not in kinds or getattr(f, "several_allowed", False))
+        and (f.counts_as_second_factor or has_second_factor)
+    ]
 
 
 def address_page_gone(request: HttpRequest) -> HttpResponse:
     """Answer 404 where allauth listed and added addresses: a user's one address is set by support."""
     raise Http404("Your address is set by your firm's support.")
+
+
+def allauth_page_gone(request: HttpRequest, **kwargs: object) -> HttpResponse:
+    """Answer 404 for allauth's pages firmid does not offer: sign-up, address verification, emailed codes."""
+    raise Http404("firmid has no such page.")

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from firmid.core.seams.allauth import get_authentication_records
 from firmid.mfa.registry import amr_of, factors
+from firmid.mfa.trust import TRUSTED_BROWSER_METHOD
 from firmid.signin.adapter import SIGNED_IN_AT
 from firmid.signin.federation import FEDERATED_METHOD
 
@@ -32,7 +33,12 @@ def _amr_of(record: dict) -> list[str]:
         return ["pwd"]
     if method == "mfa":
         value = amr_of(record.get("type", ""))
-        return [value] if value else []
+        # A key that verified its user (PIN, biometrics) adds "user" (RFC 8176).
+        return [value, *(["user"] if record.get("user_verified") else [])] if value else []
+    if method == TRUSTED_BROWSER_METHOD:
+        # A browser trusted after a factor stands for this sign-in's second factor: "mfa", but
+        # no factor's own value ("otp", "hwk"), since none was used in this sign-in.
+        return ["mfa"]
     return []
 
 
@@ -46,8 +52,9 @@ def session_auth_context(request: HttpRequest) -> AuthContext:
     records = get_authentication_records(request, request.user)
     own = [value for record in records for value in _amr_of(record)]
     federated = [record for record in records if record.get("method") == FEDERATED_METHOD]
-    strong = bool(SECOND_FACTORS.intersection(own)) or any(record.get("mfa") for record in federated)
-    if SECOND_FACTORS.intersection(own) and "pwd" in own:
+    strong = bool(SECOND_FACTORS.intersection(own)) or "mfa" in own or any(record.get("mfa") for record in federated)
+    # Two factors: a password and a second factor, or a passkey that verified its user (no password).
+    if SECOND_FACTORS.intersection(own) and ("pwd" in own or "user" in own):
         own.append("mfa")
     amr = list(dict.fromkeys([*own, *(value for record in federated for value in _federated_amr(record))]))
     return AuthContext(

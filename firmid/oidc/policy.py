@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Min
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from firmid.accounts.models import User
 from firmid.mfa.selectors import user_mfa_decision
@@ -15,6 +15,7 @@ from firmid.oidc.app_settings import oidc_settings
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
+Grant = get_grant_model()
 
 
 def may_hold_tokens(user: User | None) -> bool:
@@ -44,6 +45,8 @@ def revoke_user_tokens(*, user: User) -> None:
     for family in set(families):
         RefreshToken.revoke_family(family)
     AccessToken.objects.filter(user=user).delete()
+    # A code issued before and not yet exchanged would give fresh tokens after the change.
+    Grant.objects.filter(user=user, issued_access_token_id__isnull=True, issued_token_family__isnull=True).delete()
 
 
 def revoke_issued_by(grant) -> None:  # noqa: ANN001

@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from firmid.mfa.factors.webauthn.flows import passwordless_offered
 from firmid.signin.federation import redirect_to_start
 from firmid.signin.views import safe_next
 from firmid.sso.selectors import connection_for_address
@@ -57,4 +58,6 @@ class LoginView(account_views.LoginView):
             "step": step,
             "identify_invalid": self.address_invalid,
             "identify_again_url": f"{reverse('account_login')}?{urlencode({k: v for k, v in query.items() if v})}",
+            # Offered to everyone or no one: showing it per address would tell who has an account.
+            "passkey_offered": step == "identify" and passwordless_offered(),
         }

@@ -16,8 +16,10 @@ from firmid.audit.actions import AuditAction, AuditOutcome
 from firmid.audit.services import audit_record
 from firmid.core.seams.allauth import clear_login, get_authentication_records, headed_redirect_response
 from firmid.mfa.factors.totp.flows import forget_pending_secret
+from firmid.mfa.factors.webauthn.flows import PASSWORDLESS_REFUSED, passwordless_refusal
 from firmid.mfa.levels.selectors import user_mfa_options
 from firmid.mfa.selectors import policy_input_of, user_mfa_decision, user_with_snapshot
+from firmid.mfa.trust import TRUSTED_BROWSER_METHOD, trusted_browser_current
 from firmid.policy import decide
 from firmid.sso.selectors import firm_sso_issuers
 
@@ -37,6 +39,11 @@ class FirstFactorStage(LoginStage):
         self.request.session.cycle_key()
         user = self.login.user
         self.state[_STARTED_AS] = user.get_session_auth_hash()
+        passkey = _passwordless_record(self.request, user)
+        if passkey is not None:
+            refusal = passwordless_refusal(user, user_verified=bool(passkey.get("user_verified")))
+            if refusal:
+                return _refuse_passkey(self.request, user, refusal), False
         if _used_password(self.request, user) and user_mfa_decision(user=user).managed_by_sso:
             audit_record(
                 action=AuditAction.SIGN_IN_PASSWORD,
@@ -52,7 +59,33 @@ class FirstFactorStage(LoginStage):
 
 
 def _used_password(request, user) -> bool:  # noqa: ANN001
-    return any(r.get("method") == "password" for r in get_authentication_records(request, user))
+    """Did this sign-in use a firmid credential (a password, or a passkey alone), not the firm's provider?"""
+    return any(_is_first_factor(r) for r in get_authentication_records(request, user))
+
+
+def _is_first_factor(record: dict) -> bool:
+    return record.get("method") == "password" or (record.get("method") == "mfa" and bool(record.get("passwordless")))
+
+
+def _passwordless_record(request, user) -> dict | None:  # noqa: ANN001
+    """The passkey this sign-in began with (allauth's passkey sign-in), or None if it began otherwise."""
+    firsts = [r for r in get_authentication_records(request, user) if _is_first_factor(r)]
+    return firsts[-1] if firsts and firsts[-1].get("method") == "mfa" else None
+
+
+def _refuse_passkey(request, user, refusal: str) -> HttpResponse:  # noqa: ANN001
+    audit_record(
+        action=AuditAction.SIGN_IN,
+        outcome=AuditOutcome.REFUSED,
+        actor=user,
+        subject=user,
+        request=request,
+        factor_type=Authenticator.Type.WEBAUTHN,
+        detail=f"passkey sign-in: {refusal}",
+    )
+    managed = user_mfa_decision(user=user).managed_by_sso
+    messages.error(request, sso_refusal_message(user) if managed else PASSWORDLESS_REFUSED)
+    return headed_redirect_response("account_login")
 
 
 def sso_refusal_message(user) -> str:  # noqa: ANN001
@@ -108,6 +141,9 @@ def sign_in_shortfall(stage: LoginStage) -> str | None:
     decision = decide(policy_input_of(user))
     if decision.managed_by_sso and _used_password(stage.request, user):
         return "firm now signs the user in through SSO"
+    passkey = _passwordless_record(stage.request, user)
+    if passkey is not None and passwordless_refusal(user, user_verified=bool(passkey.get("user_verified"))):
+        return "firm no longer allows this passkey sign-in"
     if decision.needs_second_factor and not _second_factor_given(stage.request, stage.login):
         return f"policy now asks {decision.action.value}: no second factor given in this sign-in"
     return None
@@ -128,18 +164,39 @@ def _changed(stage: LoginStage, user: User | None) -> str | None:
 
 
 def _second_factor_given(request: HttpRequest, login: Login) -> bool:
-    """Was a factor the user still has used in this very sign-in, after its password?"""
+    """Was a factor the user still has used in this very sign-in, or a browser they still trust?"""
+    return factor_used_in_sign_in(request, login) or _trusted_browser_used(request, login)
+
+
+def _this_sign_in(request: HttpRequest, login: Login) -> list[dict]:
     records = get_authentication_records(request, login.user)
-    passwords = [i for i, r in enumerate(records) if r.get("method") == "password"]
-    # Records of an earlier, abandoned attempt in this session come before this sign-in's password.
-    since = passwords[-1] if passwords else 0
-    used = {r.get("id") for r in records[since:] if r.get("method") == "mfa"} - {None}
+    firsts = [i for i, r in enumerate(records) if _is_first_factor(r)]
+    # Records of an earlier, abandoned attempt in this session come before this sign-in's password (or passkey).
+    return records[firsts[-1] if firsts else 0 :]
+
+
+def _trusted_browser_used(request: HttpRequest, login: Login) -> bool:
+    # The trust is checked again: revoked, or the firm's N lowered, while this sign-in was pending.
+    browsers = [r.get("browser") for r in _this_sign_in(request, login) if r.get("method") == TRUSTED_BROWSER_METHOD]
+    return any(trusted_browser_current(user=login.user, browser_id=b) for b in browsers if b is not None)
+
+
+def factor_used_in_sign_in(request: HttpRequest, login: Login) -> bool:
+    """Was a factor the user still has, of a kind their firm allows, used (or set up) after this sign-in's password?"""
+    used = {r.get("id") for r in _this_sign_in(request, login) if _counts_as_second_factor(r)} - {None}
     if not used:
         return False
     # Only a factor of a kind the firm allows for the type counts (recovery codes always do).
     options = user_mfa_options(user=login.user)
     kinds = Authenticator.objects.filter(user_id=login.user.pk, pk__in=used).values_list("type", flat=True)
     return any(options.allows(kind) for kind in kinds)
+
+
+def _counts_as_second_factor(record: dict) -> bool:
+    # A passkey alone is both factors only if it verified its user (PIN, biometrics).
+    if record.get("method") != "mfa":
+        return False
+    return not record.get("passwordless") or bool(record.get("user_verified"))
 
 
 def refuse_sign_in(request: HttpRequest, login: Login, *, detail: str) -> HttpResponse:

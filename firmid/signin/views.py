@@ -17,13 +17,21 @@ from django.views import View
 from firmid.audit.actions import AuditAction
 from firmid.core import clock
 from firmid.core.errors import ServiceError
-from firmid.core.seams.allauth import clear_login, get_authentication_records, login_stage_of, login_stage_required
+from firmid.core.seams.allauth import clear_login, get_authentication_records, login_stage_required
 from firmid.mfa.factors.totp import flows as enrolment
-from firmid.mfa.factors.totp.factor import verify_code
+from firmid.mfa.factors.totp.factor import TOTP, verify_code
 from firmid.mfa.factors.totp.forms import EnrolForm
-from firmid.mfa.selectors import user_mfa_decision
+from firmid.mfa.factors.webauthn import flows as passkeys
+from firmid.mfa.factors.webauthn.factor import WEBAUTHN
+from firmid.mfa.factors.webauthn.forms import EnrolWebAuthnForm
+from firmid.mfa.levels.rollout import user_rollout_deadline
+from firmid.mfa.levels.selectors import user_mfa_options
+from firmid.mfa.mailbox import mailbox_proven_required
+from firmid.mfa.registry import factor
+from firmid.mfa.selectors import user_factors, user_mfa_decision
 from firmid.mfa.verification import Outcome, refusal_message
 from firmid.signin.destinations import next_url_demands_mfa
+from firmid.signin.pending import PendingSignInPage
 from firmid.signin.stages import EnrolmentStage, account_changed, refuse_sign_in
 
 
@@ -48,11 +56,27 @@ class AuthenticateView(mfa_views.AuthenticateView):
         return response
 
     def get_context_data(self, **kwargs) -> dict:  # noqa: ANN003
-        return {**super().get_context_data(**kwargs), "support_agent": self.stage.login.user.is_support_agent}
+        user = self.stage.login.user
+        kinds = {f.kind for f, _ in user_factors(user=user) if f.counts_as_second_factor}
+        if WEBAUTHN.kind not in kinds:
+            # No key to ask for: no WebAuthn challenge made (allauth's query and session write).
+            self.webauthn_form = None
+        return {
+            **super().get_context_data(**kwargs),
+            "support_agent": user.is_support_agent,
+            # A key the firm no longer allows is still offered: it proves the person before an allowed one is added.
+            "has_passkey": WEBAUTHN.kind in kinds,
+            "has_code_factor": any(factor(kind).takes_typed_code for kind in kinds),
+        }
 
 
 class _EnhanceSecurityPage(View):
-    """Enhance your account security: the QR code, the key, and the first code to confirm."""
+    """Enhance your account security: the kinds of factor the firm allows for the user's type.
+
+    An authenticator app (the QR code, the key, the first code to confirm) and/or a passkey or
+    security key (the browser's creation ceremony, on this same page). A kind the firm does not
+    allow is neither shown nor accepted.
+    """
 
     template_name = "firmid/mfa/enrol.html"
     optional = False
@@ -66,6 +90,10 @@ class _EnhanceSecurityPage(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         if "later" in request.POST:
             return self._later()
+        if "credential" in request.POST:
+            return self._enrol_passkey()
+        if not self._allows(TOTP.kind):
+            return self._render(EnrolForm(), status=403, refusal=_NOT_ALLOWED.format(label=TOTP.label))
         form = EnrolForm(request.POST)
         if not form.is_valid():
             return self._render(form, status=400)
@@ -84,6 +112,21 @@ class _EnhanceSecurityPage(View):
         except ServiceError as error:
             return self._abandon(error.message)
         return self.done()
+
+    def _enrol_passkey(self) -> HttpResponse:
+        """The browser's new key: checked (origin, RP id, challenge, user verification for a passkey), then stored."""
+        if not self._allows(WEBAUTHN.kind):
+            return self._render(EnrolForm(), status=403, refusal=_NOT_ALLOWED.format(label=WEBAUTHN.label))
+        form = EnrolWebAuthnForm(data=self.request.POST, user=self.user)
+        if not form.is_valid():
+            return self._render(EnrolForm(), status=400, passkey_form=form)
+        passkeys.complete_enrolment(
+            self.request, self.user, name=form.cleaned_data["name"], credential=form.cleaned_data["credential"]
+        )
+        return self.done()
+
+    def _allows(self, kind: str) -> bool:
+        return user_mfa_options(user=self.user).allows(kind)
 
     def done(self) -> HttpResponse:
         raise NotImplementedError
@@ -107,35 +150,43 @@ class _EnhanceSecurityPage(View):
         return self._render(form, status=400)
 
     def _render(self, form: EnrolForm, status: int = 200, refusal: str = "", **extra: object) -> HttpResponse:
-        secret = enrolment.pending_secret(self.request, self.user)
-        url = enrolment.totp_url(self.user, secret)
         context = {
             "form": form,
-            "secret": secret,
-            "totp_url": url,
-            "qr_svg": enrolment.totp_qr_svg(url),
             "optional": self.optional,
             "required_by": self.required_by,
             "refusal": refusal,
+            # A rollout not reached yet: the day set-up stops being optional.
+            "deadline": user_rollout_deadline(user=self.user) if self.optional else None,
+            **self._totp_context(),
+            **self._passkey_context(),
             **extra,
         }
         return render(self.request, self.template_name, context, status=status)
 
+    def _totp_context(self) -> dict:
+        if not self._allows(TOTP.kind):
+            return {"totp_allowed": False}
+        secret = enrolment.pending_secret(self.request, self.user)
+        url = enrolment.totp_url(self.user, secret)
+        return {"totp_allowed": True, "secret": secret, "totp_url": url, "qr_svg": enrolment.totp_qr_svg(url)}
+
+    def _passkey_context(self) -> dict:
+        if not self._allows(WEBAUTHN.kind):
+            return {"passkey_allowed": False}
+        # Each page shown makes a new challenge (kept in the session), answered by the next POST.
+        options = {"creation_options": passkeys.creation_options(self.user)}
+        return {"passkey_allowed": True, "passkey_form": EnrolWebAuthnForm(user=self.user), "passkey_options": options}
+
 
 @method_decorator(login_stage_required(stage=EnrolmentStage.key, redirect_urlname="account_login"), name="dispatch")
-class EnrolView(_EnhanceSecurityPage):
+class EnrolView(PendingSignInPage, _EnhanceSecurityPage):
     """During sign-in, as the firm's level says: offered (Suggested) or demanded (Forced).
 
     Offered becomes demanded when the sign-in is heading to an application that requires
     MFA: "later" would only lead to that application's own set-up page.
     """
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
-        self.stage = login_stage_of(request)
-        self.user = self.stage.login.user
-        changed = account_changed(self.stage)
-        if changed:
-            return refuse_sign_in(request, self.stage.login, detail=changed)
+    def dispatch_pending(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
         decision = user_mfa_decision(user=self.user)
         if decision.asks_for_code:
             # A factor was set up elsewhere meanwhile: this sign-in has not given its code.
@@ -144,7 +195,7 @@ class EnrolView(_EnhanceSecurityPage):
             return self.stage.exit()  # nothing to set up now; the last stage checks the rest
         self.required_by = _required_by(self.user, forced=decision.must_enroll, next_url=self.stage.login.redirect_url)
         self.optional = not self.required_by
-        return super().dispatch(request, *args, **kwargs)
+        return super().dispatch_pending(request, *args, **kwargs)
 
     def done(self) -> HttpResponse:
         return self.stage.exit()
@@ -155,6 +206,8 @@ class EnrolView(_EnhanceSecurityPage):
         enrolment.postpone_enrolment(self.request, self.user)
         return self.stage.exit()
 
+
+_NOT_ALLOWED = "Your firm does not allow {label} as a second factor for your account: use a kind offered on this page."
 
 _LATER_REFUSALS = {
     "application": "The application you are opening requires multi-factor authentication: it cannot be set up later.",
@@ -170,7 +223,7 @@ def _required_by(user, *, forced: bool, next_url: str | None) -> str:  # noqa: A
     return "application" if next_url_demands_mfa(next_url) else ""
 
 
-@method_decorator(login_required, name="dispatch")
+@method_decorator([login_required, mailbox_proven_required], name="dispatch")
 class StepUpEnrolView(_EnhanceSecurityPage):
     """A signed-in user without a factor, sent by an application that requires MFA.
 

@@ -94,6 +94,20 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> MovableClock:
 
 
 @pytest.fixture
+def smtp(settings):
+    """Send this test's e-mails through a real SMTP server on loopback; yield its mailbox."""
+    from firmid.testing.smtp import smtp_server
+
+    with smtp_server() as (mailbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 5
+        yield mailbox
+
+
+@pytest.fixture
 def demo(db) -> None:
     load_demo()
 

@@ -20,6 +20,7 @@ from firmid.testing.codes import code_now
 
 LOGIN = "/accounts/login/"
 ENROL = "/accounts/security/enrol/"
+RECOVERY_CODES = "/accounts/security/recovery-codes/"
 CODE = "/accounts/2fa/authenticate/"
 MY_ACCOUNT = "/my-account/"
 ADMINISTRATION = "/administration/"
@@ -88,7 +89,22 @@ def enrol(page: Page) -> str:
     page.locator('input[name="code"]').fill(code_now(secret))
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_load_state()
+    save_recovery_codes(page)
     return secret
+
+
+def save_recovery_codes(page: Page) -> list[str]:
+    """On Your recovery codes (shown once after a first factor): note them, I have saved them; return them.
+
+    [] when the page is not shown (the user had codes already).
+    """
+    if not page.url.split("?")[0].endswith(RECOVERY_CODES):
+        return []
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    codes = [text.strip() for text in page.locator("#recovery-codes li").all_inner_texts()]
+    page.get_by_role("button", name="I have saved them").click()
+    page.wait_for_load_state()
+    return codes
 
 
 def enter_code(page: Page, secret: str) -> None:

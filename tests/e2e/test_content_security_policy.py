@@ -88,7 +88,7 @@ def test_main_pages_break_no_rule_of_the_content_security_policy(
     assert "otp" in shown_claims(alice, documents)["amr"]
 
     # A user without a factor: the password POST lands straight on Documents; then My
-    # account and its set-up page (allauth's, with the QR code as a data: image).
+    # account and its set-up page (firmid's, with the QR code as inline SVG).
     carol = new_page()
     carol_violations = watched(carol)
     click_sign_in(carol, documents)
@@ -96,15 +96,15 @@ def test_main_pages_break_no_rule_of_the_content_security_policy(
     assert shown_claims(carol, documents)["amr"] == ["pwd"]
     carol.goto(MY_ACCOUNT)
     expect_my_account(carol, "Not offered")
-    carol.get_by_role("link", name="Set up multi-factor authentication").click()
+    carol.get_by_role("link", name="Add an authenticator app").click()
     carol.wait_for_load_state()
     if carol.locator('input[name="password"]').count():  # re-authentication first
         carol.locator('input[name="password"]').fill("demo-password")
         carol.get_by_role("button", name=re.compile("Confirm|Continue|Sign in")).first.click()
         carol.wait_for_load_state()
-    qr = carol.locator("img[src^='data:']")
+    qr = carol.locator(".qr svg")
     expect(qr).to_have_count(1)
-    assert qr.evaluate("image => image.complete && image.naturalWidth > 0"), "the QR code did not render"
+    assert qr.evaluate("svg => svg.getBoundingClientRect().width > 100"), "the QR code did not render"
     for path in STOCK_PAGES:  # allauth's and Django's own pages, as firmid serves them
         carol.goto(path)
 

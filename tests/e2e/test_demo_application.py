@@ -34,6 +34,7 @@ from .pages import (
     expect_my_account,
     give_credentials,
     path_is,
+    save_recovery_codes,
     set_level,
     shown_claims,
 )
@@ -116,6 +117,8 @@ def test_mfa_required_by_the_application_takes_an_upon_request_user_through_enro
     secret = page.locator("#totp-key").inner_text().strip()
     page.locator('input[name="code"]').fill(code_now(secret))
     page.get_by_role("button", name="Activate", exact=True).click()
+    page.wait_for_load_state()
+    save_recovery_codes(page)
 
     claims = shown_claims(page, documents)
     assert "otp" in claims["amr"] and claims["acr"] == ACR_MFA

@@ -28,6 +28,8 @@ from firmid.testing.nodes.browsers import (
 
 from .stack import PASSWORD, RETRY_AFTER, Stack, browser_on, shown_key
 
+RECOVERY_CODES = "/accounts/security/recovery-codes/"
+
 
 @contextmanager
 def audit_refusing(stack: Stack, *actions: str) -> Iterator[None]:
@@ -44,7 +46,10 @@ def audit_refusing(stack: Stack, *actions: str) -> Iterator[None]:
 
 
 def factors(stack: Stack, user_id: int) -> int:
-    return stack.one("SELECT count(*) FROM mfa_authenticator WHERE user_id = %s", (user_id,))
+    """The user's second factors (their recovery codes aside)."""
+    return stack.one(
+        "SELECT count(*) FROM mfa_authenticator WHERE user_id = %s AND type <> 'recovery_codes'", (user_id,)
+    )
 
 
 def at_enrolment(stack: Stack, email: str) -> tuple[Browser, str, str]:
@@ -77,6 +82,12 @@ def test_factor_enrolled_while_audit_write_fails_is_not_stored(stack: Stack) -> 
     browser, secret, token = at_enrolment(stack, user.email)
     # The next step's code: the refused attempt may have spent the current one.
     response = browser.post(ENROL, {"code": totp_code(secret, current_step() + 1), "csrfmiddlewaretoken": token})
+    # The first factor's recovery codes, shown once, then the sign-in completes.
+    assert response.status_code == 302 and location(response) == RECOVERY_CODES, (
+        response.status_code,
+        location(response),
+    )
+    response = browser.submit(RECOVERY_CODES, {"continue": "1"})
     assert response.status_code == 302 and location(response) == HOME, (response.status_code, location(response))
     assert factors(stack, user.id) == 1
     assert stack.audit_rows("mfa_factor_added", subject_id=user.id) == 1

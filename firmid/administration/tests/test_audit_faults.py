@@ -66,8 +66,9 @@ def made_with_one_row(client: Client, action: str, url: str, data: dict | None =
 
 def test_mfa_reset_when_audit_write_fails_keeps_the_factor_and_sessions(client, agent, alice, failing_audit) -> None:
     give_factor(alice)
-    refused_as_unavailable(client, failing_audit, "mfa_reset", user_url(alice, "reset-mfa"))
-    made_with_one_row(client, "mfa_reset", user_url(alice, "reset-mfa"))
+    posted = {"reason": "Lost phone"}
+    refused_as_unavailable(client, failing_audit, "mfa_reset", user_url(alice, "reset-mfa"), posted)
+    made_with_one_row(client, "mfa_reset", user_url(alice, "reset-mfa"), posted)
 
 
 def test_mfa_level_change_when_audit_write_fails_is_not_saved(client, agent, alice, failing_audit) -> None:

@@ -292,7 +292,7 @@ def test_reset_confirm_says_truthfully_what_the_next_sign_in_asks(
     assert "every session they have ends and every application's tokens they hold are revoked" in page
     assert f"at their next sign-in {NEXT_SIGN_IN[level, activated]}." in page
     # What the page said is what the reset does.
-    assert client.post(user_url(alice, "reset-mfa")).status_code == 302
+    assert client.post(user_url(alice, "reset-mfa"), {"reason": "Lost phone"}).status_code == 302
     expected = "Forced" if activated else STATUS_AFTER_RESET[level]
     assert f'id="mfa-status">{expected}</span>' in page_of(client.get(user_url(alice, "security")))
 

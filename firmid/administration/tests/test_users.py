@@ -292,7 +292,7 @@ def test_reset_removes_the_factors_and_signs_the_user_out(client: Client, signed
     sign_in_as(alices_browser, alice)
     assert alices_browser.get("/my-account/").status_code == 200
     agent = signed_in_agent(2)
-    response = client.post(user_url(alice, "reset-mfa"))
+    response = client.post(user_url(alice, "reset-mfa"), {"reason": "Lost phone, identity checked"})
     assert response.status_code == 302 and response.url == user_url(alice, "security")
     assert messages_of(response) == ["MFA reset for alice@demo-accounting.test."]
     assert not Authenticator.objects.filter(user=alice).exists()

@@ -8,18 +8,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from firmid.accounts.permissions import can_change_mfa
-from firmid.administration import forms
+from firmid.administration import forms, security_form
 from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
 from firmid.audit.selectors import audit_events_of_firm
-from firmid.core.errors import ServiceError
-from firmid.mfa.levels.selectors import firm_mfa_settings
+from firmid.core import clock
+from firmid.mfa.levels.impact import ProposedTypeSettings, TypeImpact, level_change_impact
+from firmid.mfa.levels.selectors import TypeMfaOptions, firm_mfa_settings, firm_type_mfa_options
 from firmid.mfa.levels.services import (
     ConfirmationRequired,
-    LevelChange,
-    firm_set_mfa_levels,
-    parse_levels,
-    plan_level_changes,
+    SettingsPlan,
+    TypeSettingsInput,
+    firm_save_mfa_settings,
+    plan_settings,
 )
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
@@ -27,7 +28,6 @@ from firmid.tenancy.selectors import firm_get, firm_search
 
 FIRMS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
-NO_LEVEL_POSTED = "Choose a level for at least one user type."
 NOTHING_TO_SAVE = "Nothing to save: the levels are unchanged."
 
 
@@ -50,53 +50,74 @@ def firm_list(request: HttpRequest) -> HttpResponse:
 def firm_security(request: HttpRequest, pk: int) -> HttpResponse:
     firm = firm_get(pk=pk)
     if request.method == "POST":
-        return _save_levels(request, firm)
+        return _save_settings(request, firm)
+    return _render_security(request, firm)
+
+
+def _render_security(request: HttpRequest, firm: Firm, plan: SettingsPlan | None = None) -> HttpResponse:
+    """The tab with the saved settings, or (a preview) with the ones posted and their impact."""
     settings = firm_mfa_settings(firm=firm)
+    saved = {t: firm_type_mfa_options(firm=firm, user_type=t) for t in UserType}
+    shown = {**saved, **(plan.proposed if plan else {})}
     context = {
         "firm": firm,
         "mfa_settings": settings,
-        # Each type with the name of its form field.
-        "type_fields": [(setting, forms.level_field(setting.user_type)) for setting in settings.types],
+        "type_forms": security_form.type_forms(settings=settings.types, saved=saved, shown=shown, now=clock.now()),
         "levels": list(MfaLevel),
         "can_change": can_change_mfa(request.user),
+        "preview": plan is not None,
+        "impact": _impact(firm, plan) if plan else None,
         "section": "firms",
     }
     return render(request, "administration/firm_security.html", context)
 
 
-def _save_levels(request: HttpRequest, firm: Firm) -> HttpResponse:
-    raw = forms.posted_levels(request.POST)
-    if not raw:
-        raise ServiceError(NO_LEVEL_POSTED)
-    levels = parse_levels(raw)
+def _save_settings(request: HttpRequest, firm: Firm) -> HttpResponse:
+    settings = security_form.posted_settings(request.POST)
+    if forms.is_preview(request.POST):
+        return _render_security(request, firm, plan_settings(firm=firm, settings=settings))
     try:
-        changes = firm_set_mfa_levels(
+        plan = firm_save_mfa_settings(
             actor=request.user,
             firm=firm,
-            levels=levels,
+            settings=settings,
             confirmed=forms.is_confirmed(request.POST),
             request=request,
         )
     except ConfirmationRequired:
-        return _render_confirm(request, firm, levels)
-    messages.success(request, _saved_message(changes))
+        return _render_confirm(request, firm, settings)
+    messages.success(request, _saved_message(plan))
     return redirect("administration:firm_security", pk=firm.pk)
 
 
-def _saved_message(changes: list[LevelChange]) -> str:
-    if not changes:
+def _saved_message(plan: SettingsPlan) -> str:
+    if not plan.changed:
         return NOTHING_TO_SAVE
-    return "Saved: " + "; ".join(str(change) for change in changes) + "."
+    return "Saved: " + "; ".join(str(change) for change in (*plan.level_changes, *plan.option_changes)) + "."
 
 
-def _render_confirm(request: HttpRequest, firm: Firm, levels: dict[UserType, MfaLevel]) -> HttpResponse:
+def _render_confirm(request: HttpRequest, firm: Firm, settings: dict[UserType, TypeSettingsInput]) -> HttpResponse:
+    plan = plan_settings(firm=firm, settings=settings)
     context = {
         "firm": firm,
-        "changes": plan_level_changes(firm=firm, levels=levels),
-        "hidden": forms.hidden_levels(levels),
+        "plan": plan,
+        "changes": [*plan.level_changes, *plan.option_changes],
+        "hidden": security_form.hidden_fields(request.POST),
+        "impact": _impact(firm, plan),
         "section": "firms",
     }
     return render(request, "administration/firm_confirm.html", context)
+
+
+def _impact(firm: Firm, plan: SettingsPlan) -> list[TypeImpact]:
+    """What the plan would do at each user's next sign-in (the impact preview)."""
+    return level_change_impact(firm=firm, proposed={t: _proposal(o) for t, o in plan.proposed.items()})
+
+
+def _proposal(options: TypeMfaOptions) -> ProposedTypeSettings:
+    return ProposedTypeSettings(
+        level=options.level, mandatory_from=options.mandatory_from, allowed_methods=options.allowed_methods
+    )
 
 
 @administration_view

@@ -20,16 +20,26 @@ from firmid.accounts.services import user_set_active
 from firmid.administration import forms
 from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
+from firmid.core.errors import ServiceError
+from firmid.mfa.app_settings import mfa_settings
 from firmid.mfa.selectors import (
     policy_input_of,
     user_factor_summaries,
     user_mfa_decision,
     user_mfa_decision_after_deactivation,
     user_mfa_decision_after_reset,
+    user_open_lost_device_requests,
     user_policy_input,
     with_mfa_snapshot,
 )
-from firmid.mfa.services import require_mfa_deactivatable, user_activate_mfa, user_deactivate_mfa, user_reset_mfa
+from firmid.mfa.services import (
+    RESET_REASON_MAX,
+    RESET_REASON_MIN,
+    require_mfa_deactivatable,
+    user_activate_mfa,
+    user_deactivate_mfa,
+    user_reset_mfa,
+)
 from firmid.policy import Decision, decide
 
 USERS_PER_PAGE = 50
@@ -66,6 +76,7 @@ def user_security(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "status": decision.status,
         "factors": user_factor_summaries(user=subject),
         "can_change": can_change_mfa(request.user),
+        "lost_device_requests": user_open_lost_device_requests(user=subject),
     }
     return render(request, "administration/user_security.html", context)
 
@@ -143,7 +154,37 @@ DISABLE = ConfirmStep(
 @administration_view
 @require_http_methods(["GET", "POST"])
 def user_reset(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return _confirm_then(request, public_id, RESET)
+    """Reset's Confirm page asks the agent's reason, and whether to email a set-up link."""
+    subject = firm_user_get(public_id=public_id)
+    require_can_change_mfa(request.user)
+    if request.method == "GET":
+        return _reset_page(request, subject)
+    reason, send_link = request.POST.get("reason", ""), request.POST.get("send_setup_link") == "1"
+    try:
+        user_reset_mfa(actor=request.user, user=subject, reason=reason, send_setup_link=send_link, request=request)
+    except ServiceError as error:
+        # The page again, with what was typed and why it was refused.
+        return _reset_page(request, subject, reason=reason, send_link=send_link, error=error)
+    done = RESET.done.format(email=subject.email)
+    messages.success(request, f"{done} A single-use set-up link was emailed to them." if send_link else done)
+    return redirect("administration:user_security", public_id=subject.public_id)
+
+
+def _reset_page(
+    request: HttpRequest, subject: User, *, reason: str = "", send_link: bool = True, error: ServiceError | None = None
+) -> HttpResponse:
+    context = {
+        **_policy_context(subject),
+        "after": user_mfa_decision_after_reset(user=subject),
+        "reason": reason,
+        "send_link": send_link,
+        "error": error.message if error else "",
+        "reason_min": RESET_REASON_MIN,
+        "reason_max": RESET_REASON_MAX,
+        "link_hours": mfa_settings.MFA_SETUP_LINK_HOURS,
+        "lost_device_requests": user_open_lost_device_requests(user=subject),
+    }
+    return render(request, RESET.template, context, status=error.status if error else 200)
 
 
 @administration_view

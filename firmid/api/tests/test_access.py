@@ -32,7 +32,7 @@ def writes(firm: Firm, user: User) -> list[tuple[str, object]]:
         (f"/api/v1/firms/{firm.pk}/mfa-levels", LEVELS_BODY),
         (f"/api/v1/users/{user.public_id}/mfa/activate", {}),
         (f"/api/v1/users/{user.public_id}/mfa/deactivate", {"confirm": True}),
-        (f"/api/v1/users/{user.public_id}/mfa/reset", {"confirm": True}),
+        (f"/api/v1/users/{user.public_id}/mfa/reset", {"confirm": True, "reason": "Lost phone, identity checked"}),
     ]
 
 

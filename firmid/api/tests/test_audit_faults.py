@@ -31,7 +31,9 @@ def test_mfa_reset_over_the_api_when_audit_write_fails_keeps_the_factor(l2, fail
     before = db_state()
     with failing_audit("mfa_reset"):
         response = l2.post(
-            f"/api/v1/users/{alice.public_id}/mfa/reset", {"confirm": True}, content_type="application/json"
+            f"/api/v1/users/{alice.public_id}/mfa/reset",
+            {"confirm": True, "reason": "Lost phone, identity checked"},
+            content_type="application/json",
         )
     assert response.status_code == 503, response.content[:300]
     assert db_state() == before

@@ -30,6 +30,15 @@ def northwind() -> Firm:
     return Firm.objects.get(name="Northwind Partners")
 
 
+# A type's factor options where none were saved: every method, nothing else.
+DEFAULT_OPTIONS = {
+    "allowed_methods": ["totp", "webauthn"],
+    "passwordless_passkeys": False,
+    "trust_browser_days": 0,
+    "email_code_before_enrolment": False,
+}
+
+
 def saved_level(firm: Firm, user_type: str) -> str | None:
     return FirmMfaLevel.objects.filter(firm=firm, user_type=user_type).values_list("level", flat=True).first()
 
@@ -56,6 +65,8 @@ def test_levels_default_to_upon_request(l2, demo_firm) -> None:
     assert body == {
         "firm": {"id": demo_firm.pk, "name": "Demo Accounting"},
         "levels": {"practitioners": "upon_request", "clients": "upon_request", "client_employees": "upon_request"},
+        "mandatory_from": {},
+        "options": {t: DEFAULT_OPTIONS for t in ("practitioners", "clients", "client_employees")},
         "sso_managed": [],
     }
 
@@ -73,11 +84,13 @@ def test_level_1_agent_may_read_levels(agent_client, demo_firm) -> None:
 def test_saving_levels_applies_them_and_audits_each_change(l2, demo_firm) -> None:
     response = put(l2, demo_firm, {"levels": {"practitioners": "mandatory", "clients": "suggested"}})
     assert response.status_code == 200
+    at_once = {"old_mandatory_from": None, "new_mandatory_from": None}
     assert response.json() == {
         "changes": [
-            {"user_type": "practitioners", "old": "upon_request", "new": "mandatory"},
-            {"user_type": "clients", "old": "upon_request", "new": "suggested"},
-        ]
+            {"user_type": "practitioners", "old": "upon_request", "new": "mandatory", **at_once},
+            {"user_type": "clients", "old": "upon_request", "new": "suggested", **at_once},
+        ],
+        "option_changes": [],
     }
     assert saved_level(demo_firm, "practitioners") == "mandatory"
     assert saved_level(demo_firm, "clients") == "suggested"
@@ -92,7 +105,7 @@ def test_saving_the_same_level_again_changes_nothing(l2, demo_firm, unchanged) -
     put(l2, demo_firm, {"levels": {"practitioners": "suggested"}})
     with unchanged():
         response = put(l2, demo_firm, {"levels": {"practitioners": "suggested"}})
-    assert response.status_code == 200 and response.json() == {"changes": []}
+    assert response.status_code == 200 and response.json() == {"changes": [], "option_changes": []}
 
 
 def test_level_3_agent_may_save_levels(agent_client, demo_firm) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.core import mail
 
 from firmid.accounts.models import User
 from firmid.audit.models import AuditEvent
-from firmid.mfa.models import FirmMfaLevel
+from firmid.mfa.models import FirmMfaLevel, MailboxProof
 from firmid.testing.factories import activate, give_factor
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -67,7 +68,10 @@ def test_unknown_user_and_support_agents_are_404(l2, unchanged) -> None:
     assert l2.get("/api/v1/users/00000000-0000-4000-8000-000000000000/mfa").status_code == 404
     assert l2.get(mfa_url(agent)).json() == {"detail": "No firm user has this id.", "code": "not_found"}
     with unchanged():
-        assert post(l2, mfa_url(agent, "reset"), {"confirm": True}).status_code == 404
+        assert (
+            post(l2, mfa_url(agent, "reset"), {"confirm": True, "reason": "Lost phone, identity checked"}).status_code
+            == 404
+        )
 
 
 def test_activating_mfa_forces_enrolment_and_is_audited(l2, alice) -> None:
@@ -103,14 +107,27 @@ def test_activate_with_an_unknown_field_is_400(l2, alice, unchanged) -> None:
 
 
 def test_reset_without_confirm_is_409_and_keeps_the_factor(l2, alice_with_factor, unchanged) -> None:
-    for body in (None, {}, {"confirm": False}):
+    for body in ({"reason": "Lost phone"}, {"confirm": False, "reason": "Lost phone"}):
         with unchanged():
             response = post(l2, mfa_url(alice_with_factor, "reset"), body)
         assert response.status_code == 409
         assert response.json()["code"] == "confirmation_required"
 
 
-@pytest.mark.parametrize("body", [{"confirm": "true"}, {"confirm": 1}, {"confirm": True, "why": "lost phone"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {},
+        {"confirm": True},
+        {"confirm": True, "reason": "x"},
+        {"confirm": True, "reason": "x" * 256},
+        {"confirm": "true", "reason": "Lost phone"},
+        {"confirm": 1, "reason": "Lost phone"},
+        {"confirm": True, "reason": "Lost phone", "why": "lost phone"},
+        {"confirm": True, "reason": "Lost phone", "send_setup_link": "yes"},
+    ],
+)
 def test_reset_with_bad_input_is_400(l2, alice_with_factor, unchanged, body) -> None:
     with unchanged():
         response = post(l2, mfa_url(alice_with_factor, "reset"), body)
@@ -121,7 +138,9 @@ def test_reset_with_bad_input_is_400(l2, alice_with_factor, unchanged, body) -> 
 def test_confirmed_reset_removes_factors_ends_sessions_and_is_audited(l2, alice_with_factor) -> None:
     assert l2.get(mfa_url(alice_with_factor)).json()["status"] == "Configured"
     generation = alice_with_factor.session_generation
-    response = post(l2, mfa_url(alice_with_factor, "reset"), {"confirm": True})
+    response = post(
+        l2, mfa_url(alice_with_factor, "reset"), {"confirm": True, "reason": "Lost phone, identity checked"}
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "Not offered"
     assert not Authenticator.objects.filter(user=alice_with_factor).exists()
@@ -132,7 +151,7 @@ def test_confirmed_reset_removes_factors_ends_sessions_and_is_audited(l2, alice_
 
 def test_reset_of_a_user_under_sso_is_409(l2, erin, unchanged) -> None:
     with unchanged():
-        response = post(l2, mfa_url(erin, "reset"), {"confirm": True})
+        response = post(l2, mfa_url(erin, "reset"), {"confirm": True, "reason": "Lost phone, identity checked"})
     assert response.status_code == 409
     assert "not managed by firmid" in response.json()["detail"]
 
@@ -202,3 +221,15 @@ def test_deactivating_a_user_under_sso_is_409(l2, erin, unchanged) -> None:
         response = post(l2, mfa_url(erin, "deactivate"), {"confirm": True})
     assert response.status_code == 409
     assert "cannot be deactivated here" in response.json()["detail"]
+
+
+def test_reset_may_email_a_single_use_set_up_link_and_records_the_reason(
+    l2, alice_with_factor, django_capture_on_commit_callbacks
+) -> None:
+    body = {"confirm": True, "reason": "Ticket 4711: lost phone, identity checked", "send_setup_link": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(l2, mfa_url(alice_with_factor, "reset"), body).status_code == 200
+    event = AuditEvent.objects.get(action="mfa_reset", subject=alice_with_factor)
+    assert event.detail == "Ticket 4711: lost phone, identity checked"
+    assert MailboxProof.objects.filter(user=alice_with_factor, kind="setup_link", used_at=None).count() == 1
+    assert any("/accounts/security/setup-link/" in m.body for m in mail.outbox)

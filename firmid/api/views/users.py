@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from firmid.accounts.models import User
 from firmid.accounts.selectors import firm_user_get
-from firmid.api.serializers import ConfirmInput, EmptyInput, UserMfaOutput
+from firmid.api.serializers import ConfirmInput, EmptyInput, ResetInput, UserMfaOutput
 from firmid.api.views.common import error_responses, validated
 from firmid.mfa.levels.services import ConfirmationRequired
 from firmid.mfa.selectors import user_mfa_decision
@@ -93,14 +93,22 @@ class UserMfaReset(APIView):
         description=(
             "Removes the user's factors and ends their sessions and tokens; at their next sign-in their "
             "firm's level, and MFA activated for them individually if it is, apply again. "
-            'Needs {"confirm": true}. Level 2 and 3 agents only.'
+            'Needs {"confirm": true} and the reason (audited); "send_setup_link": true emails a single-use '
+            "set-up link, after which only its holder may set MFA up. Level 2 and 3 agents only."
         ),
-        request=ConfirmInput,
+        request=ResetInput,
         responses={200: UserMfaOutput, **error_responses(400, 403, 404, 409, 415)},
     )
     def post(self, request: Request, public_id: UUID) -> Response:
         subject = firm_user_get(public_id=public_id)
-        if not validated(ConfirmInput, request.data)["confirm"]:
+        body = validated(ResetInput, request.data)
+        if not body["confirm"]:
             raise ConfirmationRequired(RESET_NOT_CONFIRMED)
-        user_reset_mfa(actor=request.user, user=subject, request=request)
+        user_reset_mfa(
+            actor=request.user,
+            user=subject,
+            reason=body["reason"],
+            send_setup_link=body["send_setup_link"],
+            request=request,
+        )
         return Response(user_mfa_body(subject))

@@ -30,6 +30,11 @@ from allauth.core.internal.httpkit import headed_redirect_response
 # the RFC 4226/6238 arithmetic firmid's replay guard uses to check a code at a given step.
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 
+# WebAuthn: the creation options of a new key (its challenge kept in the session), and the
+# Authenticator row of a key whose registration allauth's form verified (WebAuthn.add).
+from allauth.mfa.webauthn.internal.auth import WebAuthn
+from allauth.mfa.webauthn.internal.auth import begin_registration as webauthn_creation_options
+
 from firmid.core.seams import Hook
 
 if TYPE_CHECKING:
@@ -56,6 +61,10 @@ __all__ = [
     "ratelimit",
     "record_authentication",
     "validate_can_add_authenticator",
+    "WebAuthn",
+    "post_authentication",
+    "remove_webauthn",
+    "webauthn_creation_options",
 ]
 
 
@@ -78,6 +87,34 @@ def deactivate_totp(request: HttpRequest, authenticator: Authenticator) -> None:
     from allauth.mfa.totp.internal.flows import deactivate_totp as deactivate
 
     deactivate(request, authenticator)
+
+
+def remove_webauthn(request: HttpRequest, authenticator: Authenticator) -> None:
+    """Remove a passkey as allauth's own page does: delete it, signal, message and mail."""
+    from allauth.mfa.webauthn.internal.flows import remove_authenticator
+
+    remove_authenticator(request, authenticator)
+
+
+def post_authentication(
+    request: HttpRequest,
+    authenticator: Authenticator,
+    *,
+    reauthenticated: bool = False,
+    passwordless: bool = False,
+    **facts: object,
+) -> None:
+    """Record a factor used as allauth's forms do (its last use, the session's log, authenticator_used).
+
+    `facts` (user_verified, say) join the record allauth just wrote: allauth's own keys stay as they are.
+    """
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.base.internal.flows import post_authentication as post
+
+    post(request, authenticator, reauthenticated=reauthenticated, passwordless=passwordless)
+    records = get_authentication_records(request, authenticator.user)
+    if facts and records:
+        request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [*records[:-1], {**records[-1], **facts}]
 
 
 _ADAPTER = "allauth.account.adapter.DefaultAccountAdapter"

@@ -197,6 +197,8 @@ CALLS = [
     pytest.param(allauth_seam.generate_totp_secret, (), {}, id="generate_totp_secret"),
     pytest.param(allauth_seam.hotp_value, ("secret", 0), {}, id="hotp_value"),
     pytest.param(allauth_seam.format_hotp_value, (0,), {}, id="format_hotp_value"),
+    pytest.param(allauth_seam.webauthn_creation_options, ("user", False), {}, id="webauthn_creation_options"),
+    pytest.param(allauth_seam.WebAuthn.add, ("user", "name", {}), {}, id="WebAuthn.add"),
     pytest.param(
         allauth_seam.ratelimit.consume,
         ("request",),
@@ -222,6 +224,14 @@ def test_private_function_still_takes_what_firmid_passes(function: Callable, arg
 WRAPPED = [
     pytest.param("allauth.mfa.internal.flows.add.validate_can_add_authenticator", ("user",), id="validate_can_add"),
     pytest.param("allauth.mfa.totp.internal.flows.deactivate_totp", ("request", "authenticator"), id="deactivate_totp"),
+    pytest.param(
+        "allauth.mfa.webauthn.internal.flows.remove_authenticator", ("request", "authenticator"), id="remove_webauthn"
+    ),
+    pytest.param(
+        "allauth.mfa.base.internal.flows.post_authentication",
+        ("request", "authenticator", "reauthenticated", "passwordless"),
+        id="post_authentication",
+    ),
 ]
 
 
@@ -249,6 +259,22 @@ def test_the_session_authentication_log_keeps_the_fields_firmid_reads() -> None:
     allauth_seam.clear_login(request)
     if allauth_seam.get_authentication_records(request, user):
         _fail(allauth_seam, "clear_login no longer drops the session's authentication records.")
+
+
+@pytest.mark.django_db
+def test_facts_join_the_record_post_authentication_wrote(make_user) -> None:
+    from allauth.mfa.models import Authenticator
+
+    user = make_user()
+    authenticator = Authenticator.objects.create(user=user, type="webauthn", data={})
+    request = RequestFactory().get("/")
+    request.session = {}
+    allauth_seam.post_authentication(request, authenticator, passwordless=True, user_verified=True)
+    records = allauth_seam.get_authentication_records(request, user)
+    if [{k: r.get(k) for k in ("method", "type", "id", "passwordless", "user_verified")} for r in records] != [
+        {"method": "mfa", "type": "webauthn", "id": authenticator.pk, "passwordless": True, "user_verified": True}
+    ]:
+        _fail(allauth_seam, f"post_authentication's record no longer takes firmid's facts: {records}.")
 
 
 def test_login_stage_required_still_hands_the_stage_over_on_the_request() -> None:

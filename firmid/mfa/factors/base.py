@@ -30,6 +30,7 @@ class FactorSummary:
     name: str
     added: datetime
     last_used: datetime | None
+    kind_label: str = ""  # how pages name its kind: "Authenticator app"
 
 
 class Factor(ABC):
@@ -45,15 +46,36 @@ class Factor(ABC):
     # My account's pages that set it up and remove it (URL names, served by `urlpatterns`).
     enrol_url_name: ClassVar[str]
     remove_url_name: ClassVar[str]
+    # A page that replaces it by a new one, confirmed before the old one goes (None: none).
+    replace_url_name: ClassVar[str | None] = None
+    replace_label: ClassVar[str] = "Replace"
+    # Whether it makes a user "Configured" (recovery codes alone do not: they are a way back).
+    counts_as_second_factor: ClassVar[bool] = True
 
     @abstractmethod
     def urlpatterns(self) -> list[URLPattern]:
         """Return the pages that set the factor up and remove it from My account."""
 
+    @property
+    def add_label(self) -> str:
+        """How My account offers to set it up: "Add an authenticator app"."""
+        article = "an" if self.label[:1] in "aeiou" else "a"
+        return f"Add {article} {self.label}"
+
+    def remove_url(self, authenticator: Authenticator) -> str:
+        """Return My account's page that removes this stored factor."""
+        from django.urls import reverse
+
+        return reverse(self.remove_url_name)
+
     def describe(self, authenticator: Authenticator) -> FactorSummary:
         """Summarise a stored factor for My account and the support Login tab."""
         return FactorSummary(
-            kind=self.kind, name=self.label, added=authenticator.created_at, last_used=authenticator.last_used_at
+            kind=self.kind,
+            name=self.label,
+            added=authenticator.created_at,
+            last_used=authenticator.last_used_at,
+            kind_label=self.label.capitalize(),
         )
 
     @abstractmethod

@@ -1,10 +1,11 @@
 """Enrolment reports: how far MFA has reached, per firm and user type, and platform-wide.
 
 The database counts (one aggregate query grouped by firm, role, individual activation and
-factor presence: at most four groups per firm and role, whatever the number of users);
-each group is then put through the decision itself (`decide`), so a report can never
-disagree with what sign-in does or with the status on a user's Login tab. No user row
-is loaded into Python.
+the factor kinds set up: at most eight groups per firm and role, whatever the number of
+users); each group is then put through the decision itself (`decide`, with the type's
+allowed kinds and rollout date: firmid.mfa.levels.groups), so a report can never disagree
+with what sign-in does or with the status on a user's Login tab. No user row is loaded
+into Python.
 
 Only active users are counted (a disabled user cannot sign in); support agents belong to
 no firm and are never counted.
@@ -18,14 +19,10 @@ from itertools import groupby
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from allauth.mfa.models import Authenticator
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
-
-from firmid.accounts.models import TYPE_OF_ROLE, Role, User
-from firmid.mfa.models import FirmMfaLevel
-from firmid.mfa.selectors import SECOND_FACTOR_TYPES
-from firmid.policy import MfaLevel, PolicyInput, Status, UserType, decide
-from firmid.sso.models import SsoConnection
+from firmid.accounts.models import User
+from firmid.core import clock
+from firmid.mfa.levels.groups import TypeRules, counted_groups, firms_rules, kinds_of, user_type_of
+from firmid.policy import MfaLevel, Status, UserType
 from firmid.tenancy.models import Firm
 from firmid.tenancy.selectors import firm_search
 
@@ -52,9 +49,10 @@ class EnrolmentRow:
     user_type: UserType
     level: MfaLevel | None  # None when the firm's SSO manages the type
     users: int = 0
-    configured: int = 0  # a second factor is set up (it is asked at every sign-in)
-    forced_not_configured: int = 0  # must set one up at the next sign-in (Mandatory or individually activated)
-    suggested_not_configured: int = 0  # offered, may postpone
+    configured: int = 0  # a factor of an allowed kind is set up (it is asked at every sign-in)
+    # Must set one up at the next sign-in: Mandatory, individually activated, or only a disallowed kind.
+    forced_not_configured: int = 0
+    suggested_not_configured: int = 0  # offered, may postpone (Suggested, or Mandatory from a later date)
     not_offered: int = 0  # Upon request, nothing set up
 
     @property
@@ -137,42 +135,27 @@ def _percent_down(part: int, whole: int) -> float | None:
 
 def _report(firms: QuerySet[Firm], users: QuerySet[User]) -> list[EnrolmentRow]:
     firm_list = list(firms.order_by("name", "pk").values_list("pk", "name"))
-    firm_ids = [pk for pk, _ in firm_list]
-    single = len(firm_ids) == 1
-    levels = {
-        (firm_id, UserType(user_type)): MfaLevel(level)
-        for firm_id, user_type, level in _of_firms(FirmMfaLevel.objects, firm_ids, single).values_list(
-            "firm_id", "user_type", "level"
-        )
-    }
-    sso = {
-        (firm_id, UserType(user_type))
-        for firm_id, user_type in _of_firms(SsoConnection.objects.filter(enabled=True), firm_ids, single).values_list(
-            "firm_id", "user_type"
-        )
-    }
+    # The whole platform reads every firm's settings (a few thousand rows): no list of ids in the SQL.
+    rules = firms_rules(firm_ids=[firm_list[0][0]] if len(firm_list) == 1 else None)
     rows = {
         (firm_id, user_type): EnrolmentRow(
             firm_id=firm_id,
             firm_name=name,
             user_type=user_type,
-            level=None if (firm_id, user_type) in sso else levels.get((firm_id, user_type), MfaLevel.UPON_REQUEST),
+            level=_level_of(rules.get((firm_id, user_type), TypeRules())),
         )
         for firm_id, name in firm_list
         for user_type in UserType
     }
-    for group in _groups(users):
-        row = rows.get((group["firm_id"], TYPE_OF_ROLE[group["role"]]))
+    now = clock.now()
+    for group in counted_groups(users):
+        key = (group["firm_id"], user_type_of(group["role"]))
+        row = rows.get(key)
         if row is None:  # a firm created while the report ran
             continue
         row.users += group["n"]
-        decision = decide(
-            PolicyInput(
-                level=row.level or MfaLevel.UPON_REQUEST,
-                sso=row.managed_by_sso,
-                individually_activated=group["mfa_individually_activated"],
-                has_factor=group["has_factor"],
-            )
+        decision = rules.get(key, TypeRules()).decision(
+            activated=group["mfa_individually_activated"], kinds=kinds_of(group), now=now
         )
         column = _COLUMN_OF_STATUS.get(decision.status)
         if column:
@@ -180,20 +163,10 @@ def _report(firms: QuerySet[Firm], users: QuerySet[User]) -> list[EnrolmentRow]:
     return list(rows.values())
 
 
-def _of_firms(manager, firm_ids: list[int], single: bool):  # noqa: ANN001, ANN202
-    # The whole platform reads every row (a few thousand): no list of ids in the SQL.
-    return manager.filter(firm_id=firm_ids[0]) if single else manager.all()
+def _level_of(rules: TypeRules) -> MfaLevel | None:
+    return None if rules.sso else rules.options.level
 
 
 def _groups(users: QuerySet[User]) -> Iterable[dict]:
-    """Active firm users counted by firm, role, individual activation and factor presence."""
-    with_factor = Authenticator.objects.filter(type__in=SECOND_FACTOR_TYPES).values("user_id")
-    return (
-        users.filter(is_active=True)
-        .exclude(role=Role.SUPPORT_AGENT)
-        # An uncorrelated IN: PostgreSQL hashes the factor owners once, not one probe per user.
-        .annotate(has_factor=ExpressionWrapper(Q(pk__in=with_factor), output_field=BooleanField()))
-        .values("firm_id", "role", "mfa_individually_activated", "has_factor")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    """The report's one counting query (bench/scale.py --explain prints its plan)."""
+    return counted_groups(users)

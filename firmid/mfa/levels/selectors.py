@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from firmid.core import request_memo
 from firmid.mfa.models import FirmMfaLevel
 from firmid.mfa.selectors import SECOND_FACTOR_KINDS, parse_allowed_methods
 from firmid.policy import MfaLevel, Status, UserType
@@ -91,12 +92,14 @@ class TypeMfaOptions:
         return kind in self.allowed_methods or kind not in SECOND_FACTOR_KINDS
 
 
+_OPTIONS = "mfa_options"
+
+
 def firm_type_mfa_options(*, firm: Firm | None, user_type: UserType | None) -> TypeMfaOptions:
     """Return a firm's options for a user type; the defaults where none were saved (or no firm: agents)."""
     if firm is None or user_type is None:
         return TypeMfaOptions()
-    row = FirmMfaLevel.objects.filter(firm=firm, user_type=user_type.value).first()
-    return TypeMfaOptions() if row is None else options_of_row(row)
+    return _options(firm_id=firm.pk, user_type=user_type)
 
 
 def options_of_row(row: FirmMfaLevel) -> TypeMfaOptions:
@@ -112,4 +115,22 @@ def options_of_row(row: FirmMfaLevel) -> TypeMfaOptions:
 
 def user_mfa_options(*, user: User) -> TypeMfaOptions:
     """Return the options of the user's firm for the user's type (the defaults for support agents)."""
-    return firm_type_mfa_options(firm=user.firm if user.firm_id else None, user_type=user.user_type)
+    if not user.firm_id or user.user_type is None:
+        return TypeMfaOptions()
+    return _options(firm_id=user.firm_id, user_type=user.user_type)
+
+
+def _options(*, firm_id: int, user_type: UserType) -> TypeMfaOptions:
+    """Read once per request (several sign-in stages ask); a write to a level row forgets it.
+
+    (`firmid.mfa.selectors.forget_decisions`, called by the model signals of `firmid.mfa.signals`.)
+    """
+    memo = request_memo.remembered(_OPTIONS)
+    key = (firm_id, user_type)
+    if memo is not None and key in memo:
+        return memo[key]
+    row = FirmMfaLevel.objects.filter(firm_id=firm_id, user_type=user_type.value).first()
+    options = TypeMfaOptions() if row is None else options_of_row(row)
+    if memo is not None:
+        memo[key] = options
+    return options

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from firmid.accounts.models import Role, User
+from firmid.core import clock
 from firmid.mfa.levels.reports import EnrolmentRow, firm_enrolment_report, platform_enrolment_report
+from firmid.mfa.models import FirmMfaLevel
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.policy import MfaLevel, Status, UserType
 from firmid.sso.models import SsoConnection
@@ -147,3 +151,58 @@ def test_report_queries_do_not_depend_on_the_number_of_users(acme, make_user) ->
         firm_enrolment_report(firm=acme)
         platform_enrolment_report()
     assert len(before) == len(after) <= 8
+
+
+# --- the decision's newer inputs: allowed kinds, rollout dates -------------------------
+
+
+@pytest.fixture
+def options_firm(make_user):
+    """Practitioners Mandatory with passkeys only; clients Mandatory from a later date; every factor mix."""
+    firm = firm_create(name="Options")
+    FirmMfaLevel.objects.create(
+        firm=firm, user_type=UserType.PRACTITIONERS.value, level=MfaLevel.MANDATORY.value, allowed_methods="webauthn"
+    )
+    FirmMfaLevel.objects.create(
+        firm=firm,
+        user_type=UserType.CLIENTS.value,
+        level=MfaLevel.MANDATORY.value,
+        mandatory_from=clock.now() + timedelta(days=7),
+    )
+    for role in (Role.PRACTITIONER, Role.STANDARD_CLIENT, Role.CLIENT_EMPLOYEE):
+        for kinds in ((), ("totp",), ("webauthn",), ("totp", "webauthn")):
+            user = make_user(role=role, firm=firm)
+            for kind in kinds:
+                give_factor(user, kind)
+    return firm
+
+
+def test_only_an_allowed_kind_counts_and_a_disallowed_one_alone_is_forced(options_firm) -> None:
+    practitioners = by_type(firm_enrolment_report(firm=options_firm))[UserType.PRACTITIONERS]
+    # A passkey (alone or beside an app) is configured; an app alone, or nothing, is forced.
+    assert (practitioners.users, practitioners.configured, practitioners.forced_not_configured) == (4, 2, 2)
+
+
+def test_mandatory_from_a_later_date_counts_as_offered_until_the_day(options_firm, frozen_clock) -> None:
+    clients = by_type(firm_enrolment_report(firm=options_firm))[UserType.CLIENTS]
+    assert (clients.configured, clients.suggested_not_configured, clients.forced_not_configured) == (3, 1, 0)
+    frozen_clock.advance(7 * 86_400 + 1)
+    clients = by_type(firm_enrolment_report(firm=options_firm))[UserType.CLIENTS]
+    assert (clients.configured, clients.suggested_not_configured, clients.forced_not_configured) == (3, 0, 1)
+
+
+def test_reports_with_options_agree_with_every_users_status(options_firm, frozen_clock) -> None:
+    for _ in range(2):  # before the rollout day, then after it
+        expected: dict[UserType, dict[str, int]] = {t: dict.fromkeys(COLUMNS.values(), 0) for t in UserType}
+        for user in User.objects.filter(firm=options_firm, is_active=True):
+            expected[user.user_type][COLUMNS[user_mfa_decision(user=user).status]] += 1
+        for rows in (firm_enrolment_report(firm=options_firm), platform_enrolment_report()):
+            for row in rows:
+                assert {column: getattr(row, column) for column in COLUMNS.values()} == expected[row.user_type]
+        frozen_clock.advance(8 * 86_400)
+
+
+def test_report_is_still_four_queries_with_options(options_firm) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        firm_enrolment_report(firm=options_firm)
+    assert len(queries) == 4

@@ -152,5 +152,5 @@ def test_decision_after_reset_is_what_the_user_meets_after_a_real_reset(
     give_factor(user)
     predicted = user_mfa_decision_after_reset(user=user)
     assert (predicted.status, predicted.forced_by) == (status, forced_by)
-    user_reset_mfa(actor=agent, user=user)
+    user_reset_mfa(actor=agent, user=user, reason="Lost phone")
     assert user_mfa_decision(user=fresh(user)) == predicted

@@ -15,7 +15,7 @@ from firmid.policy import MfaLevel, UserType
 from firmid.testing.codes import SECRET, code_now
 from firmid.testing.factories import set_level
 from firmid.testing.oidc import REDIRECT
-from firmid.testing.signin import ENROL, MFA, shown_key, sign_in
+from firmid.testing.signin import ENROL, MFA, past_recovery_codes, shown_key, sign_in
 
 AUTHORIZE = "/oauth/authorize/"
 TOKEN = "/oauth/token/"
@@ -84,7 +84,7 @@ def test_mandatory_user_gets_no_code_until_enrolled_then_amr_has_otp(
     assert response.url == ENROL
     assert client.get(url).url.startswith("/accounts/login/")  # no code while enrolment is pending
     secret = shown_key(client.get(ENROL))
-    response = client.post(ENROL, {"code": code_now(secret)})
+    response = past_recovery_codes(client, client.post(ENROL, {"code": code_now(secret)}))
     assert response.url == url
     tokens = exchange(registration, code_from(client.get(url)), verifier).json()
     claims = id_token_claims(client, tokens["id_token"])

@@ -102,7 +102,7 @@ def test_refresh_token_absolute_expiry(flow, registration) -> None:
 
 def test_reset_mfa_refuses_the_users_refresh_token(flow, registration, alice, make_agent) -> None:
     _, tokens = flow
-    user_reset_mfa(actor=make_agent(2), user=alice)
+    user_reset_mfa(actor=make_agent(2), user=alice, reason="Lost phone")
     assert oauth_error(refresh(registration, tokens["refresh_token"])) == "invalid_grant"
     assert Client().get(USERINFO, **_bearer(tokens["access_token"])).status_code == 401
 

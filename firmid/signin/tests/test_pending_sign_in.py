@@ -25,7 +25,7 @@ from firmid.signin.stages import CHANGED_MEANWHILE
 from firmid.testing.codes import code_now
 from firmid.testing.factories import set_level
 from firmid.testing.oidc import REDIRECT, auth_request, code_of, exchange, goes_to_login, tokens_ok, verify_id_token
-from firmid.testing.signin import ENROL, HOME, LOGIN, MFA, shown_key, sign_in
+from firmid.testing.signin import ENROL, HOME, LOGIN, MFA, past_recovery_codes, shown_key, sign_in
 
 CAROL = "carol@client-one.test"
 
@@ -95,7 +95,7 @@ def test_pending_enrolment_posted_after_factor_added_elsewhere_is_refused(
     # Session A even holds a valid code of its own key: the account has a factor now, not this one.
     response = client.post(ENROL, {"code": code_now(key_a)})
     assert refused(response) and not signed_in(client)
-    assert Authenticator.objects.filter(user=carol).count() == 1
+    assert Authenticator.objects.filter(user=carol, type="totp").count() == 1
 
 
 def test_pending_sign_in_gets_no_authorization_code_after_factor_added_elsewhere(carol, password, documents) -> None:
@@ -129,7 +129,7 @@ def test_pending_enrolment_after_support_reset_and_re_enrolment_is_refused(
 ) -> None:
     TOTP.activate(carol, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     with django_capture_on_commit_callbacks(execute=True):
-        services.user_reset_mfa(actor=make_agent(2), user=carol)
+        services.user_reset_mfa(actor=make_agent(2), user=carol, reason="Lost phone")
     assert sign_in(client, CAROL, password).url == ENROL  # session A, after the reset
     enrol_in_own_browser(CAROL, password)
     assert refused(client.get(ENROL))
@@ -143,7 +143,7 @@ def test_pending_code_page_after_support_reset_ends_the_sign_in(
     TOTP.activate(carol, secret)
     assert sign_in(client, CAROL, password).url == MFA
     with django_capture_on_commit_callbacks(execute=True):
-        services.user_reset_mfa(actor=make_agent(2), user=carol)
+        services.user_reset_mfa(actor=make_agent(2), user=carol, reason="Lost phone")
     TOTP.activate(carol, secret)  # even set up again with the very same key
     response = client.post(MFA, {"code": code_now(secret)})
     assert refused(response) and not signed_in(client)
@@ -244,7 +244,7 @@ def test_id_token_amr_is_never_pwd_alone_for_a_user_with_a_factor(carol, passwor
     request = auth_request(documents)
     assert sign_in(browser, CAROL, password, request.url).url == ENROL
     secret = shown_key(browser.get(ENROL))
-    assert browser.post(ENROL, {"code": code_now(secret)}).url == request.url
+    assert past_recovery_codes(browser, browser.post(ENROL, {"code": code_now(secret)})).url == request.url
     body = tokens_ok(exchange(documents, code_of(browser.get(request.url), request), request.verifier))
     first = verify_id_token(body["id_token"], registration=documents, nonce=request.nonce).claims
 

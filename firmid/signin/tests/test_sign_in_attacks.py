@@ -143,7 +143,7 @@ def test_support_reset_ends_every_session_of_the_user(
     sign_in(client, enrolled.email, password, totp_secret=SECRET)
     assert client.get(HOME).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        services.user_reset_mfa(actor=make_agent(2), user=enrolled)
+        services.user_reset_mfa(actor=make_agent(2), user=enrolled, reason="Lost phone")
     assert client.get(HOME).status_code == 302
     assert not Authenticator.objects.filter(user=enrolled).exists()
     assert "reset" in mail.outbox[-1].subject

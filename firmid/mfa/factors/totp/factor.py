@@ -30,14 +30,16 @@ class TotpFactor(Factor):
     guard_state_cleared = totp_guard.CLEARED
     enrol_url_name = "mfa_activate_totp"
     remove_url_name = "mfa_deactivate_totp"
+    replace_url_name = "firmid_mfa_replace_totp"
 
     def urlpatterns(self) -> list[URLPattern]:
         # Imported when asked: the views use TOTP, defined below.
-        from firmid.mfa.factors.totp.views import ActivateTOTPView, DeactivateTOTPView
+        from firmid.mfa.factors.totp.views import ActivateTOTPView, DeactivateTOTPView, ReplaceTOTPView
 
         return [
             path("2fa/totp/activate/", ActivateTOTPView.as_view(), name=self.enrol_url_name),
             path("2fa/totp/deactivate/", DeactivateTOTPView.as_view(), name=self.remove_url_name),
+            path("2fa/totp/replace/", ReplaceTOTPView.as_view(), name=self.replace_url_name),
         ]
 
     def verify(

@@ -11,11 +11,13 @@ from django.http import HttpRequest
 from firmid.accounts.models import User
 from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
+from firmid.core import crypto
 from firmid.core.errors import Conflict
 from firmid.core.seams.allauth import TOTP, deactivate_totp, generate_totp_secret
 from firmid.mfa import notifications
 
 PENDING_SECRET = "firmid_mfa_pending_secret"  # noqa: S105 - a session key's name
+REPLACEMENT_SECRET = "firmid_mfa_replacement_secret"  # noqa: S105 - a session key's name
 
 
 def pending_secret(request: HttpRequest, user: User) -> str:
@@ -85,3 +87,37 @@ def remove_totp(*, request: HttpRequest, authenticator: Authenticator) -> None:
         # that mail too, not only roll the removal back.
         audit_factor_removed(request=request, user=request.user, authenticator=authenticator)
         deactivate_totp(request, authenticator)
+
+
+def replacement_secret(request: HttpRequest, authenticator: Authenticator) -> str:
+    """Return the new key offered to replace `authenticator` in this session, made once from the CSPRNG."""
+    pending = request.session.get(REPLACEMENT_SECRET)
+    if not pending or pending.get("authenticator") != authenticator.pk:
+        pending = {"authenticator": authenticator.pk, "secret": generate_totp_secret()}
+        request.session[REPLACEMENT_SECRET] = pending
+    return pending["secret"]
+
+
+def replace_totp(*, request: HttpRequest, authenticator: Authenticator, secret: str) -> None:
+    """Swap the app's key for the new one the user just confirmed: the swap and its audit row, or neither.
+
+    The old app's codes stop working at once; the factor keeps its row (added, last used).
+    """
+    user = request.user
+    with transaction.atomic():
+        # Only the row as it was read: a removal or a reset meanwhile makes this replace nothing.
+        replaced = Authenticator.objects.filter(pk=authenticator.pk, user=user, type=Authenticator.Type.TOTP).update(
+            data={**authenticator.data, "secret": crypto.encrypt(secret)}
+        )
+        if not replaced:
+            raise Conflict("Your authenticator app was removed meanwhile: set a new one up from My account.")
+        audit_record(
+            action=AuditAction.MFA_FACTOR_REPLACED,
+            actor=user,
+            subject=user,
+            request=request,
+            factor_type=authenticator.type,
+        )
+    request.session.pop(REPLACEMENT_SECRET, None)
+    signals.authenticator_reset.send(sender=Authenticator, request=request, user=user, authenticator=authenticator)
+    notifications.factor_replaced(user=user)

@@ -2,32 +2,59 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from firmid.mfa.levels.services import firm_set_mfa_levels, parse_levels
+from firmid.mfa.levels.inputs import parse_level, parse_mandatory_from, parse_methods, parse_user_type
+from firmid.mfa.levels.services import TypeSettingsInput, firm_save_mfa_settings
 from firmid.mfa.management.commands._cli import actor_with_email, firm_named, refusals_as_command_errors
 from firmid.policy import MfaLevel, UserType
 
 
 class Command(BaseCommand):
-    help = "Set a firm's MFA level for one user type, as a level 2 or 3 support agent (audited)."
+    help = (
+        "Set a firm's MFA level for one user type (optionally Mandatory from a day, and the allowed methods), "
+        "as a level 2 or 3 support agent (audited)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--firm", required=True, help="The firm's exact name, or its id.")
         parser.add_argument("--user-type", required=True, help=f"One of: {', '.join(t.value for t in UserType)}.")
         parser.add_argument("--level", required=True, help=f"One of: {', '.join(v.value for v in MfaLevel)}.")
+        parser.add_argument(
+            "--from",
+            dest="mandatory_from",
+            metavar="YYYY-MM-DD",
+            default=None,
+            help="With --level mandatory: mandatory from this day (00:00 UTC), offered with Activate later until "
+            "then. Without it the level applies at once.",
+        )
+        parser.add_argument(
+            "--methods",
+            default=None,
+            metavar="totp,webauthn",
+            help="The allowed methods, comma-separated (totp, webauthn). Left out: unchanged.",
+        )
         parser.add_argument("--actor", required=True, help="Email address of the support agent making the change.")
         parser.add_argument(
-            "--confirm", action="store_true", help="Confirm a move to upon_request, which lowers protection."
+            "--confirm",
+            action="store_true",
+            help="Confirm a move to upon_request, or methods that take some users' only factor away.",
         )
 
     def handle(self, *args: object, **options: object) -> None:
         with refusals_as_command_errors():
-            levels = parse_levels({options["user_type"]: options["level"]})
-            firm = firm_named(options["firm"])
-            changes = firm_set_mfa_levels(
-                actor=actor_with_email(options["actor"]), firm=firm, levels=levels, confirmed=options["confirm"]
+            user_type = parse_user_type(options["user_type"])
+            settings = TypeSettingsInput(
+                level=parse_level(options["level"]),
+                mandatory_from=parse_mandatory_from(options["mandatory_from"]),
+                allowed_methods=None if options["methods"] is None else parse_methods(options["methods"]),
             )
-        for change in changes:
+            firm = firm_named(options["firm"])
+            plan = firm_save_mfa_settings(
+                actor=actor_with_email(options["actor"]),
+                firm=firm,
+                settings={user_type: settings},
+                confirmed=options["confirm"],
+            )
+        for change in (*plan.level_changes, *plan.option_changes):
             self.stdout.write(self.style.SUCCESS(f"{firm.name}: {change}"))
-        if not changes:
-            user_type, level = next(iter(levels.items()))
-            self.stdout.write(f"{firm.name}: {user_type.label} already at {level.label}; nothing changed.")
+        if not plan.changed:
+            self.stdout.write(f"{firm.name}: {user_type.label} already at {settings.level.label}; nothing changed.")
