@@ -120,3 +120,14 @@ def test_a_reset_leaves_no_session_token_or_trusted_browser_alive(
     give_factor(alice)
     frozen_clock.advance(60)
     assert sign_in(trusted, alice.email, password).url == MFA
+
+
+def test_login_tab_lists_every_factor_and_names_the_second_ones(client, signed_in_agent, alice_with_app) -> None:
+    from firmid.mfa.factors.recovery_codes import flows
+
+    alice, _ = alice_with_app
+    signed_in_agent(1)
+    flows.recovery_codes_issue(user=alice, request=None)
+    page = client.get(user_url(alice, "security")).content.decode()
+    assert "They have set up an authenticator app and are asked for it at every sign-in." in page
+    assert "<td>Recovery codes</td>" in page and "<td>10 of 10 left</td>" in page

@@ -22,6 +22,7 @@ from firmid.administration.decorators import administration_view
 from firmid.administration.views.common import paginate
 from firmid.core.errors import ServiceError
 from firmid.mfa.app_settings import mfa_settings
+from firmid.mfa.registry import factor
 from firmid.mfa.selectors import (
     policy_input_of,
     user_factor_summaries,
@@ -74,7 +75,9 @@ def user_security(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         **_policy_context(subject),
         "status": decision.status,
-        "factors": user_factor_summaries(user=subject),
+        "factors": (summaries := user_factor_summaries(user=subject)),
+        # What the status sentence names: the second factors, not recovery codes.
+        "second_factors": [s for s in summaries if factor(s.kind).counts_as_second_factor],
         "can_change": can_change_mfa(request.user),
         "lost_device_requests": user_open_lost_device_requests(user=subject),
     }
