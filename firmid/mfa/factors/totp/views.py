@@ -57,7 +57,6 @@ class ActivateTOTPView(totp_views.ActivateTOTPView):
             super().form_valid(form)
             authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
             audit_factor_added(request=self.request, user=user, authenticator=authenticator)
-        messages.success(self.request, "Your authenticator app is set up: every sign-in now asks for its code.")
         # Only now, committed, did allauth's authenticator_added run: a first factor's recovery codes exist.
         return HttpResponseRedirect(self.get_success_url())
 
@@ -69,7 +68,6 @@ class DeactivateTOTPView(totp_views.DeactivateTOTPView):
 
     def form_valid(self, form) -> HttpResponse:  # noqa: ANN001
         TOTP.remove(request=self.request, authenticator=self.authenticator)
-        messages.success(self.request, "Your authenticator app was removed.")
         # allauth's own form_valid would remove it a second time: only its redirect is wanted.
         return FormView.form_valid(self, form)
 
