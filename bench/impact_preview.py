@@ -39,7 +39,7 @@ from typing import ClassVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common.machine import machine_line
-from bench.common.seed import BENCH_PASSWORD, support_agent
+from bench.common.seed import BENCH_PASSWORD, USER_COLUMNS, support_agent
 from bench.common.servers import ensure_postgres, setup_django
 from bench.common.stats import Targets, ms
 
@@ -145,20 +145,7 @@ class UserRows:
     password: str
     now: datetime
 
-    COLUMNS: ClassVar[tuple[str, ...]] = (
-        "password",
-        "public_id",
-        "email",
-        "full_name",
-        "role",
-        "firm_id",
-        "client_company_id",
-        "mfa_individually_activated",
-        "is_active",
-        "session_generation",
-        "date_joined",
-        "last_login",
-    )
+    COLUMNS: ClassVar[tuple[str, ...]] = (*USER_COLUMNS, "last_login")
     INSERT: ClassVar[str] = (
         f"INSERT INTO accounts_user ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
     )

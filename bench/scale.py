@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common.machine import machine_line
-from bench.common.seed import BENCH_PASSWORD, support_agent
+from bench.common.seed import BENCH_PASSWORD, USER_COLUMNS, support_agent
 from bench.common.servers import ensure_postgres, setup_django
 from bench.common.stats import Targets, median_seconds, ms
 
@@ -201,19 +201,7 @@ class Loader:
                 date_joined,
             )
 
-    COLUMNS = (
-        "password",
-        "public_id",
-        "email",
-        "full_name",
-        "role",
-        "firm_id",
-        "client_company_id",
-        "mfa_individually_activated",
-        "is_active",
-        "session_generation",
-        "date_joined",
-    )
+    COLUMNS = USER_COLUMNS
 
     def _users(self, firms: Iterator[tuple[int, int, int, int]]) -> None:
         from django.db import transaction

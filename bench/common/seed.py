@@ -13,6 +13,21 @@ if TYPE_CHECKING:
     from firmid.tenancy.models import Firm
 
 BENCH_PASSWORD = "bench-password-4f1c"
+# The columns the bulk loaders of bench/scale.py and bench/impact_preview.py write into
+# accounts_user, in this order; the others have a default in the database.
+USER_COLUMNS: tuple[str, ...] = (
+    "password",
+    "public_id",
+    "email",
+    "full_name",
+    "role",
+    "firm_id",
+    "client_company_id",
+    "mfa_individually_activated",
+    "is_active",
+    "session_generation",
+    "date_joined",
+)
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never fetched: the code is read from the Location
 
 
