@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run run-rp test lint install migrate demo demo-idp check bench serve
+.PHONY: run run-rp test lint install migrate demo demo-idp check bench serve messages
 
 $(BIN)/.installed: constraints.txt requirements.in requirements-dev.in
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,10 +48,20 @@ check: install
 # multi-process and fault tests (tests/multiprocess, tests/faults) start PostgreSQL (and
 # Redis) of their own, so the second run leaves them out.
 # pytest's exit code 5 (no test collected) fails like any other error.
+# The tests that share nothing run on every core (pytest-xdist: a database per worker);
+# the multi-process and fault tests start servers on fixed resources and run alone.
 test: install lint demo-idp
 	test -d tests/clients/node/node_modules || npm ci --prefix tests/clients/node --no-audit --no-fund
-	$(BIN)/python -m pytest
-	scripts/with-services --redis -- $(BIN)/python -m pytest -m "not multiprocess and not faults" -p no:cacheprovider
+	test -d tests/a11y/node_modules || npm ci --prefix tests/a11y --no-audit --no-fund
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not multiprocess and not faults"
+	$(BIN)/python -m pytest -m "multiprocess or faults"
+	scripts/with-services --redis -- $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not multiprocess and not faults" -p no:cacheprovider
+
+TEST_WORKERS ?= $(shell nproc)
+
+# The French catalogues (docs/i18n.md): extract what the code marks, then compile the .mo files.
+messages: install
+	$(BIN)/python scripts/catalogues.py update
 
 # ruff (lint and format, pyproject.toml) and the architecture contract (the apps' layers,
 # docs/architecture.md): both must pass before any test runs.

@@ -1,11 +1,13 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from firmid.myaccount import language
 from firmid.myaccount import views as myaccount
 from firmid.ops import views as ops
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="myaccount:home", permanent=False)),
+    path("language", language.set_language, name="set_language"),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass
+from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,20 +21,50 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from demo_rp.config import SCOPES, Config
+from demo_rp.i18n import gettext_noop
 
 ACR_MFA = "urn:firmid:acr:mfa"
+UNREACHABLE = gettext_noop("firmid is not reachable")
+UNEXPECTED = gettext_noop("Unexpected answer")
+REJECTED = gettext_noop("The ID token was rejected")
 HTTP_TIMEOUT_SECONDS = 10
 CLOCK_LEEWAY_SECONDS = 60
 
 
 class ProviderError(Exception):
-    """firmid could not be reached, refused, or answered something a provider must not."""
+    """firmid could not be reached, refused, or answered something a provider must not.
 
-    def __init__(self, title: str, detail: str, *, error: str | None = None) -> None:
-        super().__init__(f"{title}: {detail}")
+    `title` and `detail` are English msgids (`detail` with `values` filled in), translated
+    into the page's language by `translated()`: the provider is shared by every request.
+    """
+
+    def __init__(self, title: str, detail: str, *, error: str | None = None, **values: object) -> None:
         self.title = title
-        self.detail = detail
+        self.detail = detail % values if values else detail
+        super().__init__(f"{title}: {self.detail}")
         self.error = error
+        self._detail = detail
+        self._values = values
+
+    def translated(self, t: NullTranslations) -> tuple[str, str]:
+        """The title and the detail in the language of `t`."""
+        values = {k: t.gettext(v.text) if isinstance(v, Words) else v for k, v in self._values.items()}
+        detail = t.gettext(self._detail)
+        return t.gettext(self.title), detail % values if values else detail
+
+
+@dataclass(frozen=True)
+class Words:
+    """Words inside a message that are translated with it."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+DISCOVERY_DOCUMENT = Words(gettext_noop("the discovery document"))
+KEY_SET = Words(gettext_noop("the key set (JWKS)"))
 
 
 @dataclass(frozen=True)
@@ -65,43 +96,64 @@ class Provider:
             return self._metadata
 
     def _discover(self) -> dict[str, Any]:
-        document = self._get_json(self.config.discovery_url, "discovery document")
+        document = self._get_json(self.config.discovery_url, DISCOVERY_DOCUMENT)
         # Discovery §4.3: the issuer in the document is exactly the one configured.
         if document.get("issuer") != self.config.issuer:
             raise ProviderError(
-                "Wrong issuer",
-                f"The discovery document names the issuer {document.get('issuer')!r}, "
-                f"this application expects {self.config.issuer!r}.",
+                gettext_noop("Wrong issuer"),
+                gettext_noop(
+                    "The discovery document names the issuer %(found)s, this application expects %(expected)s."
+                ),
+                found=repr(document.get("issuer")),
+                expected=repr(self.config.issuer),
             )
         missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not document.get(k)]
         if missing:
-            raise ProviderError("Incomplete discovery document", f"It lacks {', '.join(missing)}.")
+            raise ProviderError(
+                gettext_noop("Incomplete discovery document"),
+                gettext_noop("It lacks %(fields)s."),
+                fields=", ".join(missing),
+            )
         if "S256" not in document.get("code_challenge_methods_supported", ["S256"]):
-            raise ProviderError("PKCE not supported", "The provider does not list S256 among its PKCE methods.")
+            raise ProviderError(
+                gettext_noop("PKCE not supported"),
+                gettext_noop("The provider does not list S256 among its PKCE methods."),
+            )
         return document
 
     def keys(self, *, refresh: bool = False) -> KeySet:
         jwks_uri = self.metadata()["jwks_uri"]
         with self._lock:
             if self._keys is None or refresh:
-                document = self._get_json(jwks_uri, "key set (JWKS)")
+                document = self._get_json(jwks_uri, KEY_SET)
                 try:
                     self._keys = KeySet.import_key_set(document)
                 except (JoseError, KeyError, TypeError, ValueError) as error:
-                    raise ProviderError("Unusable key set", f"The JWKS could not be read: {error}") from error
+                    raise ProviderError(
+                        gettext_noop("Unusable key set"),
+                        gettext_noop("The JWKS could not be read: %(error_text)s"),
+                        error_text=str(error),
+                    ) from error
             return self._keys
 
-    def _get_json(self, url: str, what: str) -> dict[str, Any]:
+    def _get_json(self, url: str, what: Words) -> dict[str, Any]:
         try:
             response = self._http.get(url, timeout=HTTP_TIMEOUT_SECONDS)
             response.raise_for_status()
             document = response.json()
         except requests.RequestException as error:
-            raise ProviderError("firmid is not reachable", f"Could not fetch the {what} at {url}: {error}") from error
+            raise ProviderError(
+                UNREACHABLE, gettext_noop("Could not fetch %(what)s at %(url)s: %(error_text)s"), what=what, url=url,
+                error_text=str(error),
+            ) from error  # fmt: skip
         except ValueError as error:
-            raise ProviderError("Unexpected answer", f"The {what} at {url} is not JSON.") from error
+            raise ProviderError(
+                UNEXPECTED, gettext_noop("At %(url)s, %(what)s is not JSON."), what=what, url=url
+            ) from error
         if not isinstance(document, dict):
-            raise ProviderError("Unexpected answer", f"The {what} at {url} is not a JSON object.")
+            raise ProviderError(
+                UNEXPECTED, gettext_noop("At %(url)s, %(what)s is not a JSON object."), what=what, url=url
+            )
         return document
 
     # --- the authorization code flow ------------------------------------------------
@@ -141,14 +193,17 @@ class Provider:
                 )
             except OAuthError as error:
                 raise ProviderError(
-                    "The token request was refused",
-                    error.description or error.error or "no description",
+                    gettext_noop("The token request was refused"),
+                    "%(description)s",  # firmid's own words
                     error=error.error,
+                    description=error.description or error.error or "-",
                 ) from error
             except requests.RequestException as error:
-                raise ProviderError("firmid is not reachable", f"The token request failed: {error}") from error
+                raise ProviderError(
+                    UNREACHABLE, gettext_noop("The token request failed: %(error_text)s"), error_text=str(error)
+                ) from error
             except ValueError as error:  # not JSON: an error page instead of a token response
-                raise ProviderError("Unexpected answer", "The token endpoint did not answer JSON.") from error
+                raise ProviderError(UNEXPECTED, gettext_noop("The token endpoint did not answer JSON.")) from error
         return dict(token)
 
     def verify_id_token(self, id_token: str, *, nonce: str) -> dict[str, Any]:
@@ -170,13 +225,17 @@ class Provider:
                 nonce={"essential": True, "value": nonce},
             ).validate(claims)
         except JoseError as error:
-            raise ProviderError("The ID token was rejected", f"{type(error).__name__}: {error}") from error
+            raise ProviderError(
+                REJECTED, "%(kind)s: %(error_text)s", kind=type(error).__name__, error_text=str(error)
+            ) from error
         except ValueError as error:  # not even a JWT
-            raise ProviderError("The ID token was rejected", f"It could not be decoded: {error}") from error
+            raise ProviderError(
+                REJECTED, gettext_noop("It could not be decoded: %(error_text)s"), error_text=str(error)
+            ) from error
         # Core 3.1.3.7 (4, 5): with several audiences, or an azp at all, azp is this client.
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != self.config.client_id:
-            raise ProviderError("The ID token was rejected", "Its azp claim does not name this application.")
+            raise ProviderError(REJECTED, gettext_noop("Its azp claim does not name this application."))
         return claims
 
     def end_session_url(self, *, id_token: str | None, state: str) -> str | None:

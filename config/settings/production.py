@@ -10,6 +10,7 @@ SECRET_KEY = env.text("SECRET_KEY")
 FIRMID_ENCRYPTION_KEYS = env.listing("FIRMID_ENCRYPTION_KEYS", None)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", True)
 # Behind the TLS proxy: X-Forwarded-Proto says HTTPS. Believed only from FIRMID_TRUSTED_PROXIES
 # (TrustedProxyMiddleware removes it from anyone else); gunicorn.conf.py trusts the same list.

@@ -32,3 +32,11 @@ FIRMID_SSO_ALLOW_HTTP_LOOPBACK = True
 # The browser tests set the live server's origin (tests/e2e/test_passkeys.py).
 FIRMID_WEBAUTHN_RP_ID = env.text("FIRMID_WEBAUTHN_RP_ID", "localhost")
 FIRMID_WEBAUTHN_ORIGINS = env.listing("FIRMID_WEBAUTHN_ORIGINS", "http://localhost:8000")
+
+# Under pytest-xdist (`make test` runs on every core), each worker has a Redis database of
+# its own: a test empties the cache at its start (firmid/testing/pytest_plugin.py), which
+# must never wipe another worker's counters. The databases have their own per worker too.
+_worker = env.text("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and "redis" in CACHES["default"]["BACKEND"].lower():  # noqa: F405
+    _base = CACHES["default"]["LOCATION"].rsplit("/", 1)[0]  # noqa: F405
+    CACHES["default"]["LOCATION"] = f"{_base}/{int(_worker[2:]) + 1}"  # noqa: F405

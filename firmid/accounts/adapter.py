@@ -5,8 +5,11 @@ import logging
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import translation
 
 from firmid.accounts.attempts import password_refused
+from firmid.accounts.language import language_of
+from firmid.accounts.selectors import user_by_address
 from firmid.accounts.services import user_set_password
 from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
@@ -89,3 +92,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_notification_mail(self, template_prefix: str, user, context=None, email=None) -> None:  # noqa: ANN001
         # Notices go to the user's one address, never to another allauth address row.
         super().send_notification_mail(template_prefix, user, context, email or user.email)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth's own emails (password reset, notices) go in their recipient's language,
+        # whoever asked for them (docs/i18n.md). An address of no user: the page's language.
+        user = context.get("user") or user_by_address(email=email)
+        with translation.override(language_of(user) if user is not None else translation.get_language()):
+            super().send_mail(template_prefix, email, context)

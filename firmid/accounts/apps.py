@@ -5,4 +5,4 @@ class AccountsConfig(AppConfig):
     name = "firmid.accounts"
 
     def ready(self) -> None:
-        from firmid.accounts import checks  # noqa: F401
+        from firmid.accounts import checks, language  # noqa: F401

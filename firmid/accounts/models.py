@@ -7,17 +7,19 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from firmid.policy import UserType
 from firmid.tenancy.models import ClientCompany, Firm
 
 
 class Role(models.TextChoices):
-    PRACTITIONER = "practitioner", "Practitioner"
-    CLIENT_ADMINISTRATOR = "client_administrator", "Client administrator"
-    STANDARD_CLIENT = "standard_client", "Standard client"
-    CLIENT_EMPLOYEE = "client_employee", "Employee of a client"
-    SUPPORT_AGENT = "support_agent", "Support agent"
+    # The labels are for people, in their language; the API and the CLI's arguments use the values.
+    PRACTITIONER = "practitioner", _("Practitioner")
+    CLIENT_ADMINISTRATOR = "client_administrator", _("Client administrator")
+    STANDARD_CLIENT = "standard_client", _("Standard client")
+    CLIENT_EMPLOYEE = "client_employee", _("Employee of a client")
+    SUPPORT_AGENT = "support_agent", _("Support agent")
 
 
 ROLES_OF_TYPE: dict[UserType, tuple[str, ...]] = {
@@ -53,6 +55,11 @@ class User(AbstractBaseUser):
     # Part of the session hash: raising it ends every session of the user at their next request.
     session_generation = models.PositiveIntegerField(default=0)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # The language the user chose (My account, the switch); blank: follow the browser.
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
+    # The language of the user's last sign-in: what an email they did not ask for is written
+    # in when they chose none (firmid/accounts/language.py).
+    last_language = models.CharField(max_length=8, blank=True, default="", db_default="")
 
     objects = UserManager()
 

@@ -7,21 +7,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from firmid.accounts.language import language_of
 from firmid.core.app_settings import core_settings
+from firmid.core.mail import send_templated
 
 if TYPE_CHECKING:
     from firmid.accounts.models import User
 
 
 def _send(template: str, to: str, context: dict) -> None:
-    subject = render_to_string(f"firmid/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"firmid/email/{template}_message.txt", context)
-    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [to])
+    send_templated(template, to, context, language=language_of(context["user"]))
 
 
 def address_changed(*, user: User, old: str) -> None:

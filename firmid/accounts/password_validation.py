@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 MAX_LENGTH = 256
 
@@ -13,12 +14,13 @@ class MaximumLengthValidator:
     def validate(self, password: str, user: object = None) -> None:
         if len(password) > MAX_LENGTH:
             raise ValidationError(
-                f"This password is too long: use at most {MAX_LENGTH} characters.",
+                _("This password is too long: use at most %(max)d characters."),
                 code="password_too_long",
+                params={"max": MAX_LENGTH},
             )
 
     def get_help_text(self) -> str:
-        return f"Your password can be up to {MAX_LENGTH} characters long."
+        return _("Your password can be up to %(max)d characters long.") % {"max": MAX_LENGTH}
 
 
 MIN_NAME_PART = 3
@@ -38,11 +40,11 @@ class UserNameValidator:
         squeezed = _letters_and_digits(password)
         if any(part in squeezed for part in _name_parts(user)):
             raise ValidationError(
-                "This password contains your name: choose one that doesn't.", code="password_contains_name"
+                _("This password contains your name: choose one that doesn't."), code="password_contains_name"
             )
 
     def get_help_text(self) -> str:
-        return "Your password can't contain your name."
+        return _("Your password can't contain your name.")
 
 
 def _name_parts(user: object) -> set[str]:

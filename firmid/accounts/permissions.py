@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from firmid.accounts.models import User
 from firmid.core.errors import NotAllowed
 
@@ -19,4 +21,4 @@ def can_change_mfa(user: User) -> bool:
 def require_can_change_mfa(actor: User) -> None:
     """Refuse unless `actor` is a level 2 or 3 support agent."""
     if not can_change_mfa(actor):
-        raise NotAllowed("Only level 2 and 3 support agents can change MFA settings.")
+        raise NotAllowed(_("Only level 2 and 3 support agents can change MFA settings."))

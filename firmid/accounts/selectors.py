@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from firmid.accounts.models import CLIENT_ROLES, Role, User
 from firmid.core.errors import NotFound
@@ -50,7 +51,7 @@ def firm_user_get(*, public_id: UUID) -> User:
         .first()
     )
     if user is None:
-        raise NotFound("No firm user has this id.")
+        raise NotFound(_("No firm user has this id."))
     return user
 
 

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from firmid.accounts import notifications, signals
 from firmid.accounts.models import TYPE_OF_ROLE, Role, User
@@ -36,7 +38,7 @@ def user_set_active(*, actor: User, user: User, active: bool, request: HttpReque
     """Disable (or enable again) a firm user; disabling ends their sessions and tokens."""
     require_can_change_mfa(actor)
     if user.is_support_agent:
-        raise Conflict("Support agents are not managed here.")
+        raise Conflict(_("Support agents are not managed here."))
     if user.is_active == active:
         return
     User.objects.filter(pk=user.pk).update(is_active=active)
@@ -80,19 +82,19 @@ def user_change_email(*, actor: User, user: User, email: str, request: HttpReque
     """Give a firm user a new address (support only): their sessions and tokens end, both addresses are told."""
     require_can_change_mfa(actor)
     if user.is_support_agent:
-        raise Conflict("Support agents are not managed here.")
+        raise Conflict(_("Support agents are not managed here."))
     new = clean_address(email)
     if new == user.email.lower():
-        raise ServiceError("This is already the user's address.")
+        raise ServiceError(_("This is already the user's address."))
     try:
         old = _save_address(actor=actor, user=user, new=new, request=request)
     except IntegrityError:
         # Taken meanwhile by another account (the database's unique address decides).
-        raise Conflict(_TAKEN.format(email=new)) from None
+        raise Conflict(_TAKEN % {"email": new}) from None
     transaction.on_commit(lambda: notifications.address_changed(user=user, old=old))
 
 
-_TAKEN = "Another account already uses {email}: each address belongs to one user."
+_TAKEN = gettext_lazy("Another account already uses %(email)s: each address belongs to one user.")
 
 
 def clean_address(email: str) -> str:
@@ -101,9 +103,9 @@ def clean_address(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise ServiceError("Enter a valid email address.") from None
+        raise ServiceError(_("Enter a valid email address.")) from None
     if len(email) > User._meta.get_field("email").max_length:
-        raise ServiceError("This email address is too long.")
+        raise ServiceError(_("This email address is too long."))
     return email
 
 
@@ -112,7 +114,7 @@ def _save_address(*, actor: User, user: User, new: str, request: HttpRequest | N
     """Write the new address, end what the user holds and audit it; return the old address."""
     old = User.objects.select_for_update().values_list("email", flat=True).get(pk=user.pk)
     if user_by_address(email=new) is not None:
-        raise Conflict(_TAKEN.format(email=new))
+        raise Conflict(_TAKEN % {"email": new})
     User.objects.filter(pk=user.pk).update(email=new)
     # allauth's own copy of the address (notices, re-authentication) follows the one address.
     EmailAddress.objects.filter(user=user).exclude(primary=True).delete()
@@ -139,11 +141,11 @@ def user_create(
     """Create a user with a verified email address; `password=None` makes it unusable."""
     email = email.strip().lower()
     if client_company is not None and firm is not None and client_company.firm_id != firm.pk:
-        raise ServiceError("The client company belongs to another firm.")
+        raise ServiceError(_("The client company belongs to another firm."))
     if client_company is not None and firm is None:
         firm = client_company.firm
     if role != Role.SUPPORT_AGENT and role not in TYPE_OF_ROLE:
-        raise ServiceError(f"Unknown role {role!r}.")
+        raise ServiceError(_("Unknown role %(role)r.") % {"role": role})
     user = User(
         email=email,
         full_name=full_name,

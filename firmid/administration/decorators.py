@@ -7,12 +7,13 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from firmid.accounts.permissions import can_view_administration, require_can_change_mfa
 from firmid.administration.views.common import render_error
 from firmid.core.errors import NotAllowed, ServiceError
 
-STAFF_ONLY = "The Administration application is for support staff only."
+STAFF_ONLY = _("The Administration application is for support staff only.")
 
 View = Callable[..., HttpResponse]
 

@@ -1,4 +1,7 @@
-"""Input of the Administration application: search boxes, applications, SSO connections (MFA settings: security_form)."""
+"""Input of the Administration application: search boxes and filters, applications, SSO connections.
+
+The MFA settings of the Authentication and security tab are read by `security_form`.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,16 @@ from dataclasses import dataclass
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
+from firmid.administration.selectors import SSO_ENABLED, SSO_NONE
 from firmid.oidc.selectors import ApplicationSummary
 from firmid.oidc.services import SCOPES
-from firmid.policy import UserType
+from firmid.policy import MfaLevel, Status, UserType
 from firmid.sso.models import DEFAULT_SCOPES, PAPE_MULTI_FACTOR, SsoConnection
 from firmid.sso.services import CLIENT_TYPES as SSO_CLIENT_TYPES
 from firmid.sso.services import ConnectionSettings
+from firmid.tenancy.labels import LABELS
 from firmid.tenancy.models import ClientCompany, Firm
 from firmid.tenancy.selectors import MAX_PK
 
@@ -20,25 +26,79 @@ CONFIRMED = "confirmed"
 PREVIEW = "preview"
 
 
-class FirmSearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200)
+def _choices(members: tuple, everything: str) -> list[tuple[str, object]]:
+    """A filter's choices: "" for everything, then each member by its label in the agent's language."""
+    return [("", everything), *((member.value, LABELS[member]) for member in members)]
 
 
-class UserSearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200)
-    firm = forms.IntegerField(required=False, min_value=1, max_value=MAX_PK)
+class FilterForm(forms.Form):
+    """A GET form of filters: labels without a colon (the page lays them out above their field)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class FirmSearchForm(FilterForm):
+    """The firm list's search box and filters; a bad value is ignored, never an error."""
+
+    q = forms.CharField(required=False, max_length=200, label=_("Firm name"))
+    user_type = forms.ChoiceField(
+        required=False, label=_("User type"), choices=_choices(tuple(UserType), _("Every user type"))
+    )
+    level = forms.ChoiceField(required=False, label=_("MFA level"), choices=_choices(tuple(MfaLevel), _("Any level")))
+    sso = forms.ChoiceField(
+        required=False,
+        label=_("SSO"),
+        choices=[("", _("With or without SSO")), (SSO_ENABLED, _("SSO enabled")), (SSO_NONE, _("No SSO"))],
+    )
+
+
+class UserSearchForm(FilterForm):
+    """A user list's search box and filters; a bad value is ignored, never an error."""
+
+    q = forms.CharField(required=False, max_length=200, label=_("Email or name"))
+    firm = forms.IntegerField(required=False, min_value=1, max_value=MAX_PK, label=_("Accounting firm"))
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_PK, label=_("Client company"))
+    user_type = forms.ChoiceField(
+        required=False, label=_("User type"), choices=_choices(tuple(UserType), _("Every user type"))
+    )
+    status = forms.ChoiceField(required=False, label=_("MFA status"), choices=_choices(tuple(Status), _("Any status")))
 
 
 @dataclass(frozen=True)
 class SearchTerms:
     query: str = ""
     firm_id: int | None = None
+    company_id: int | None = None
+    user_type: UserType | None = None
+    level: MfaLevel | None = None
+    sso: str = ""
+    status: Status | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Something narrows the list beyond the search box."""
+        return any((self.firm_id, self.company_id, self.user_type, self.level, self.sso, self.status))
 
 
 def search_terms(form: forms.Form) -> SearchTerms:
     """Return the valid search terms; an invalid one (say firm=abc) is ignored, not an error."""
     form.is_valid()
-    return SearchTerms(query=form.cleaned_data.get("q") or "", firm_id=form.cleaned_data.get("firm"))
+    data = form.cleaned_data
+
+    def member(name: str, enum: type) -> object:
+        return enum(data[name]) if data.get(name) else None
+
+    return SearchTerms(
+        query=data.get("q") or "",
+        firm_id=data.get("firm"),
+        company_id=data.get("company"),
+        user_type=member("user_type", UserType),
+        level=member("level", MfaLevel),
+        sso=data.get("sso") or "",
+        status=member("status", Status),
+    )
 
 
 def is_confirmed(data: QueryDict) -> bool:
@@ -50,48 +110,56 @@ def is_preview(data: QueryDict) -> bool:
 
 
 CLIENT_TYPES = [
-    ("confidential", "Confidential (a server-side application that keeps a secret)"),
-    ("public", "Public (a browser or mobile application: no secret, PKCE only)"),
+    ("confidential", _("Confidential (a server-side application that keeps a secret)")),
+    ("public", _("Public (a browser or mobile application: no secret, PKCE only)")),
 ]
-ONE_PER_LINE = "One exact URL per line: no wildcard, no fragment."
 
 
 class ApplicationForm(forms.Form):
     """An application's settings as posted; the rules they must follow are the services'."""
 
-    name = forms.CharField(required=False)
-    home_url = forms.CharField(required=False, label="Home URL")
+    name = forms.CharField(required=False, label=_("Name"))
+    home_url = forms.CharField(required=False, label=_("Home URL"))
     redirect_uris = forms.CharField(
-        required=False, label="Redirect URIs", help_text=ONE_PER_LINE, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        label=_("Redirect URIs"),
+        help_text=_("One exact URL per line: no wildcard, no fragment."),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     post_logout_redirect_uris = forms.CharField(
         required=False,
-        label="Post-logout redirect URIs",
-        help_text=f"Optional. {ONE_PER_LINE}",
+        label=_("Post-logout redirect URIs"),
+        help_text=_("Optional. One exact URL per line: no wildcard, no fragment."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     allowed_origins = forms.CharField(
         required=False,
-        label="Allowed origins (single-page applications)",
+        label=_("Allowed origins (single-page applications)"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Optional. One origin per line, scheme://host[:port] with no path (https; http for localhost "
-        "only): the pages from which a browser application may call the token, UserInfo and revocation endpoints.",
+        help_text=_(
+            "Optional. One origin per line, scheme://host[:port] with no path (https; http for localhost "
+            "only): the pages from which a browser application may call the token, UserInfo and revocation endpoints."
+        ),
     )
-    client_type = forms.ChoiceField(choices=CLIENT_TYPES, initial="confidential", widget=forms.RadioSelect)
+    client_type = forms.ChoiceField(
+        choices=CLIENT_TYPES, initial="confidential", widget=forms.RadioSelect, label=_("Client type")
+    )
     user_types = forms.MultipleChoiceField(
         required=False,
-        choices=[(t.value, t.label) for t in UserType],
+        label=_("User types"),
+        choices=[(t.value, LABELS[t]) for t in UserType],
         widget=forms.CheckboxSelectMultiple,
-        help_text="None checked: every user type may sign in.",
+        help_text=_("None checked: every user type may sign in."),
     )
     scopes = forms.MultipleChoiceField(
         required=False,
+        label=_("Scopes"),
         choices=[(s, s) for s in SCOPES],
         initial=list(SCOPES),
         widget=forms.CheckboxSelectMultiple,
-        help_text="openid is required.",
+        help_text=_("openid is required."),
     )
-    require_mfa = forms.BooleanField(required=False, label="Require MFA for this application")
+    require_mfa = forms.BooleanField(required=False, label=_("Require MFA for this application"))
 
     def settings(self) -> dict:
         """Return the cleaned input as the services' keyword arguments (the client type aside)."""
@@ -137,41 +205,47 @@ class SsoConnectionForm(forms.Form):
 
     issuer = forms.CharField(
         max_length=500,
-        label="Issuer",
-        help_text="The provider's issuer URL (https): firmid reads its /.well-known/openid-configuration.",
+        label=_("Issuer"),
+        help_text=_("The provider's issuer URL (https): firmid reads its /.well-known/openid-configuration."),
     )
-    client_id = forms.CharField(max_length=255, label="Client ID")
+    client_id = forms.CharField(max_length=255, label=_("Client ID"))
     client_secret = forms.CharField(
         required=False,
         strip=False,
-        label="Client secret",
+        label=_("Client secret"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Stored encrypted and never shown again.",
+        help_text=_("Stored encrypted and never shown again."),
     )
     scopes = forms.CharField(
-        max_length=255, initial=DEFAULT_SCOPES, help_text="Separated by spaces; openid is required."
+        max_length=255,
+        initial=DEFAULT_SCOPES,
+        label=_("Scopes"),
+        help_text=_("Separated by spaces; openid is required."),
     )
     email_domains = forms.CharField(
         required=False,
-        label="Email domains",
+        label=_("Email domains"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One per line: addresses of these domains sign in through this provider. "
-        "A domain belongs to one connection only.",
+        help_text=_(
+            "One per line: addresses of these domains sign in through this provider. "
+            "A domain belongs to one connection only."
+        ),
     )
-    create_users = forms.BooleanField(required=False, label="Create users at first sign-in")
-    require_upstream_mfa = forms.BooleanField(required=False, label="Require MFA at the firm's identity provider")
+    create_users = forms.BooleanField(required=False, label=_("Create users at first sign-in"))
+    require_upstream_mfa = forms.BooleanField(required=False, label=_("Require MFA at the firm's identity provider"))
     mfa_acr = forms.CharField(
         required=False,
         max_length=255,
         initial=PAPE_MULTI_FACTOR,
-        label="acr value that means MFA",
-        help_text="The acr the provider sends when the user did MFA (its amr is read too).",
+        label=_("acr value that means MFA"),
+        help_text=_("The acr the provider sends when the user did MFA (its amr is read too)."),
     )
     client_company = forms.ModelChoiceField(
         required=False,
         queryset=ClientCompany.objects.none(),
-        label="Client company",
-        help_text="Where the users created at first sign-in belong.",
+        label=_("Client company"),
+        help_text=_("Where the users created at first sign-in belong."),
+        empty_label=_("None"),
     )
 
     def __init__(self, *args: object, firm: Firm, user_type: UserType, **kwargs: object) -> None:

@@ -13,14 +13,13 @@ from datetime import datetime
 
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from firmid.core.errors import ServiceError
-from firmid.mfa.levels.changes import day_text
 from firmid.mfa.levels.inputs import (
-    METHOD_LABELS,
     METHOD_ORDER,
     TypeSettingsInput,
-    methods_label,
     parse_level,
     parse_mandatory_from,
     parse_methods,
@@ -31,7 +30,8 @@ from firmid.mfa.levels.selectors import TypeMfaOptions, TypeMfaSetting
 from firmid.policy import MfaLevel, UserType
 
 LEVEL_PREFIX = "level_"
-NO_LEVEL_POSTED = "Choose a level for at least one user type."
+# The factor kinds a firm may allow, as the tab names them.
+METHOD_LABELS = {"totp": _("Authenticator app"), "webauthn": _("Passkeys and security keys")}
 # Every field of a type is <prefix><user type>; the Confirm step posts them all again.
 PREFIXES = ("level_", "mandatory_from_", "options_", "methods_", "passwordless_", "trust_days_", "email_code_")
 MAX_DATE_LENGTH = 40
@@ -61,8 +61,8 @@ class TypeForm:
     options: TypeMfaOptions
     # The rollout date still ahead, as the date input shows it ("" when none).
     mandatory_from: str
-    # The saved rollout still ahead: "Mandatory from 15 January 2027 — until then…".
-    pending_from: str = ""
+    # The saved rollout still ahead: "Mandatory from 15 January 2027 — until then…" (None when none).
+    pending_from: datetime | None = None
 
     @property
     def methods(self) -> list[tuple[str, str, bool]]:
@@ -71,7 +71,7 @@ class TypeForm:
 
     @property
     def methods_label(self) -> str:
-        return methods_label(self.options.allowed_methods)
+        return ", ".join(str(METHOD_LABELS[k]) for k in METHOD_ORDER if k in self.options.allowed_methods)
 
 
 def type_forms(
@@ -101,15 +101,15 @@ def _date_value(options: TypeMfaOptions, now: datetime) -> str:
     return timezone.localtime(moment, timezone.get_default_timezone()).date().isoformat()
 
 
-def _pending(options: TypeMfaOptions, now: datetime) -> str:
-    return day_text(options.mandatory_from) if _date_value(options, now) else ""
+def _pending(options: TypeMfaOptions, now: datetime) -> datetime | None:
+    return options.mandatory_from if _date_value(options, now) else None
 
 
 def posted_settings(data: QueryDict) -> dict[UserType, TypeSettingsInput]:
     """Return {user type: settings} of every level_<user type> posted, or refuse with a clear message."""
     levels = {key.removeprefix(LEVEL_PREFIX): data[key] for key in data if key.startswith(LEVEL_PREFIX)}
     if not levels:
-        raise ServiceError(NO_LEVEL_POSTED)
+        raise ServiceError(gettext("Choose a level for at least one user type."))
     settings = {}
     for raw_type, raw_level in levels.items():
         user_type, level = parse_user_type(raw_type), parse_level(raw_level)

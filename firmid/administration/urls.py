@@ -1,14 +1,15 @@
 from django.urls import path
 
 from firmid.accounts.selectors import UserKind
-from firmid.administration.views import applications, coverage, firms, sso, uncovered, user_email, users
+from firmid.administration.views import applications, audit, coverage, firms, sso, uncovered, user_email, users
 
 app_name = "administration"
 urlpatterns = [
     path("", firms.index, name="index"),
     path("firms/", firms.firm_list, name="firms"),
     path("firms/<int:pk>/security/", firms.firm_security, name="firm_security"),
-    path("firms/<int:pk>/audit/", firms.firm_audit, name="firm_audit"),
+    path("firms/<int:pk>/audit/", audit.firm_audit, name="firm_audit"),
+    path("firms/<int:pk>/audit/csv/", audit.firm_audit_csv, name="firm_audit_csv"),
     path("firms/<int:pk>/sso/", sso.firm_sso, name="firm_sso"),
     path("firms/<int:pk>/sso/<slug:user_type>/edit/", sso.firm_sso_edit, name="firm_sso_edit"),
     path("firms/<int:pk>/sso/<slug:user_type>/test/", sso.firm_sso_test, name="firm_sso_test"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("practitioners/", users.user_list, {"kind": UserKind.PRACTITIONERS}, name="practitioners"),
     path("client-users/", users.user_list, {"kind": UserKind.CLIENT_USERS}, name="client_users"),
     path("users/<uuid:public_id>/security/", users.user_security, name="user_security"),
+    path("users/<uuid:public_id>/history/", audit.user_history, name="user_history"),
     path("users/<uuid:public_id>/activate-mfa/", users.user_activate, name="user_activate_mfa"),
     path("users/<uuid:public_id>/deactivate-mfa/", users.user_deactivate, name="user_deactivate_mfa"),
     path("users/<uuid:public_id>/reset-mfa/", users.user_reset, name="user_reset_mfa"),

@@ -1,9 +1,14 @@
-"""One exception handler: every refusal is JSON {"detail", "code"} with the right status."""
+"""One exception handler: every refusal is JSON {"detail", "code"} with the right status.
+
+`detail` and the messages under `errors` are for a person, in the request's language
+(Accept-Language); `code`, the field names and the values stay the same in every language.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -25,7 +30,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 def _body(exc: exceptions.APIException) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
-        return {"detail": "Invalid input: " + "; ".join(_flatten(errors)), "code": "invalid", "errors": errors}
+        problems = "; ".join(_flatten(errors))
+        return {
+            "detail": _("Invalid input: %(problems)s") % {"problems": problems},
+            "code": "invalid",
+            "errors": errors,
+        }
     return {"detail": str(exc.detail), "code": getattr(exc.detail, "code", None) or exc.default_code}
 
 
@@ -40,4 +50,4 @@ def _flatten(errors: Any, prefix: str = "") -> list[str]:
     if isinstance(errors, list):
         return [line for item in errors for line in _flatten(item, prefix)]
     label = prefix.removesuffix(".")
-    return [f"{label}: {errors}" if label else str(errors)]
+    return [_("%(field)s: %(message)s") % {"field": label, "message": errors} if label else str(errors)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from firmid.accounts.permissions import can_view_administration, require_can_change_mfa
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 class SupportAgentAccess(BasePermission):
     """Support agents read; writes need level 2 or 3 (the services check it again)."""
 
-    message = "Only support agents can use this API."
+    message = _("Only support agents can use this API.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not can_view_administration(request.user):

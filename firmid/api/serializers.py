@@ -1,10 +1,16 @@
-"""The API's inputs and outputs: strict on the way in, documented on the way out."""
+"""The API's inputs and outputs: strict on the way in, documented on the way out.
+
+Refusals are for a person, in the request's language; the field names and values they
+quote stay as the API spells them. The OpenAPI document (help_text) stays English.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -30,13 +36,15 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def unknown_field_message(self, name: str) -> str:
-        return f"Unknown field: expected one of {', '.join(self.fields) or 'none'}."
+        if not self.fields:
+            return _("Unknown field: this body takes none.")
+        return _("Unknown field: expected one of %(fields)s.") % {"fields": ", ".join(self.fields)}
 
 
 class StrictBooleanField(serializers.BooleanField):
     """A JSON true or false, not "yes", 1 or "on"."""
 
-    default_error_messages = {"invalid": "Must be true or false."}
+    default_error_messages = {"invalid": gettext_lazy("Must be true or false.")}
 
     def to_internal_value(self, data: Any) -> bool:
         if isinstance(data, bool):
@@ -44,9 +52,22 @@ class StrictBooleanField(serializers.BooleanField):
         self.fail("invalid")
 
 
+class SlugChoiceField(serializers.ChoiceField):
+    """A choice among slugs; its refusal may name them all as {choices}."""
+
+    def fail(self, key: str, **kwargs: Any) -> None:
+        if key == "invalid_choice":
+            kwargs["choices"] = ", ".join(str(choice) for choice in self.choices)
+        super().fail(key, **kwargs)
+
+
 def level_field(**options: Any) -> serializers.ChoiceField:
-    message = f"Unknown MFA level {{input!r}}: choose one of {', '.join(LEVEL_VALUES)}."
-    return serializers.ChoiceField(choices=LEVEL_VALUES, error_messages={"invalid_choice": message}, **options)
+    message = gettext_lazy("Unknown MFA level {input!r}: choose one of {choices}.")
+    return SlugChoiceField(choices=LEVEL_VALUES, error_messages={"invalid_choice": message}, **options)
+
+
+def unknown_user_type() -> str:
+    return _("Unknown user type: choose one of %(types)s.") % {"types": ", ".join(USER_TYPE_VALUES)}
 
 
 class TypeLevelsSerializer(StrictSerializer):
@@ -56,7 +77,7 @@ class TypeLevelsSerializer(StrictSerializer):
         return {t.value: level_field(required=False, help_text=t.label) for t in UserType}
 
     def unknown_field_message(self, name: str) -> str:
-        return f"Unknown user type: choose one of {', '.join(USER_TYPE_VALUES)}."
+        return unknown_user_type()
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -75,21 +96,23 @@ class TypeDatesSerializer(StrictSerializer):
         return {t.value: serializers.DateField(required=False, help_text=t.label) for t in UserType}
 
     def unknown_field_message(self, name: str) -> str:
-        return f"Unknown user type: choose one of {', '.join(USER_TYPE_VALUES)}."
+        return unknown_user_type()
 
 
 class TypeOptionsSerializer(StrictSerializer):
     """A user type's factor options; on input each is optional (left out: unchanged)."""
 
     allowed_methods = serializers.ListField(
-        child=serializers.ChoiceField(
+        child=SlugChoiceField(
             choices=METHOD_VALUES,
-            error_messages={"invalid_choice": f"Unknown method {{input!r}}: choose among {', '.join(METHOD_VALUES)}."},
+            error_messages={"invalid_choice": gettext_lazy("Unknown method {input!r}: choose among {choices}.")},
         ),
         allow_empty=False,
         required=False,
         max_length=len(METHOD_VALUES),
-        error_messages={"empty": "Allow at least one method: totp (authenticator app), webauthn (passkeys)."},
+        error_messages={
+            "empty": gettext_lazy("Allow at least one method: totp (authenticator app), webauthn (passkeys).")
+        },
         help_text="The factor kinds the type may set up and sign in with: totp, webauthn (passkeys).",
     )
     passwordless_passkeys = StrictBooleanField(
@@ -113,7 +136,7 @@ class TypeOptionsMapSerializer(StrictSerializer):
         return {t.value: TypeOptionsSerializer(required=False, help_text=t.label) for t in UserType}
 
     def unknown_field_message(self, name: str) -> str:
-        return f"Unknown user type: choose one of {', '.join(USER_TYPE_VALUES)}."
+        return unknown_user_type()
 
 
 class SetLevelsInput(StrictSerializer):

@@ -42,6 +42,8 @@ class AuditAction(models.TextChoices):
     MFA_SETUP_LINK_SENT = "mfa_setup_link_sent", "Set-up link sent"
     MFA_MAILBOX_PROVEN = "mfa_mailbox_proven", "Address proven before set-up"
     MFA_UNCOVERED_EXPORTED = "mfa_uncovered_exported", "Users without MFA exported"
+    # The Administration application's audit trail, as CSV (firmid/audit/trail.py).
+    AUDIT_EXPORTED = "audit_exported", "Audit trail exported"
     # Accounts.
     USER_ENABLED = "user_enabled", "User enabled"
     USER_DISABLED = "user_disabled", "User disabled"

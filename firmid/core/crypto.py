@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.utils.translation import gettext as _
 
 from firmid.core.app_settings import core_settings
 from firmid.core.errors import ServiceError
@@ -38,6 +39,7 @@ def reencrypt_or_refuse(token: str, *, what: str) -> str:
     try:
         return reencrypt(token)
     except InvalidToken:
-        raise ServiceError(
-            f"{what} cannot be decrypted with any configured key (FIRMID_ENCRYPTION_KEYS): nothing was re-encrypted."
-        ) from None
+        refusal = _(
+            "%(what)s cannot be decrypted with any configured key (FIRMID_ENCRYPTION_KEYS): nothing was re-encrypted."
+        )
+        raise ServiceError(refusal % {"what": what}) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.core import context
 from allauth.mfa.base import forms as base_forms
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from firmid.audit.actions import AuditAction
 from firmid.core.seams.allauth import clear_login
@@ -21,7 +22,7 @@ CODE_WIDGET = forms.TextInput(
 
 
 def code_field() -> forms.CharField:
-    return forms.CharField(label="Code", max_length=64, strip=False, widget=CODE_WIDGET)
+    return forms.CharField(label=_("Code"), max_length=64, strip=False, widget=CODE_WIDGET)
 
 
 class _GuardedAuthenticateMixin:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from firmid.accounts.models import User
 from firmid.audit.actions import AuditAction
@@ -62,7 +63,7 @@ def lost_device_report(*, user: User, request: HttpRequest) -> tuple[LostDeviceR
         _refuse_if_too_many(user=user, address=address)
         created = LostDeviceRequest.objects.create(user=user, firm=user.firm, created_at=clock.now(), ip=address)
         audit_record(action=AuditAction.MFA_LOST_DEVICE_REPORTED, actor=user, subject=user, request=request)
-    send("lost_device_requested", user, at=created.created_at.strftime("%Y-%m-%d %H:%M UTC"))
+    send("lost_device_requested", user, at=created.created_at)
     return created, True
 
 
@@ -76,7 +77,7 @@ class TooManyRequests(ServiceError):
 def _refuse_if_too_many(*, user: User, address: str | None) -> None:
     now = clock.now()
     if LostDeviceRequest.objects.filter(user=user, created_at__gte=now - timedelta(days=1)).count() >= PER_USER_PER_DAY:
-        raise TooManyRequests("You already asked support for help several times today: they will contact you.")
+        raise TooManyRequests(_("You already asked support for help several times today: they will contact you."))
     recent = LostDeviceRequest.objects.filter(ip=address, created_at__gte=now - timedelta(hours=1))
     if address and recent.count() >= PER_ADDRESS_PER_HOUR:
-        raise TooManyRequests("Too many requests for help from your network: try again in an hour, or call support.")
+        raise TooManyRequests(_("Too many requests for help from your network: try again in an hour, or call support."))

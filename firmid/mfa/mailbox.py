@@ -33,6 +33,8 @@ from django.db.models.signals import post_save
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from firmid.accounts.models import User
 from firmid.audit.actions import AuditAction
@@ -148,12 +150,14 @@ def setup_link_proof(*, token: str) -> MailboxProof:
     proof = MailboxProof.objects.filter(kind=Kind.SETUP_LINK, secret_hash=_sha256(token)).select_related("user").first()
     if proof is None:
         raise NotFound(
-            "This set-up link is not valid: a newer one may have replaced it. Ask your firm's support for a new link."
+            _(
+                "This set-up link is not valid: a newer one may have replaced it. Ask your firm's support for a new link."
+            )
         )
     if proof.used_at is not None:
-        raise Gone("This set-up link was already used: it works once. Ask your firm's support for a new link.")
+        raise Gone(_("This set-up link was already used: it works once. Ask your firm's support for a new link."))
     if proof.expires_at <= clock.now():
-        raise Gone("This set-up link has expired. Ask your firm's support to send you a new one.")
+        raise Gone(_("This set-up link has expired. Ask your firm's support to send you a new one."))
     return proof
 
 
@@ -164,7 +168,7 @@ def setup_link_spend(*, token: str, session: SessionBase, request: HttpRequest |
     with transaction.atomic():
         spent = MailboxProof.objects.filter(pk=proof.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
         if not spent:
-            raise Gone("This set-up link was already used: it works once. Ask your firm's support for a new link.")
+            raise Gone(_("This set-up link was already used: it works once. Ask your firm's support for a new link."))
         _proven(proof, request, detail="set-up link")
     _mark(session, proof)
     return proof.user
@@ -182,7 +186,7 @@ def email_code_send(*, user: User, request: HttpRequest | None = None) -> None:
         User.objects.select_for_update().filter(pk=user.pk).first()  # one sender at a time per user
         recent = MailboxProof.objects.filter(user=user, kind=Kind.EMAIL_CODE, created_at__gt=now - timedelta(hours=1))
         if recent.count() >= mfa_settings.MFA_EMAIL_CODES_PER_HOUR:
-            raise TooManyCodes("Too many codes were sent to your address in the last hour. Try again later.")
+            raise TooManyCodes(_("Too many codes were sent to your address in the last hour. Try again later."))
         MailboxProof.objects.create(
             user=user,
             kind=Kind.EMAIL_CODE,
@@ -198,25 +202,34 @@ def email_code_check(*, user: User, raw_code: str, session: SessionBase, request
     """Check a typed code against the last one sent; once right, mark the session. Refusals say what to do."""
     code = (raw_code or "").strip()
     if not _CODE.fullmatch(code):
-        raise ServiceError(f"Enter the {CODE_DIGITS}-digit code from the email.")
+        raise ServiceError(_("Enter the %(digits)d-digit code from the email.") % {"digits": CODE_DIGITS})
     proof = MailboxProof.objects.filter(user=user, kind=Kind.EMAIL_CODE).order_by("-created_at", "-pk").first()
     if proof is None or proof.used_at is not None:
-        raise Gone("No code is waiting: send a new one.")
+        raise Gone(_("No code is waiting: send a new one."))
     if proof.expires_at <= clock.now():
-        raise Gone("This code has expired: send a new one.")
+        raise Gone(_("This code has expired: send a new one."))
     # An attempt is taken before the code is compared, by a conditional UPDATE: parallel
     # guesses cannot exceed the limit. Each statement commits on its own: a wrong code stays counted.
     taken = MailboxProof.objects.filter(pk=proof.pk, used_at__isnull=True, attempts__lt=MAX_CODE_ATTEMPTS).update(
         attempts=F("attempts") + 1
     )
     if not taken:
-        raise Gone("Too many wrong codes: send a new one.")
+        raise Gone(_("Too many wrong codes: send a new one."))
     if not hmac.compare_digest(proof.secret_hash, _code_hash(user, code)):
         left = MAX_CODE_ATTEMPTS - proof.attempts - 1
-        raise ServiceError(f"This code is not right. {left} attempt(s) left." if left else "This code is not right.")
+        raise ServiceError(
+            ngettext(
+                "This code is not right. %(count)d attempt left.",
+                "This code is not right. %(count)d attempts left.",
+                left,
+            )
+            % {"count": left}
+            if left
+            else _("This code is not right.")
+        )
     with transaction.atomic():
         if not MailboxProof.objects.filter(pk=proof.pk, used_at__isnull=True).update(used_at=clock.now()):
-            raise Gone("This code was already used: send a new one.")
+            raise Gone(_("This code was already used: send a new one."))
         _proven(proof, request, detail="code sent by email")
     _mark(session, proof)
 

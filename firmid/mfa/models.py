@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from firmid.policy import MfaLevel
 from firmid.tenancy.models import USER_TYPE_CHOICES, Firm
@@ -132,8 +133,8 @@ class MailboxProof(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SETUP_LINK = "setup_link", "Set-up link"
-        EMAIL_CODE = "email_code", "Code sent by email"
+        SETUP_LINK = "setup_link", _("Set-up link")
+        EMAIL_CODE = "email_code", _("Code sent by email")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailbox_proofs")
     kind = models.CharField(max_length=16, choices=Kind.choices)

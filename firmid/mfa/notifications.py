@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+from firmid.accounts.language import language_of
+from firmid.core.mail import send_templated
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -20,10 +19,7 @@ _FAILURE_NOTIFIED = "firmid_mfa_failure_notified"
 
 
 def _send(template: str, user: User, **extra: object) -> None:
-    context = {"user": user, **extra}
-    subject = render_to_string(f"firmid/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"firmid/email/{template}_message.txt", context)
-    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
+    send_templated(template, user.email, {"user": user, **extra}, language=language_of(user))
 
 
 def second_factor_failed(*, user: User, request: HttpRequest | None, locked: bool) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from firmid.accounts.models import User
 from firmid.accounts.permissions import require_can_change_mfa
@@ -21,6 +22,7 @@ from firmid.mfa.registry import guard_state_cleared
 from firmid.mfa.selectors import forget_decisions, user_mfa_decision, user_mfa_decision_after_deactivation
 from firmid.mfa.trust import trusted_browsers_clear
 from firmid.policy import Decision, Status
+from firmid.tenancy.labels import label
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -31,7 +33,9 @@ def user_activate_mfa(*, actor: User, user: User, request: HttpRequest | None = 
     require_can_change_mfa(actor)
     decision = user_mfa_decision(user=user)
     if not decision.may_activate:
-        raise Conflict(f"MFA cannot be activated for this user: their status is {decision.status.label}.")
+        raise Conflict(
+            _("MFA cannot be activated for this user: their status is %(status)s.") % {"status": label(decision.status)}
+        )
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(mfa_individually_activated=True)
         forget_decisions()
@@ -57,7 +61,7 @@ def user_deactivate_mfa(*, actor: User, user: User, request: HttpRequest | None 
             mfa_individually_activated=False
         )
         if not undone:
-            raise Conflict("MFA's individual activation for this user was already undone.")
+            raise Conflict(_("MFA's individual activation for this user was already undone."))
         forget_decisions()
         audit_record(
             action=AuditAction.MFA_USER_DEACTIVATED,
@@ -75,14 +79,16 @@ def require_mfa_deactivatable(*, user: User) -> Decision:
     """Refuse unless firmid manages `user`'s MFA and it was activated for them individually; return their decision."""
     decision = user_mfa_decision(user=user)
     if user.is_support_agent:
-        raise Conflict("Support agents always use MFA: it cannot be deactivated for them.")
+        raise Conflict(_("Support agents always use MFA: it cannot be deactivated for them."))
     if decision.managed_by_sso:
         raise Conflict(
-            "This user signs in through their firm's SSO connection: their identity provider manages "
-            "MFA, so it cannot be deactivated here."
+            _(
+                "This user signs in through their firm's SSO connection: their identity provider manages "
+                "MFA, so it cannot be deactivated here."
+            )
         )
     if not decision.may_deactivate:
-        raise Conflict("MFA was not activated for this user: there is no individual activation to undo.")
+        raise Conflict(_("MFA was not activated for this user: there is no individual activation to undo."))
     return decision
 
 
@@ -96,8 +102,8 @@ def clean_reset_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not RESET_REASON_MIN <= len(reason) <= RESET_REASON_MAX:
         raise ServiceError(
-            f"Give the reason for this reset ({RESET_REASON_MIN} to {RESET_REASON_MAX} characters): "
-            "the request, ticket or call it answers."
+            _("Give the reason for this reset (%(min)d to %(max)d characters): the request, ticket or call it answers.")
+            % {"min": RESET_REASON_MIN, "max": RESET_REASON_MAX}
         )
     return reason
 
@@ -119,7 +125,7 @@ def user_reset_mfa(
     """
     require_can_change_mfa(actor)
     if user.is_support_agent or not user_mfa_decision(user=user).may_reset:
-        raise Conflict("This user's MFA is not managed by firmid, so it cannot be reset here.")
+        raise Conflict(_("This user's MFA is not managed by firmid, so it cannot be reset here."))
     reason = clean_reset_reason(reason)
     with transaction.atomic():
         removed = Authenticator.objects.filter(user=user).delete()[0]

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from firmid.accounts.signals import sessions_ended
 from firmid.audit.actions import AuditAction
@@ -51,6 +53,11 @@ class TrustedBrowserRow:
     trusted_on: datetime
     last_used: datetime | None
     expires: datetime
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the active language ("Firefox sous Windows")."""
+        return shown_browser_label(self.label)
 
 
 def token_hash(token: str) -> str:
@@ -89,7 +96,7 @@ def trusted_browser_create(*, user: User, user_agent: str, request: HttpRequest 
             request=request,
             detail=f"{label} for {days} day(s)",
         )
-        transaction.on_commit(lambda: notifications.browser_trusted(user=user, label=label, days=days))
+        transaction.on_commit(lambda: notifications.browser_trusted(user=user, label=_shown_lazily(label), days=days))
     return token
 
 
@@ -134,7 +141,7 @@ def trusted_browser_revoke(*, user: User, browser_id: object, request: HttpReque
     with transaction.atomic():
         row = TrustedBrowser.objects.filter(user=user, pk=browser_id).first()
         if row is None:
-            raise NotFound("This browser is not trusted any more.")
+            raise NotFound(_("This browser is not trusted any more."))
         row.delete()
         audit_record(
             action=AuditAction.MFA_TRUSTED_BROWSER_REVOKED, actor=user, subject=user, request=request, detail=row.label
@@ -195,6 +202,22 @@ def browser_label(user_agent: str) -> str:
     if browser or system:
         return browser or f"A browser on {system}"
     return "Unknown browser"
+
+
+def shown_browser_label(stored: str) -> str:
+    """A stored label (English, as the audit rows have it) in the active language."""
+    browser, on, system = stored.partition(" on ")
+    if stored == "Unknown browser":
+        return _("Unknown browser")
+    if on and browser == "A browser":
+        return _("A browser on %(system)s") % {"system": system}
+    if on:
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return stored
+
+
+# Evaluated as the email is written: in the recipient's language.
+_shown_lazily = lazy(shown_browser_label, str)
 
 
 # Receivers: any reset, password or address change, disable, or factor change ends every trust,

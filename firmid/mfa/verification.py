@@ -11,6 +11,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from firmid.audit.actions import AuditAction, AuditOutcome, AuditReason
 from firmid.audit.services import audit_record
@@ -47,17 +49,18 @@ class Outcome(str, Enum):
 
     @property
     def message(self) -> str:
-        return _MESSAGES[self]
+        """The words for this outcome, in the active language."""
+        return str(_MESSAGES[self])
 
 
 _MESSAGES = {
     Outcome.ACCEPTED: "",
-    Outcome.MALFORMED: "Enter the 6-digit code shown in your authenticator app, digits only.",
-    Outcome.REFUSED: "This code is not valid. Enter the current code from your authenticator app.",
+    Outcome.MALFORMED: gettext_lazy("Enter the 6-digit code shown in your authenticator app, digits only."),
+    Outcome.REFUSED: gettext_lazy("This code is not valid. Enter the current code from your authenticator app."),
     # A right code of a step already used (at set-up, say): the next one will do.
-    Outcome.REPLAYED: "This code was just used: wait for the next code in your app.",
+    Outcome.REPLAYED: gettext_lazy("This code was just used: wait for the next code in your app."),
     # The same words whether or not the code was right: a lock tells nothing about it.
-    Outcome.LOCKED: "Too many incorrect codes. For your security, sign-in is paused: try again later.",
+    Outcome.LOCKED: gettext_lazy("Too many incorrect codes. For your security, sign-in is paused: try again later."),
 }
 
 
@@ -67,18 +70,20 @@ def refusal_message(*, outcome: Outcome, user: User) -> str:
         return outcome.message
     seconds = guard.lock_seconds_left(user_id=user.pk)
     if seconds == math.inf:
-        return "Too many incorrect codes. For your security, codes are no longer accepted: contact support to reset your MFA."
+        return _(
+            "Too many incorrect codes. For your security, codes are no longer accepted: contact support to reset your MFA."
+        )
     if seconds <= 0:  # the lock ended between the check and these words
-        return "Too many incorrect codes. Try again now."
-    return f"Too many incorrect codes. Try again in {_duration(seconds)}."
+        return _("Too many incorrect codes. Try again now.")
+    return _("Too many incorrect codes. Try again in %(duration)s.") % {"duration": _duration(seconds)}
 
 
 def _duration(seconds: float) -> str:
     minutes = math.ceil(seconds / 60)
     if minutes <= 90:
-        return f"{minutes} minute{'s' if minutes > 1 else ''}"
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
     hours = math.ceil(minutes / 60)
-    return f"{hours} hours"
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
 
 
 def verify_answer(

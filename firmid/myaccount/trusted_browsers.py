@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from firmid.core.errors import ServiceError
@@ -24,7 +26,7 @@ def revoke(request: HttpRequest, browser_id: int) -> HttpResponse:
         trusted_browser_revoke(user=request.user, browser_id=browser_id, request=request)
     except ServiceError as error:
         raise Http404(error.message) from None  # another user's browser, or revoked already
-    messages.success(request, "That browser is no longer trusted: it will ask for your second factor again.")
+    messages.success(request, _("That browser is no longer trusted: it will ask for your second factor again."))
     return redirect(BACK)
 
 
@@ -32,5 +34,10 @@ def revoke(request: HttpRequest, browser_id: int) -> HttpResponse:
 @require_POST
 def revoke_all(request: HttpRequest) -> HttpResponse:
     count = trusted_browsers_revoke_all(user=request.user, request=request)
-    messages.success(request, f"{count} browser(s) no longer trusted: each will ask for your second factor again.")
+    text = ngettext(
+        "%(count)d browser no longer trusted: it will ask for your second factor again.",
+        "%(count)d browsers no longer trusted: each will ask for your second factor again.",
+        count,
+    )
+    messages.success(request, text % {"count": count})
     return redirect(BACK)

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from allauth.mfa.adapter import get_adapter
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from firmid.mfa.factors.base import FactorSummary
 from firmid.mfa.factors.recovery_codes.flows import FEW_LEFT, recovery_codes_left
@@ -33,7 +36,7 @@ class FactorRow:
     remove_url: str
     removable: bool
     replace_url: str = ""
-    replace_label: str = ""
+    replace_label: str = ""  # in the active language
     rename_url: str = ""
 
 
@@ -61,6 +64,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "trusted_browsers": user_trusted_browsers(user=user),
         "recovery_codes_left": recovery_codes_left(user=user),
         "few_recovery_codes": FEW_LEFT,
+        # Each language named in itself, whatever the page's language.
+        "languages": settings.LANGUAGES,
+        "language_name": dict(settings.LANGUAGES).get(translation.get_language(), ""),
     }
     return render(request, "myaccount/home.html", context)
 
@@ -72,7 +78,7 @@ def _row(kind: Factor, authenticator: Authenticator) -> FactorRow:
         remove_url=kind.remove_url(authenticator),
         removable=removable,
         replace_url=reverse(kind.replace_url_name) if kind.replace_url_name else "",
-        replace_label=kind.replace_label,
+        replace_label=str(kind.replace_label),
         rename_url=kind.rename_url(authenticator) if hasattr(kind, "rename_url") else "",
     )
 
@@ -82,7 +88,7 @@ def _offers(user: User, *, kinds: set[str]) -> list[FactorOffer]:
     options = user_mfa_options(user=user)
     has_second_factor = any(factor(kind).counts_as_second_factor for kind in kinds)
     return [
-        FactorOffer(label=f.add_label, url=reverse(f.enrol_url_name))
+        FactorOffer(label=str(f.add_label), url=reverse(f.enrol_url_name))
         for f in factors()
         if options.allows(f.kind)
         and (f.kind not in kinds or getattr(f, "several_allowed", False))
@@ -92,9 +98,9 @@ def _offers(user: User, *, kinds: set[str]) -> list[FactorOffer]:
 
 def address_page_gone(request: HttpRequest) -> HttpResponse:
     """Answer 404 where allauth listed and added addresses: a user's one address is set by support."""
-    raise Http404("Your address is set by your firm's support.")
+    raise Http404(_("Your address is set by your firm's support."))
 
 
 def allauth_page_gone(request: HttpRequest, **kwargs: object) -> HttpResponse:
     """Answer 404 for allauth's pages firmid does not offer: sign-up, address verification, emailed codes."""
-    raise Http404("firmid has no such page.")
+    raise Http404(_("firmid has no such page."))

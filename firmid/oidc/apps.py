@@ -10,7 +10,9 @@ class OidcConfig(AppConfig):
             cors,  # noqa: F401 - connects the CORS receiver
             receivers,  # noqa: F401
         )
-        from firmid.oidc.requirements import authorization_requires_mfa
-        from firmid.signin.destinations import register_mfa_demand
+        from firmid.oidc.requirements import authorization_application_name, authorization_requires_mfa
+        from firmid.signin.destinations import register_destination_name, register_mfa_demand
 
         register_mfa_demand(authorization_requires_mfa)
+        # The sign-in page names the application the user is signing in to.
+        register_destination_name(authorization_application_name)

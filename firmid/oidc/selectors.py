@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from oauth2_provider.models import get_application_model
 
 from firmid.accounts.models import User
 from firmid.core.errors import NotFound
 from firmid.policy import UserType
+from firmid.tenancy.labels import label
 from firmid.tenancy.selectors import MAX_PK
 
 Application = get_application_model()
@@ -41,11 +44,11 @@ class ApplicationSummary:
 
     @property
     def client_type_label(self) -> str:
-        return "Confidential" if self.confidential else "Public"
+        return pgettext("client type", "Confidential") if self.confidential else pgettext("client type", "Public")
 
     @property
     def user_types_label(self) -> str:
-        return ", ".join(t.label for t in self.user_types) or "All"
+        return ", ".join(label(t) for t in self.user_types) or pgettext("user types", "All")
 
 
 def applications_list() -> QuerySet:
@@ -59,7 +62,7 @@ def application_get(*, pk: int) -> Application:  # type: ignore[valid-type]
     if 0 < pk <= MAX_PK:
         application = Application.objects.select_related("firmid_profile").filter(pk=pk).first()
     if application is None:
-        raise NotFound("No application has this id.")
+        raise NotFound(_("No application has this id."))
     return application
 
 

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import (
     get_access_token_model,
@@ -62,10 +64,16 @@ class _Settings:
     allowed_origins: list[str]
 
 
+# The kinds of URL an application registers, as the refusals name them.
+HOME_URL = gettext_lazy("Home URL")
+REDIRECT_URI = gettext_lazy("Redirect URI")
+POST_LOGOUT_URI = gettext_lazy("Post-logout URI")
+
+
 def _check_uris(uris: Sequence[str], what: str) -> list[str]:
     cleaned = [u.strip() for u in uris if u.strip()]
     if len(cleaned) > URIS_MAX:
-        raise ServiceError(f"At most {URIS_MAX} URLs of each kind may be registered.")
+        raise ServiceError(_("At most %(count)d URLs of each kind may be registered.") % {"count": URIS_MAX})
     for uri in cleaned:
         _check_uri(uri, what)
     return cleaned
@@ -73,9 +81,16 @@ def _check_uris(uris: Sequence[str], what: str) -> list[str]:
 
 def _check_uri(uri: str, what: str) -> None:
     schemes = settings.OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"]
-    refusal = f"{what} {uri[:100]!r} is not an exact absolute URL ({', '.join(schemes)}, no fragment, no wildcard)."
+    refusal = _("%(what)s %(uri)s is not an exact absolute URL (%(schemes)s, no fragment, no wildcard).") % {
+        "what": what,
+        "uri": repr(uri[:100]),
+        "schemes": ", ".join(schemes),
+    }
     if len(uri) > URI_MAX:
-        raise ServiceError(f"{what} {uri[:100]!r}… is longer than {URI_MAX} characters.")
+        raise ServiceError(
+            _("%(what)s %(uri)s… is longer than %(count)d characters.")
+            % {"what": what, "uri": repr(uri[:100]), "count": URI_MAX}
+        )
     if "*" in uri or any(c.isspace() or not c.isprintable() for c in uri):
         raise ServiceError(refusal)
     try:
@@ -90,7 +105,7 @@ def _check_origins(origins: Sequence[str]) -> list[str]:
     """Return the origins, normalised as browsers send them (RFC 6454), refusing anything else."""
     cleaned = list(dict.fromkeys(_check_origin(o.strip()) for o in origins if o.strip()))
     if len(cleaned) > URIS_MAX:
-        raise ServiceError(f"At most {URIS_MAX} allowed origins may be registered.")
+        raise ServiceError(_("At most %(count)d allowed origins may be registered.") % {"count": URIS_MAX})
     return cleaned
 
 
@@ -99,8 +114,11 @@ def _check_origin(origin: str) -> str:
     if parts is None:
         schemes = settings.OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"]
         raise ServiceError(
-            f"Allowed origin {origin[:100]!r} is not an origin: scheme://host[:port] only "
-            f"({', '.join(schemes)}; http for localhost or 127.0.0.1 only), no path, no wildcard."
+            _(
+                "Allowed origin %(origin)s is not an origin: scheme://host[:port] only "
+                "(%(schemes)s; http for localhost or 127.0.0.1 only), no path, no wildcard."
+            )
+            % {"origin": repr(origin[:100]), "schemes": ", ".join(schemes)}
         )
     scheme, host, port = parts
     host = f"[{host}]" if ":" in host else host
@@ -138,22 +156,22 @@ def _check_types(user_types: Sequence[str]) -> list[str]:
     try:
         chosen = {UserType(t) for t in user_types}
     except ValueError:
-        raise ServiceError(f"Unknown user type among {list(user_types)!r}.") from None
+        raise ServiceError(_("Unknown user type among %(types)s.") % {"types": repr(list(user_types))}) from None
     return [t.value for t in UserType if t in chosen]
 
 
 def _check_scopes(scopes: Sequence[str]) -> list[str]:
     if set(scopes) - set(SCOPES) or "openid" not in scopes:
-        raise ServiceError(f"Scopes must include openid and be among {', '.join(SCOPES)}.")
+        raise ServiceError(_("Scopes must include openid and be among %(scopes)s.") % {"scopes": ", ".join(SCOPES)})
     return [s for s in SCOPES if s in scopes]
 
 
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise ServiceError("An application needs a name.")
+        raise ServiceError(_("An application needs a name."))
     if len(name) > NAME_MAX:
-        raise ServiceError(f"An application's name may have at most {NAME_MAX} characters.")
+        raise ServiceError(_("An application's name may have at most %(count)d characters.") % {"count": NAME_MAX})
     return name
 
 
@@ -169,17 +187,17 @@ def _checked(
     allowed_origins: Sequence[str],
 ) -> _Settings:
     name = _check_name(name)
-    home = _check_uris([home_url], "Home URL")
+    home = _check_uris([home_url], HOME_URL)
     if not home:
-        raise ServiceError("An application needs a home URL.")
-    redirects = _check_uris(redirect_uris, "Redirect URI")
+        raise ServiceError(_("An application needs a home URL."))
+    redirects = _check_uris(redirect_uris, REDIRECT_URI)
     if not redirects:
-        raise ServiceError("An application needs at least one redirect URI.")
+        raise ServiceError(_("An application needs at least one redirect URI."))
     return _Settings(
         name=name,
         home_url=home[0],
         redirect_uris=redirects,
-        post_logout_redirect_uris=_check_uris(post_logout_redirect_uris, "Post-logout URI"),
+        post_logout_redirect_uris=_check_uris(post_logout_redirect_uris, POST_LOGOUT_URI),
         user_types=_check_types(user_types),
         allowed_scopes=_check_scopes(allowed_scopes),
         require_mfa=bool(require_mfa),
@@ -318,7 +336,7 @@ def application_regenerate_secret(
     """Give a confidential client a new secret, returned once; the old one stops working now."""
     require_can_change_mfa(actor)
     if application.client_type != Application.CLIENT_CONFIDENTIAL:
-        raise Conflict("A public client has no secret.")
+        raise Conflict(_("A public client has no secret."))
     secret = generate_client_secret()
     application.client_secret = secret
     application.hash_client_secret = True

@@ -11,11 +11,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot_views
-from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
 
 from firmid.core import clock
 from firmid.mfa.selectors import user_mfa_decision
@@ -24,6 +26,7 @@ from firmid.oidc.door import DoorFacts, Outcome, Verdict, door_verdict
 from firmid.oidc.hints import hint_fact
 from firmid.oidc.introspection import token_introspection
 from firmid.oidc.request_checks import PROMPTS, QUERY_MAX, malformed, max_age, prompt_values
+from firmid.oidc.requirements import registered_application
 from firmid.oidc.responses import RESPONSE_MODES, form_post_response, requested_form_post
 from firmid.oidc.selectors import application_admits
 from firmid.oidc.validators import FirmidValidator
@@ -84,6 +87,29 @@ def _step_up_upstream(request: HttpRequest) -> HttpResponse:
     return step_up_through_upstream(request, connection)
 
 
+def _error_reason(error: errors.OAuth2Error) -> str:
+    """Why firmid refuses an authorization request without sending the user back, in words."""
+    if isinstance(error, errors.MissingClientIdError):
+        return _("The request does not say which application sent it.")
+    if isinstance(error, errors.InvalidClientIdError):
+        return _("firmid does not know the application that sent this request.")
+    if isinstance(error, errors.MissingRedirectURIError):
+        return _("The request does not say where to send you back.")
+    if isinstance(error, (errors.InvalidRedirectURIError, errors.MismatchingRedirectURIError)):
+        return _("The address the application asked firmid to send you back to is not one it registered.")
+    return _("The request is not one firmid can accept.")
+
+
+def _registered_home(request: HttpRequest) -> dict | None:
+    """The name and home page of the registered application the request names, if any: a way back."""
+    client_ids = request.GET.getlist("client_id")
+    application = registered_application(client_ids[0]) if len(client_ids) == 1 else None
+    profile = getattr(application, "firmid_profile", None)
+    if profile is None or not profile.home_url:
+        return None
+    return {"name": application.name, "url": profile.home_url}
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class AuthorizationView(dot_views.AuthorizationView):
     """DOT's authorization endpoint behind the MFA policy: no code until the policy is met.
@@ -120,12 +146,23 @@ class AuthorizationView(dot_views.AuthorizationView):
         if request.method == "POST":
             query = urlencode(list(request.POST.lists()), doseq=True)
         if len(query) > QUERY_MAX:  # nothing of it is echoed: not even state to a redirect URI
-            return HttpResponse("Authorization request too large.", status=414, content_type="text/plain")
+            return HttpResponse(_("Authorization request too large."), status=414, content_type="text/plain")
         if request.method == "POST":
             response = HttpResponse(status=303)
             response["Location"] = f"{request.path}?{query}"
             return response
         return super().dispatch(request, *args, **kwargs)
+
+    def error_response(self, error: OAuthToolkitError, application, **kwargs) -> HttpResponse:  # noqa: ANN001, ANN003
+        # The page of a request firmid cannot answer to the application: why, in the user's
+        # language, and the registered application's home page as the way back, if known.
+        if isinstance(error, FatalClientError):
+            kwargs = {
+                "reason": _error_reason(error.oauthlib_error),
+                "back_to": _registered_home(self.request),
+                **kwargs,
+            }
+        return super().error_response(error, application, **kwargs)
 
     def handle_no_permission(self) -> HttpResponse:
         # LoginRequiredMixin answers an anonymous user here, before get(): nobody is asked to
@@ -202,7 +239,7 @@ class AuthorizationView(dot_views.AuthorizationView):
             redirect_uri=self.request.GET["redirect_uri"],
             location=location,
             allowed_schemes=schemes,
-            application_name=application.name if application else "the application",
+            application_name=application.name if application else _("the application"),
         )
 
     def create_authorization_response(self, request, scopes, credentials, allow):  # noqa: ANN001, ANN201

@@ -5,9 +5,11 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from firmid.core.client_address import ForwardedForInvalid, client_address, from_trusted_proxy
 from firmid.ops.metrics import LATENCY
+from firmid.ops.pages import in_language_of
 
 logger = logging.getLogger("firmid.ops")
 
@@ -55,9 +57,9 @@ class TrustedProxyMiddleware:
             peer = request.META.get("REMOTE_ADDR", "")
             request.META[LOGGED_ADDRESS] = peer
             logger.warning("forwarding header refused", extra={"peer": peer, "error": str(error)})
-            return HttpResponse(
-                "The proxy sent an invalid X-Forwarded-For header.", status=400, content_type="text/plain"
-            )
+            with in_language_of(request):
+                refusal = _("The proxy sent an invalid X-Forwarded-For header.")
+            return HttpResponse(refusal, status=400, content_type="text/plain; charset=utf-8")
         # META is the WSGI environ: gunicorn's access log prints this (gunicorn.conf.py).
         request.META[LOGGED_ADDRESS] = address or "-"
         return self.get_response(request)
@@ -78,9 +80,11 @@ class RefuseNulBytesMiddleware:
             if request.path.startswith("/oauth/"):
                 body = {"error": "invalid_request", "error_description": "A parameter contains a NUL character."}
                 return JsonResponse(body, status=400)
+            with in_language_of(request):
+                refusal = _("A parameter contains a NUL character.")
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "A parameter contains a NUL character.", "code": "invalid"}, status=400)
-            return HttpResponse("A parameter contains a NUL character.", status=400, content_type="text/plain")
+                return JsonResponse({"detail": refusal, "code": "invalid"}, status=400)
+            return HttpResponse(refusal, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 import redis
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from prometheus_client import Counter
 
 from firmid.core.seams.django import mark_logged
+from firmid.ops.pages import in_language_of, page
 from firmid.ops.store_errors import is_read_only, is_store_unavailable
 
 logger = logging.getLogger("firmid.ops")
@@ -41,10 +44,12 @@ CACHE = "cache"
 
 UNAVAILABLE = Counter("firmid_store_unavailable_total", "Requests answered 503: a store did not serve", ["store"])
 
+# For people, in the request's language (firmid/ops/pages.py); the OAuth endpoints' error_description
+# stays English: RFC 6749 §5.2 allows ASCII only there.
 _MESSAGES = {
-    DATABASE: "firmid cannot reach its database right now. Please try again in a moment.",
-    DATABASE_READ_ONLY: "firmid cannot save changes right now. Please try again in a moment.",
-    CACHE: "firmid cannot reach its cache right now. Please try again in a moment.",
+    DATABASE: gettext_lazy("firmid cannot reach its database right now. Please try again in a moment."),
+    DATABASE_READ_ONLY: gettext_lazy("firmid cannot save changes right now. Please try again in a moment."),
+    CACHE: gettext_lazy("firmid cannot reach its cache right now. Please try again in a moment."),
 }
 # Redis gone, silent, still loading its file (BusyLoadingError), full under noeviction, or a
 # replica that refuses writes: no attempt can be counted.
@@ -125,26 +130,22 @@ connection_created.connect(_database_connected, dispatch_uid="firmid.ops.outages
 
 def outage_response(request: HttpRequest, *, store: str) -> HttpResponse:
     """The 503 for `store`: JSON on the API and OAuth endpoints, a page elsewhere; retry in a moment."""
-    message = _MESSAGES[store]
     path = request.path
     if path.startswith(("/oauth/", "/.well-known/")):
-        response = JsonResponse({"error": "temporarily_unavailable", "error_description": message}, status=503)
+        with translation.override("en"):
+            body = {"error": "temporarily_unavailable", "error_description": str(_MESSAGES[store])}
+        response = JsonResponse(body, status=503)
     elif path.startswith("/api/"):
-        response = JsonResponse({"detail": message, "code": "unavailable"}, status=503)
+        with in_language_of(request) as language:
+            response = JsonResponse({"detail": str(_MESSAGES[store]), "code": "unavailable"}, status=503)
+        response["Content-Language"] = language
     else:
-        response = HttpResponse(_page(message), status=503, content_type="text/html; charset=utf-8")
+        with in_language_of(request):
+            title, message = _("Temporarily unavailable"), str(_MESSAGES[store])
+        response = page(request, title=title, message=message, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response
-
-
-def _page(message: str) -> str:
-    # No template: rendering one runs context processors, which may need the store that failed.
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        "<title>Temporarily unavailable · firmid</title></head>"
-        f"<body><h1>Temporarily unavailable</h1><p>{escape(message)}</p></body></html>"
-    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

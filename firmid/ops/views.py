@@ -6,6 +6,7 @@ import ipaddress
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -13,6 +14,7 @@ from firmid.core.client_address import client_address
 from firmid.core.seams.django import mark_logged
 from firmid.ops.app_settings import ops_settings
 from firmid.ops.metrics import exposition
+from firmid.ops.pages import in_language_of, page
 from firmid.ops.readiness import measure_clock_skew, readiness_checks
 
 logger = logging.getLogger("firmid.ops")
@@ -82,4 +84,9 @@ def _allowed(address: str) -> bool:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """A real fault's 500; store outages are answered 503 before this (firmid.ops.outages.server_error)."""
-    return HttpResponse("Something went wrong on our side.", status=500, content_type="text/plain")
+    with in_language_of(request):
+        title = _("Something went wrong")
+        message = _("Something went wrong on our side. Please try again; if it happens again, contact support.")
+    if request.path.startswith(("/api/", "/oauth/")):
+        return HttpResponse(message, status=500, content_type="text/plain; charset=utf-8")
+    return page(request, title=title, message=message, status=500)

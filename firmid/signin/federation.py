@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from firmid.audit.actions import AuditAction
@@ -79,7 +80,9 @@ def start(request: HttpRequest, connection: str) -> HttpResponse:
     """Keep the round trip's secrets in this browser's session, and send it to the firm's provider."""
     found = connection_get(public_id=connection)
     if found is None or not found.enabled:
-        return failure(request, None, reason="connection_unknown", message="This sign-in is not available.", status=404)
+        return failure(
+            request, None, reason="connection_unknown", message=_("This sign-in is not available."), status=404
+        )
     next_url = safe_next(request)
     step_up = request.GET.get("step_up") == "1" and request.user.is_authenticated
     try:
@@ -176,13 +179,16 @@ def callback(request: HttpRequest) -> HttpResponse:
     if flow is None or connection is None:
         return failure(request, connection, reason="state", message=EXPIRED, status=400)
     if not connection.enabled:  # disabled during the round trip
-        message = f"{connection.firm.name} no longer signs you in through its identity provider: sign in again."
+        message = _("%(firm)s no longer signs you in through its identity provider: sign in again.") % {
+            "firm": connection.firm.name
+        }
         return failure(request, connection, reason="connection_disabled", message=message, status=403)
     if "error" in request.GET:
         code = request.GET.get("error", "")[:64]
-        message = (
-            f"{connection.firm.name}'s identity provider answered: {request.GET.get('error_description', code)[:200]}"
-        )
+        message = _("%(firm)s's identity provider answered: %(answer)s") % {
+            "firm": connection.firm.name,
+            "answer": request.GET.get("error_description", code)[:200],
+        }
         return failure(request, connection, reason=f"upstream_error:{code}", message=message, next_url=flow.next)
     iss = request.GET.get("iss")
     if iss is not None and iss != connection.issuer:  # RFC 9207: an answer of another provider (mix-up)
@@ -210,7 +216,7 @@ def _checked_account(request: HttpRequest, connection: SsoConnection, flow: Flow
 def _sign_in(request: HttpRequest, connection: SsoConnection, flow: Flow, account: UpstreamAccount) -> HttpResponse:
     firm = connection.firm.name
     if (connection.require_upstream_mfa or flow.step_up_user) and not account.did_mfa:
-        message = (STEP_UP_FAILED if flow.step_up_user else NO_MFA).format(firm=firm)
+        message = (STEP_UP_FAILED if flow.step_up_user else NO_MFA) % {"firm": firm}
         return failure(request, connection, reason="no_upstream_mfa", message=message, next_url=flow.next)
     if flow.step_up_user is not None:  # the same person, already linked: a step-up links nobody
         identity = identity_of(issuer=account.issuer, subject=account.subject)
@@ -219,7 +225,7 @@ def _sign_in(request: HttpRequest, connection: SsoConnection, flow: Flow, accoun
     try:
         user = sso_user_for(connection=connection, account=account, request=request)
     except SignInRefused as refused:
-        message = REFUSALS[refused.refusal].format(firm=firm)
+        message = REFUSALS[refused.refusal] % {"firm": firm}
         return failure(
             request, connection, reason=refused.refusal.value, message=message, attempted_email=account.email
         )

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from firmid.audit.actions import AuditAction, AuditOutcome
 from firmid.audit.services import audit_record
@@ -20,26 +22,45 @@ from firmid.sso import upstream
 from firmid.sso.models import SsoConnection
 from firmid.sso.rules import Refusal
 
-# What the user reads, per refusal of the linking rules (the audit keeps the code).
+# What the user reads, per refusal of the linking rules (the audit keeps the code): `% {"firm": name}`.
 REFUSALS = {
-    Refusal.OTHER_FIRM: "This account of {firm}'s identity provider is linked to a firmid user it does not manage.",
-    Refusal.INACTIVE: "Your firmid account is disabled. Ask {firm}'s support to enable it.",
-    Refusal.NO_EMAIL: "{firm}'s identity provider did not give your email address, so firmid cannot find your account.",
-    Refusal.EMAIL_NOT_VERIFIED: "{firm}'s identity provider does not confirm that your email address is verified.",
-    Refusal.EMAIL_OF_OTHER_FIRM: "Your address belongs to a firmid account that {firm}'s identity provider does not manage.",
-    Refusal.ALREADY_LINKED: "Your firmid account is already linked to another account of {firm}'s identity provider.",
-    Refusal.UNKNOWN_USER: "You have no firmid account yet, and {firm} does not create accounts at first sign-in. Ask {firm}'s support.",
-    Refusal.NO_CLIENT_COMPANY: "{firm}'s connection names no client company for new users. Ask {firm}'s support.",
+    Refusal.OTHER_FIRM: gettext_lazy(
+        "This account of %(firm)s's identity provider is linked to a firmid user it does not manage."
+    ),
+    Refusal.INACTIVE: gettext_lazy("Your firmid account is disabled. Ask %(firm)s's support to enable it."),
+    Refusal.NO_EMAIL: gettext_lazy(
+        "%(firm)s's identity provider did not give your email address, so firmid cannot find your account."
+    ),
+    Refusal.EMAIL_NOT_VERIFIED: gettext_lazy(
+        "%(firm)s's identity provider does not confirm that your email address is verified."
+    ),
+    Refusal.EMAIL_OF_OTHER_FIRM: gettext_lazy(
+        "Your address belongs to a firmid account that %(firm)s's identity provider does not manage."
+    ),
+    Refusal.ALREADY_LINKED: gettext_lazy(
+        "Your firmid account is already linked to another account of %(firm)s's identity provider."
+    ),
+    Refusal.UNKNOWN_USER: gettext_lazy(
+        "You have no firmid account yet, and %(firm)s does not create accounts at first sign-in. Ask %(firm)s's support."
+    ),
+    Refusal.NO_CLIENT_COMPANY: gettext_lazy(
+        "%(firm)s's connection names no client company for new users. Ask %(firm)s's support."
+    ),
 }
-NO_MFA = "{firm} requires a second factor at its identity provider, and this sign-in used none."
-STEP_UP_FAILED = "The application asks for a second factor, and {firm}'s identity provider did not confirm one."
-EXPIRED = "This sign-in link has expired or was already used. Start again from the sign-in page."
+NO_MFA = gettext_lazy("%(firm)s requires a second factor at its identity provider, and this sign-in used none.")
+STEP_UP_FAILED = gettext_lazy(
+    "The application asks for a second factor, and %(firm)s's identity provider did not confirm one."
+)
+EXPIRED = gettext_lazy("This sign-in link has expired or was already used. Start again from the sign-in page.")
 
 
 def upstream_failure(
     request: HttpRequest, connection: SsoConnection, error: upstream.UpstreamError, *, next_url: str
 ) -> HttpResponse:
-    message = f"firmid could not complete your sign-in with {connection.firm.name}'s identity provider. {error.message}"
+    message = _("firmid could not complete your sign-in with %(firm)s's identity provider. %(problem)s") % {
+        "firm": connection.firm.name,
+        "problem": error.message,
+    }
     return failure(request, connection, reason=error.problem.value, message=message, status=502, next_url=next_url)
 
 

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from firmid.mfa.factors.webauthn.flows import passwordless_offered
+from firmid.signin.destinations import next_url_destination_name
 from firmid.signin.federation import redirect_to_start
 from firmid.signin.views import safe_next
 from firmid.sso.selectors import connection_for_address
@@ -57,6 +58,8 @@ class LoginView(account_views.LoginView):
             **super().get_context_data(**kwargs),
             "step": step,
             "identify_invalid": self.address_invalid,
+            # "Sign in to continue to Documents": the registered name of the application in `next`.
+            "application_name": next_url_destination_name(query["next"]),
             "identify_again_url": f"{reverse('account_login')}?{urlencode({k: v for k, v in query.items() if v})}",
             # Offered to everyone or no one: showing it per address would tell who has an account.
             "passkey_offered": step == "identify" and passwordless_offered(),

@@ -23,6 +23,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -45,7 +46,7 @@ def setup_link(request: HttpRequest, token: str) -> HttpResponse:
         return _page(request, error=error.message, status=error.status)
     if request.user.is_authenticated and request.user.pk == user.pk:
         return HttpResponseRedirect(reverse("myaccount:home"))
-    messages.success(request, "Your address is confirmed. Sign in to set up multi-factor authentication.")
+    messages.success(request, _("Your address is confirmed. Sign in to set up multi-factor authentication."))
     # The page continues a sign-in pending in this browser, or sends to the sign-in page.
     return HttpResponseRedirect(reverse(CONFIRM_URLNAME))
 

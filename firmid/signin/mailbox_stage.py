@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -79,10 +80,12 @@ class _ConfirmAddressPage(View):
         try:
             if "resend" in request.POST and required == Kind.EMAIL_CODE:
                 email_code_send(user=self.user, request=request)
-                messages.info(request, f"A new code was sent to {self.user.email}.")
+                messages.info(request, _("A new code was sent to %(email)s.") % {"email": self.user.email})
                 return HttpResponseRedirect(request.get_full_path())
             if required != Kind.EMAIL_CODE:
-                raise ServiceError("Open the set-up link your firm's support emailed you: a code does not replace it.")
+                raise ServiceError(
+                    _("Open the set-up link your firm's support emailed you: a code does not replace it.")
+                )
             email_code_check(
                 user=self.user, raw_code=request.POST.get("code", ""), session=request.session, request=request
             )
@@ -94,7 +97,7 @@ class _ConfirmAddressPage(View):
         raise NotImplementedError
 
     def later(self) -> HttpResponse:
-        return self._render(error="Setting up MFA is required: it cannot be done later.", status=403)
+        return self._render(error=_("Setting up MFA is required: it cannot be done later."), status=403)
 
     def _render(self, *, error: str = "", status: int = 200) -> HttpResponse:
         required = required_proof(user=self.user)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from firmid.core import clock
 from firmid.mfa.selectors import user_mfa_decision
@@ -51,13 +52,13 @@ class SessionPolicyMiddleware:
     def _reason_to_end(self, request: HttpRequest) -> str | None:
         signed_in_at = request.session.get(SIGNED_IN_AT, 0)
         if clock.timestamp() - signed_in_at > signin_settings.SESSION_ABSOLUTE_SECONDS:
-            return "Your session has ended. Please sign in again."
+            return _("Your session has ended. Please sign in again.")
         # A level saved since sign-in applies at the user's very next step.
         decision = user_mfa_decision(user=request.user)
         if decision.managed_by_sso and not signed_in_through_sso(request):
-            return "Your firm now signs you in through its own identity provider."
+            return _("Your firm now signs you in through its own identity provider.")
         if not decision.blocks_session:
             return None
         if request.user.is_support_agent:  # agents' MFA is the platform's rule, not a firm's
-            return "Multi-factor authentication is required for support staff: sign in again to set it up."
-        return "Your firm now requires multi-factor authentication: sign in again to set it up."
+            return _("Multi-factor authentication is required for support staff: sign in again to set it up.")
+        return _("Your firm now requires multi-factor authentication: sign in again to set it up.")

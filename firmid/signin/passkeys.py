@@ -12,6 +12,7 @@ from allauth.mfa.webauthn import views as webauthn_views
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from firmid.signin.views import safe_next
 
@@ -32,4 +33,6 @@ class PasskeySignInView(webauthn_views.LoginWebAuthnView):
         return HttpResponseRedirect(reverse("account_login"))
 
 
-REFUSED = "This passkey was not accepted: it is not set up for a firmid account, or it did not answer this site."
+REFUSED = gettext_lazy(
+    "This passkey was not accepted: it is not set up for a firmid account, or it did not answer this site."
+)

@@ -10,6 +10,8 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from firmid.accounts.models import User
 from firmid.audit.actions import AuditAction, AuditOutcome
@@ -26,7 +28,9 @@ from firmid.sso.selectors import firm_sso_issuers
 # Where the sign-in started: anything that ends the user's sessions (an MFA reset, a disable,
 # a new password) changes the session hash, and so ends a sign-in still pending too.
 _STARTED_AS = "session_hash"
-CHANGED_MEANWHILE = "Your account's security settings changed while you were signing in. Please sign in again."
+CHANGED_MEANWHILE = gettext_lazy(
+    "Your account's security settings changed while you were signing in. Please sign in again."
+)
 
 
 class FirstFactorStage(LoginStage):
@@ -90,10 +94,10 @@ def _refuse_passkey(request, user, refusal: str) -> HttpResponse:  # noqa: ANN00
 
 def sso_refusal_message(user) -> str:  # noqa: ANN001
     issuer = firm_sso_issuers(firm=user.firm).get(user.user_type, "")
-    return (
-        f"{user.firm.name} signs you in through its own identity provider ({issuer}), not with a firmid "
+    return _(
+        "%(firm)s signs you in through its own identity provider (%(issuer)s), not with a firmid "
         "password: give your address on the sign-in page and Continue, and firmid takes you there."
-    )
+    ) % {"firm": user.firm.name, "issuer": issuer}
 
 
 class EnrolmentStage(LoginStage):

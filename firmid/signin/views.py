@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from firmid.audit.actions import AuditAction
@@ -30,7 +32,7 @@ from firmid.mfa.mailbox import mailbox_proven_required
 from firmid.mfa.registry import factor
 from firmid.mfa.selectors import user_factors, user_mfa_decision
 from firmid.mfa.verification import Outcome, refusal_message
-from firmid.signin.destinations import next_url_demands_mfa
+from firmid.signin.destinations import next_url_demands_mfa, next_url_destination_name
 from firmid.signin.pending import PendingSignInPage
 from firmid.signin.stages import EnrolmentStage, account_changed, refuse_sign_in
 
@@ -67,6 +69,7 @@ class AuthenticateView(mfa_views.AuthenticateView):
             # A key the firm no longer allows is still offered: it proves the person before an allowed one is added.
             "has_passkey": WEBAUTHN.kind in kinds,
             "has_code_factor": any(factor(kind).takes_typed_code for kind in kinds),
+            "application_name": next_url_destination_name(self.stage.login.redirect_url),
         }
 
 
@@ -93,7 +96,7 @@ class _EnhanceSecurityPage(View):
         if "credential" in request.POST:
             return self._enrol_passkey()
         if not self._allows(TOTP.kind):
-            return self._render(EnrolForm(), status=403, refusal=_NOT_ALLOWED.format(label=TOTP.label))
+            return self._render(EnrolForm(), status=403, refusal=_not_allowed(TOTP.label))
         form = EnrolForm(request.POST)
         if not form.is_valid():
             return self._render(form, status=400)
@@ -116,7 +119,7 @@ class _EnhanceSecurityPage(View):
     def _enrol_passkey(self) -> HttpResponse:
         """The browser's new key: checked (origin, RP id, challenge, user verification for a passkey), then stored."""
         if not self._allows(WEBAUTHN.kind):
-            return self._render(EnrolForm(), status=403, refusal=_NOT_ALLOWED.format(label=WEBAUTHN.label))
+            return self._render(EnrolForm(), status=403, refusal=_not_allowed(WEBAUTHN.label))
         form = EnrolWebAuthnForm(data=self.request.POST, user=self.user)
         if not form.is_valid():
             return self._render(EnrolForm(), status=400, passkey_form=form)
@@ -139,7 +142,7 @@ class _EnhanceSecurityPage(View):
         return HttpResponseRedirect(reverse("account_login"))
 
     def _later(self) -> HttpResponse:
-        refusal = "Multi-factor authentication is required here: it cannot be set up later."
+        refusal = _("Multi-factor authentication is required here: it cannot be set up later.")
         return self._render(EnrolForm(), status=403, refusal=refusal)
 
     def _refused(self, form: EnrolForm, outcome: Outcome) -> HttpResponse:
@@ -202,17 +205,23 @@ class EnrolView(PendingSignInPage, _EnhanceSecurityPage):
 
     def _later(self) -> HttpResponse:
         if not self.optional:
-            return self._render(EnrolForm(), status=403, refusal=_LATER_REFUSALS[self.required_by])
+            return self._render(EnrolForm(), status=403, refusal=str(_LATER_REFUSALS[self.required_by]))
         enrolment.postpone_enrolment(self.request, self.user)
         return self.stage.exit()
 
 
-_NOT_ALLOWED = "Your firm does not allow {label} as a second factor for your account: use a kind offered on this page."
+def _not_allowed(label: str) -> str:
+    return _(
+        "Your firm does not allow %(label)s as a second factor for your account: use a kind offered on this page."
+    ) % {"label": label}
+
 
 _LATER_REFUSALS = {
-    "application": "The application you are opening requires multi-factor authentication: it cannot be set up later.",
-    "support": "Support staff always use multi-factor authentication: it cannot be set up later.",
-    "firm": "Your firm requires multi-factor authentication: it cannot be set up later.",
+    "application": gettext_lazy(
+        "The application you are opening requires multi-factor authentication: it cannot be set up later."
+    ),
+    "support": gettext_lazy("Support staff always use multi-factor authentication: it cannot be set up later."),
+    "firm": gettext_lazy("Your firm requires multi-factor authentication: it cannot be set up later."),
 }
 
 

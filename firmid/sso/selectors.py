@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef, QuerySet, TextChoices
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from firmid.accounts.models import ROLES_OF_TYPE, User
 from firmid.core.app_settings import core_settings
@@ -94,9 +95,9 @@ def user_linked_to_issuer(*, user: User, issuer: str) -> bool:
 class ConnectionStatus(TextChoices):
     """Where a firm's user type stands with SSO (the Administration application's and the CLI's status)."""
 
-    ENABLED = "enabled", "Enabled"
-    DISABLED = "disabled", "Disabled"
-    NOT_CONFIGURED = "not_configured", "Not configured"
+    ENABLED = "enabled", _("Enabled")
+    DISABLED = "disabled", _("Disabled")
+    NOT_CONFIGURED = "not_configured", _("Not configured")
 
 
 def connection_status(connection: SsoConnection | None) -> ConnectionStatus:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from firmid.accounts import notifications
 from firmid.accounts.models import Role, User
@@ -50,7 +52,7 @@ def clean_domains(domains: list[str]) -> list[str]:
     cleaned = list(dict.fromkeys(domain.strip().lower().lstrip("@") for domain in domains if domain.strip()))
     bad = [domain for domain in cleaned if not _DOMAIN.match(domain)]
     if bad:
-        raise ServiceError(f"Not an email domain: {', '.join(bad)}.")
+        raise ServiceError(_("Not an email domain: %(domains)s.") % {"domains": ", ".join(bad)})
     return cleaned
 
 
@@ -60,17 +62,18 @@ def _validate(*, firm: Firm, user_type: UserType, values: ConnectionSettings, co
     except upstream.UpstreamError as error:
         raise ServiceError(error.message) from error
     if not values.client_id.strip():
-        raise ServiceError("The client ID is required.")
+        raise ServiceError(_("The client ID is required."))
     if "openid" not in values.scopes.split():
-        raise ServiceError("The scopes must include openid.")
+        raise ServiceError(_("The scopes must include openid."))
     if values.client_company is not None and (
         user_type not in CLIENT_TYPES or values.client_company.firm_id != firm.pk
     ):
-        raise ServiceError("The client company must be one of this firm's, for a client user type.")
+        raise ServiceError(_("The client company must be one of this firm's, for a client user type."))
     for domain in values.email_domains:
         other = connection_serving_domain(domain=domain, exclude=connection)
         if other is not None:
-            raise Conflict(f"{domain} is already served by another SSO connection ({other.firm.name}).")
+            taken = _("%(domain)s is already served by another SSO connection (%(firm)s).")
+            raise Conflict(taken % {"domain": domain, "firm": other.firm.name})
 
 
 @transaction.atomic
@@ -116,7 +119,7 @@ def _serve_domains(connection: SsoConnection) -> None:
                 if domain not in kept
             )
     except IntegrityError as error:  # another connection took one of them meanwhile
-        raise Conflict("One of these domains is already served by another SSO connection.") from error
+        raise Conflict(_("One of these domains is already served by another SSO connection.")) from error
 
 
 @transaction.atomic
@@ -127,7 +130,7 @@ def sso_secret_replace(
     if actor is not None:
         require_can_change_mfa(actor)
     if not secret.strip():
-        raise ServiceError("The client secret is empty.")
+        raise ServiceError(_("The client secret is empty."))
     connection.client_secret_encrypted = crypto.encrypt(secret.strip())
     connection.secret_changed_at = clock.now()
     connection.save(update_fields=["client_secret_encrypted", "secret_changed_at", "updated_at"])
@@ -147,7 +150,7 @@ def sso_secrets_rotate() -> int:
     for connection in connections:
         secret = connection.client_secret_encrypted
         connection.client_secret_encrypted = crypto.reencrypt_or_refuse(
-            secret, what=f"The client secret of {connection}"
+            secret, what=_("The client secret of %(connection)s") % {"connection": connection}
         )
     SsoConnection.objects.bulk_update(connections, ["client_secret_encrypted"], batch_size=500)
     return len(connections)
@@ -166,7 +169,7 @@ def sso_connection_enable(*, connection: SsoConnection, actor: User | None, requ
     if connection.enabled:
         return 0
     if not connection.has_secret:
-        raise Conflict("Set the client secret before enabling the connection.")
+        raise Conflict(_("Set the client secret before enabling the connection."))
     connection.enabled = True
     connection.save(update_fields=["enabled", "updated_at"])
     ended = _end_sessions_of(connection)
@@ -218,14 +221,15 @@ def sso_connection_test(
         _audit_test(connection, actor, request, outcome=AuditOutcome.FAILURE, detail=error.problem.value)
         raise
     checks = [
-        f"The discovery document answers, and names {metadata.issuer} as its issuer.",
-        "The provider offers the authorization code flow with PKCE S256."
+        _("The discovery document answers, and names %(issuer)s as its issuer.") % {"issuer": metadata.issuer},
+        _("The provider offers the authorization code flow with PKCE S256.")
         if metadata.announces_pkce
-        else "The provider does not announce its PKCE methods: firmid sends S256 all the same (Entra ID does this).",
-        f"Its key set publishes {len(keys.keys)} key(s).",
+        else _("The provider does not announce its PKCE methods: firmid sends S256 all the same (Entra ID does this)."),
+        ngettext("Its key set publishes %(count)d key.", "Its key set publishes %(count)d keys.", len(keys.keys))
+        % {"count": len(keys.keys)},
     ]
     if not connection.has_secret:
-        checks.append("No client secret is set yet: set one before enabling the connection.")
+        checks.append(_("No client secret is set yet: set one before enabling the connection."))
     _audit_test(connection, actor, request, outcome=AuditOutcome.SUCCESS, detail="")
     return checks
 

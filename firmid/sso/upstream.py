@@ -2,7 +2,8 @@
 
 Authlib builds the authorization request and exchanges the code (PKCE S256); joserfc checks
 the ID token. Everything an upstream answers is checked here, and every failure is an
-`UpstreamError` whose `problem` is the audit reason and whose message says it in plain words.
+`UpstreamError` whose `problem` is the audit reason and whose message says it in plain words,
+in the language of the person who reads it (the page's, or the command's `--language`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import requests
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -48,6 +51,22 @@ class Problem(StrEnum):
     BAD_ID_TOKEN = "bad_id_token"  # noqa: S105 - a reason, not a secret
 
 
+# What each checked address is, as the messages name it.
+WHAT = {
+    "issuer": gettext_lazy("The issuer"),
+    "discovery document": gettext_lazy("The discovery document"),
+    "key set": gettext_lazy("The key set"),
+    "authorization endpoint": gettext_lazy("The authorization endpoint"),
+    "token endpoint": gettext_lazy("The token endpoint"),
+    "jwks uri": gettext_lazy("The key set address (jwks_uri)"),
+    "userinfo endpoint": gettext_lazy("The userinfo endpoint"),
+}
+
+
+def _named(what: str, url: str) -> dict[str, object]:
+    return {"what": WHAT.get(what, what), "url": url}
+
+
 class UpstreamError(Exception):
     def __init__(self, problem: Problem, message: str) -> None:
         super().__init__(message)
@@ -76,7 +95,7 @@ def check_url(url: str, *, what: str) -> None:
         return
     if parts.scheme == "http" and sso_settings.SSO_ALLOW_HTTP_LOOPBACK and _loopback(parts.hostname or ""):
         return
-    raise UpstreamError(Problem.INSECURE, f"The {what} ({url}) must be an https:// address.")
+    raise UpstreamError(Problem.INSECURE, _("%(what)s (%(url)s) must be an https:// address.") % _named(what, url))
 
 
 def _loopback(host: str) -> bool:
@@ -93,20 +112,25 @@ def _get_json(url: str, *, what: str) -> Any:
     try:
         response = requests.get(url, timeout=sso_settings.SSO_TIMEOUT_SECONDS, allow_redirects=False)
     except requests.exceptions.SSLError as error:
-        raise UpstreamError(Problem.TLS, f"The {what} ({url}) has no valid TLS certificate: {error}.") from error
+        message = _("%(what)s (%(url)s) has no valid TLS certificate: %(error)s.")
+        raise UpstreamError(Problem.TLS, message % {**_named(what, url), "error": error}) from error
     except requests.exceptions.Timeout as error:
-        timeout = sso_settings.SSO_TIMEOUT_SECONDS
-        raise UpstreamError(Problem.TIMEOUT, f"The {what} ({url}) did not answer within {timeout} seconds.") from error
+        message = _("%(what)s (%(url)s) did not answer within %(seconds)s seconds.")
+        seconds = sso_settings.SSO_TIMEOUT_SECONDS
+        raise UpstreamError(Problem.TIMEOUT, message % {**_named(what, url), "seconds": seconds}) from error
     except requests.exceptions.RequestException as error:
-        raise UpstreamError(Problem.UNREACHABLE, f"The {what} ({url}) cannot be reached.") from error
+        raise UpstreamError(
+            Problem.UNREACHABLE, _("%(what)s (%(url)s) cannot be reached.") % _named(what, url)
+        ) from error
     if response.status_code != 200:
         problem = Problem.BAD_JWKS if what == "key set" else Problem.UNREACHABLE
-        raise UpstreamError(problem, f"The {what} ({url}) answered HTTP {response.status_code}.")
+        message = _("%(what)s (%(url)s) answered HTTP %(status)s.")
+        raise UpstreamError(problem, message % {**_named(what, url), "status": response.status_code})
     try:
         return response.json()
     except ValueError as error:
         problem = Problem.BAD_JWKS if what == "key set" else Problem.NOT_OIDC
-        raise UpstreamError(problem, f"The {what} ({url}) is not JSON.") from error
+        raise UpstreamError(problem, _("%(what)s (%(url)s) is not JSON.") % _named(what, url)) from error
 
 
 def _key(kind: str, url: str) -> str:
@@ -127,20 +151,20 @@ def discover(issuer: str, *, fresh: bool = False) -> Metadata:
 
 def _metadata(issuer: str, document: Any) -> Metadata:
     if not isinstance(document, dict) or not isinstance(document.get("authorization_endpoint"), str):
-        raise UpstreamError(Problem.NOT_OIDC, "The discovery document is not an OpenID Connect configuration.")
+        raise UpstreamError(Problem.NOT_OIDC, _("The discovery document is not an OpenID Connect configuration."))
     if document.get("issuer") != issuer:
+        message = _("The provider says its issuer is %(found)s, not %(expected)s: check the issuer URL.")
         raise UpstreamError(
-            Problem.WRONG_ISSUER,
-            f"The provider says its issuer is {document.get('issuer')!r}, not {issuer!r}: check the issuer URL.",
+            Problem.WRONG_ISSUER, message % {"found": repr(document.get("issuer")), "expected": repr(issuer)}
         )
     # Absent (Entra ID's v2.0 document): firmid sends S256 all the same. Announced without it: refused.
     methods = document.get("code_challenge_methods_supported")
     if methods is not None and "S256" not in methods:
-        raise UpstreamError(Problem.NO_S256, "The provider does not announce PKCE with S256, which firmid requires.")
+        raise UpstreamError(Problem.NO_S256, _("The provider does not announce PKCE with S256, which firmid requires."))
     if "code" not in (document.get("response_types_supported") or ["code"]):
-        raise UpstreamError(Problem.NO_CODE_FLOW, "The provider does not offer the authorization code flow.")
+        raise UpstreamError(Problem.NO_CODE_FLOW, _("The provider does not offer the authorization code flow."))
     if not isinstance(document.get("jwks_uri"), str) or not isinstance(document.get("token_endpoint"), str):
-        raise UpstreamError(Problem.NO_JWKS, "The provider publishes no key set (jwks_uri) or no token endpoint.")
+        raise UpstreamError(Problem.NO_JWKS, _("The provider publishes no key set (jwks_uri) or no token endpoint."))
     for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         check_url(document[field], what=field.replace("_", " "))
     return Metadata(
@@ -162,7 +186,7 @@ def signing_keys(metadata: Metadata, *, fresh: bool = False) -> KeySet:
     try:
         keys = KeySet.import_key_set(document)
     except (JoseError, ValueError, TypeError, KeyError) as error:
-        raise UpstreamError(Problem.BAD_JWKS, "The provider's key set holds no usable key.") from error
+        raise UpstreamError(Problem.BAD_JWKS, _("The provider's key set holds no usable key.")) from error
     if kept is None:  # kept from its fetch on, not from each use: a withdrawn key goes within the hour
         cache.set(_key("jwks", metadata.jwks_uri), document, sso_settings.SSO_METADATA_CACHE_SECONDS)
     return keys
@@ -183,7 +207,7 @@ def client_session(*, client_id: str, client_secret: str, redirect_uri: str, sco
 
 def authorization_url(session, *, metadata: Metadata, state: str, nonce: str, verifier: str, **params: str) -> str:  # noqa: ANN001
     """The URL that sends the browser to the upstream: code flow, PKCE S256, state and nonce."""
-    url, _ = session.create_authorization_url(
+    url, _state = session.create_authorization_url(
         metadata.authorization_endpoint, state=state, nonce=nonce, code_verifier=verifier, **params
     )
     return url
@@ -201,13 +225,14 @@ def exchange_code(session, *, metadata: Metadata, code: str, verifier: str) -> d
             allow_redirects=False,  # the code and the secret go to the announced endpoint, nowhere else
         )
     except requests.exceptions.Timeout as error:
-        raise UpstreamError(Problem.TIMEOUT, "The provider's token endpoint did not answer in time.") from error
+        raise UpstreamError(Problem.TIMEOUT, _("The provider's token endpoint did not answer in time.")) from error
     except requests.exceptions.RequestException as error:
-        raise UpstreamError(Problem.UNREACHABLE, "The provider's token endpoint cannot be reached.") from error
+        raise UpstreamError(Problem.UNREACHABLE, _("The provider's token endpoint cannot be reached.")) from error
     except (OAuthError, ValueError) as error:
-        raise UpstreamError(Problem.TOKEN_ERROR, f"The provider refused the sign-in code ({error}).") from error
+        message = _("The provider refused the sign-in code (%(error)s).") % {"error": error}
+        raise UpstreamError(Problem.TOKEN_ERROR, message) from error
     if not isinstance(token, dict) or not isinstance(token.get("id_token"), str):
-        raise UpstreamError(Problem.TOKEN_ERROR, "The provider's token response has no ID token.")
+        raise UpstreamError(Problem.TOKEN_ERROR, _("The provider's token response has no ID token."))
     return dict(token)
 
 
@@ -230,9 +255,10 @@ def verify_id_token(raw: str, *, metadata: Metadata, client_id: str, nonce: str)
     try:
         registry.validate(claims)
     except JoseError as error:
-        raise UpstreamError(Problem.BAD_ID_TOKEN, f"The provider's ID token was refused: {error}.") from error
+        message = _("The provider's ID token was refused: %(error)s.") % {"error": error}
+        raise UpstreamError(Problem.BAD_ID_TOKEN, message) from error
     if claims.get("nonce") != nonce:  # a string equal to ours: joserfc would accept a list holding it
-        raise UpstreamError(Problem.BAD_ID_TOKEN, "The ID token's nonce is not the one firmid sent.")
+        raise UpstreamError(Problem.BAD_ID_TOKEN, _("The ID token's nonce is not the one firmid sent."))
     _check_times_and_party(claims, client_id=client_id, now=now, skew=skew)
     return claims
 
@@ -245,10 +271,11 @@ def _decode(raw: str, metadata: Metadata):  # noqa: ANN202
         except InvalidKeyIdError as error:
             if fresh:
                 raise UpstreamError(
-                    Problem.BAD_ID_TOKEN, "The ID token is signed by a key the provider does not publish."
+                    Problem.BAD_ID_TOKEN, _("The ID token is signed by a key the provider does not publish.")
                 ) from error
         except (JoseError, ValueError) as error:
-            raise UpstreamError(Problem.BAD_ID_TOKEN, f"The ID token's signature does not verify ({error}).") from error
+            message = _("The ID token's signature does not verify (%(error)s).") % {"error": error}
+            raise UpstreamError(Problem.BAD_ID_TOKEN, message) from error
     raise AssertionError("unreachable")
 
 
@@ -259,12 +286,12 @@ def _check_times_and_party(claims: dict, *, client_id: str, now: int, skew: int)
         or iat > now + skew
         or iat < now - sso_settings.SSO_ID_TOKEN_MAX_AGE_SECONDS - skew
     ):
-        raise UpstreamError(Problem.BAD_ID_TOKEN, "The ID token's issue time (iat) is outside the accepted window.")
+        raise UpstreamError(Problem.BAD_ID_TOKEN, _("The ID token's issue time (iat) is outside the accepted window."))
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     if len(audiences) > 1 and claims.get("azp") != client_id:  # OIDC Core 3.1.3.7, items 4 and 5
-        raise UpstreamError(Problem.BAD_ID_TOKEN, "The ID token names several audiences but not firmid as azp.")
+        raise UpstreamError(Problem.BAD_ID_TOKEN, _("The ID token names several audiences but not firmid as azp."))
     if not isinstance(claims.get("sub"), str) or not 0 < len(claims["sub"]) <= 255:
-        raise UpstreamError(Problem.BAD_ID_TOKEN, "The ID token's subject (sub) is missing or too long.")
+        raise UpstreamError(Problem.BAD_ID_TOKEN, _("The ID token's subject (sub) is missing or too long."))
 
 
 def fetch_userinfo(*, metadata: Metadata, access_token: str, subject: str) -> dict:

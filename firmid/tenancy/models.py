@@ -3,10 +3,14 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from firmid.policy import UserType
+from firmid.tenancy.labels import LABELS
 
-USER_TYPE_CHOICES = [(t.value, t.label) for t in UserType]
+# Lazy labels: a form or an admin page shows them in the reader's language (English equals
+# the policy's labels, so the migrations see no change).
+USER_TYPE_CHOICES = [(t.value, LABELS[t]) for t in UserType]
 
 
 class Firm(models.Model):
@@ -33,7 +37,7 @@ class ClientCompany(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["firm", "name"], name="client_company_unique_name")]
-        verbose_name_plural = "client companies"
+        verbose_name_plural = _("client companies")
 
     def __str__(self) -> str:
         return self.name

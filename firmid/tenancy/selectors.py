@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from firmid.core.errors import NotFound
 from firmid.tenancy.models import Firm
@@ -20,5 +21,5 @@ def firm_get(*, pk: int) -> Firm:
     """Return the firm with this primary key, or refuse with NotFound."""
     firm = Firm.objects.filter(pk=pk).first() if 0 < pk <= MAX_PK else None
     if firm is None:
-        raise NotFound("No accounting firm has this id.")
+        raise NotFound(_("No accounting firm has this id."))
     return firm

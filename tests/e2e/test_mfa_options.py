@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from django.utils import formats
 from playwright.sync_api import expect
 
 from firmid.core import clock
@@ -43,7 +44,7 @@ def test_the_date_shows_with_mandatory_and_preview_saves_nothing_until_save(new_
     assert not FirmMfaLevel.objects.filter(firm=Firm.objects.get(name=DEMO_FIRM), user_type="practitioners").exists()
 
     save_levels(agent)
-    saved = f"Mandatory from {day.day} {day:%B %Y}"
+    saved = f"Mandatory from {formats.date_format(day, 'DATE_FORMAT')}"  # the English DATE_FORMAT
     expect(
         messages(agent).filter(has_text=re.compile(rf"^\s*Saved: Practitioners: Upon request → {saved}"))
     ).to_have_count(1)

@@ -35,7 +35,7 @@ def test_agent_sees_why_alice_is_forced_and_undoes_her_individual_activation(new
 
     agent.get_by_role("link", name="Deactivate MFA for this user", exact=True).click()
     expect(agent.get_by_role("heading", level=1)).to_have_text("Confirm")
-    agent.get_by_role("button", name="Confirm", exact=True).click()
+    agent.get_by_role("button", name="Deactivate MFA", exact=True).click()
     expect(agent.locator(".messages")).to_contain_text("MFA deactivated for alice@demo-accounting.test")
     expect(agent.locator("#mfa-status")).to_have_text("Forced")
     expect(reasons).to_have_text([BY_LEVEL])

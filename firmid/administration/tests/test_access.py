@@ -112,7 +112,7 @@ def test_agents_of_every_level_are_let_in(client: Client, signed_in_agent, level
     response = client.get("/administration/")
     assert response.status_code == 302 and response.url == "/administration/firms/"
     page = client.get("/administration/firms/").content.decode()
-    assert '<nav class="side" aria-label="Administration">' in page
+    assert '<nav class="side" id="side-nav" aria-label="Administration">' in page
     assert '<a href="/administration/firms/" class="active">Accounting firm</a>' in page
     assert '<a href="/administration/practitioners/">Practitioners</a>' in page
     assert '<a href="/administration/client-users/">Client users</a>' in page
@@ -154,4 +154,8 @@ def test_every_page_renders_for_agents(client: Client, signed_in_agent, demo_fir
         if url.endswith(DOWNLOADS):
             assert response["Content-Type"].startswith("text/csv"), url
             continue
-        assert '<nav class="side" aria-label="Administration">' in response.content.decode(), url
+        page = response.content.decode()
+        assert '<nav class="side" id="side-nav" aria-label="Administration">' in page, url
+        # Where the page sits, and one title.
+        assert page.count('<nav class="breadcrumbs" aria-label="Breadcrumb">') == 1, url
+        assert page.count('aria-current="page"') >= 1 and page.count("<h1>") == 1, url

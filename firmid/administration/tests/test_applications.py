@@ -135,7 +135,7 @@ def test_register_a_confidential_client_shows_its_secret_once_and_keeps_a_hash(
     response = client.post(NEW, {**GOOD, "user_types": ["practitioners"], "require_mfa": "on"})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert SECRET_WARNING in response.content.decode()
+    assert str(SECRET_WARNING) in response.content.decode()
     secret = shown_secret(response)
     app = Application.objects.get(name="Payroll")
     assert app.client_id in response.content.decode()
@@ -449,7 +449,7 @@ def test_regenerate_shows_a_new_secret_once_and_the_old_one_stops_working(
     assert check_password(old, documents.client_secret)  # the Confirm step changed nothing
     response = client.post(url)
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
-    assert SECRET_WARNING in response.content.decode()
+    assert str(SECRET_WARNING) in response.content.decode()
     new = shown_secret(response)
     documents.refresh_from_db()
     assert not check_password(old, documents.client_secret) and check_password(new, documents.client_secret)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from allauth.mfa.models import Authenticator
 from django.test import Client
+from django.utils import formats, timezone
 
 from firmid.accounts.models import Role
 from firmid.audit.models import AuditEvent
@@ -25,6 +26,11 @@ P = UserType.PRACTITIONERS
 
 def security_url(firm: Firm) -> str:
     return f"/administration/firms/{firm.pk}/security/"
+
+
+def shown_day(moment) -> str:
+    """A day as the page writes it in English (DATE_FORMAT)."""
+    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def day_in(days: int) -> str:
@@ -63,7 +69,10 @@ def test_level_2_agent_sees_the_date_and_the_options_beside_each_level(
 ) -> None:
     signed_in_agent(2)
     page = client.get(security_url(demo_firm)).content.decode()
-    assert '<input type="date" name="mandatory_from_practitioners" value="">' in page
+    assert (
+        '<input type="date" name="mandatory_from_practitioners" value="" aria-describedby="mandatory-from-help-level_practitioners">'
+        in page
+    )
     assert '<input type="hidden" name="options_practitioners" value="1">' in page
     assert (
         '<label><input type="checkbox" name="methods_practitioners" value="totp" checked> Authenticator app</label>'
@@ -98,7 +107,7 @@ def test_a_pending_rollout_is_shown_with_its_day(
     moment = options(demo_firm).mandatory_from
     signed_in_agent(level)
     page = client.get(security_url(demo_firm)).content.decode()
-    said = f"Mandatory from {moment.day} {moment:%B %Y} — until then set-up is offered with Activate later"
+    said = f"Mandatory from {shown_day(moment)} — until then set-up is offered with Activate later"
     assert said in page
     if level > 1:
         assert f'name="mandatory_from_practitioners" value="{moment.date().isoformat()}"' in page
@@ -112,7 +121,10 @@ def test_a_rollout_whose_day_passed_shows_plain_mandatory(
     signed_in_agent(2)
     page = client.get(security_url(demo_firm)).content.decode()
     assert "until then set-up is offered" not in page
-    assert '<input type="date" name="mandatory_from_practitioners" value="">' in page
+    assert (
+        '<input type="date" name="mandatory_from_practitioners" value="" aria-describedby="mandatory-from-help-level_practitioners">'
+        in page
+    )
 
 
 def test_level_1_agent_reads_the_options_without_any_input(client: Client, signed_in_agent, demo_firm) -> None:
@@ -150,7 +162,7 @@ def test_saving_the_level_with_a_date_and_options_in_one_post(
     assert (saved.allowed_methods, saved.passwordless_passkeys) == (frozenset({"webauthn"}), True)
     moment = saved.mandatory_from
     assert messages_of(response) == [
-        f"Saved: Practitioners: Upon request → Mandatory from {moment.day} {moment:%B %Y}; "
+        f"Saved: Practitioners: Upon request → Mandatory from {shown_day(moment)}; "
         "Practitioners: Allowed methods Authenticator app, Passkeys and security keys → Passkeys and security keys; "
         "Practitioners: Passkey sign-in without a password off → on."
     ]
@@ -220,7 +232,10 @@ def test_preview_shows_the_impact_and_the_form_as_posted_and_saves_nothing(
     assert mfa_state() == before
     assert "Preview: nothing is saved until you press Save." in page
     assert '<h2 id="impact-title">Impact of this change</h2>' in page
-    assert '<input type="radio" name="level_practitioners" value="mandatory" checked> Mandatory' in page
+    assert (
+        '<input type="radio" name="level_practitioners" value="mandatory" aria-describedby="meaning-level_practitioners-mandatory" checked> Mandatory'
+        in page
+    )
     assert 'name="trust_days_practitioners" value="5"' in page
     assert "would have to set it up at their next sign-in" in page
 

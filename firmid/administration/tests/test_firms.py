@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client
 
 from firmid.audit.models import AuditEvent
-from firmid.audit.services import audit_record
 from firmid.mfa.levels.selectors import firm_mfa_levels
 from firmid.mfa.models import FirmMfaLevel
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
 from firmid.tenancy.services import firm_create
 from firmid.testing.administration import messages_of
-from firmid.testing.factories import give_factor, set_level
-from firmid.testing.signin import sign_in_as
+from firmid.testing.factories import set_level
 from firmid.testing.state import mfa_state
 
 CONFIRM_TEXT = (
@@ -41,7 +37,8 @@ def test_firm_list_links_each_firm_to_its_security_tab(client: Client, signed_in
     signed_in_agent(level)
     page = client.get("/administration/firms/").content.decode()
     assert "<h1>Accounting firms</h1>" in page
-    assert '<input type="search" name="q" value="" aria-label="Search firms"' in page
+    assert '<label for="firm-search">Search firms</label>' in page
+    assert '<input type="search" id="firm-search" name="q" value="">' in page
     assert f'<a href="/administration/firms/{demo_firm.pk}/security/">Demo Accounting</a>' in page
     assert "Northwind Partners" in page
 
@@ -82,9 +79,18 @@ def test_level_2_agent_sees_a_choice_of_levels_for_each_user_type(client: Client
     for label in ("Practitioners", "Administrator clients and standard clients"):
         assert f"<legend>{label}</legend>" in page
     assert "<legend>Employees of the accounting firm&#x27;s clients</legend>" in page
-    assert '<input type="radio" name="level_clients" value="suggested" checked> Suggested</label>' in page
-    assert '<input type="radio" name="level_practitioners" value="upon_request" checked> Upon request' in page
-    assert '<input type="radio" name="level_practitioners" value="mandatory"> Mandatory' in page
+    assert (
+        '<input type="radio" name="level_clients" value="suggested" aria-describedby="meaning-level_clients-suggested" checked> Suggested</label>'
+        in page
+    )
+    assert (
+        '<input type="radio" name="level_practitioners" value="upon_request" aria-describedby="meaning-level_practitioners-upon_request" checked> Upon request'
+        in page
+    )
+    assert (
+        '<input type="radio" name="level_practitioners" value="mandatory" aria-describedby="meaning-level_practitioners-mandatory"> Mandatory'
+        in page
+    )
     assert '<button type="submit">Save</button>' in page
 
 
@@ -138,7 +144,7 @@ def test_lowering_to_upon_request_asks_to_confirm_and_changes_nothing(
     assert '<input type="hidden" name="level_practitioners" value="suggested">' in page
     assert '<input type="hidden" name="level_clients" value="upon_request">' in page
     assert '<input type="hidden" name="confirmed" value="1">' in page
-    assert '<button type="submit">Confirm</button>' in page
+    assert '<button type="submit" class="danger">Confirm</button>' in page
     assert f'href="{security_url(demo_firm)}">Cancel</a>' in page
     assert mfa_state() == before
 
@@ -187,7 +193,7 @@ def test_sso_user_type_is_not_offered_and_says_who_manages_it(client: Client, si
     page = client.get(security_url(northwind)).content.decode()
     assert 'name="level_practitioners"' not in page and "<legend>Practitioners</legend>" not in page
     assert (
-        "Practitioners sign in through Northwind Partners' identity provider: MFA is managed there. "
+        "Practitioners sign in through the identity provider of Northwind Partners: MFA is managed there. "
         f'See the <a href="/administration/firms/{northwind.pk}/sso/">SSO tab</a>.'
     ) in page
     assert 'name="level_clients"' in page and page.count("<fieldset>") == 2
@@ -236,47 +242,3 @@ def test_level_1_agent_forged_post_is_refused_and_changes_nothing(client: Client
         assert response.status_code == 403, posted
         assert "Only level 2 and 3 support agents can change MFA settings." in response.content.decode()
     assert mfa_state() == before
-
-
-# --- the audit trail -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("level", [1, 2])
-def test_audit_trail_lists_the_level_changes(client: Client, signed_in_agent, make_agent, demo_firm, level) -> None:
-    changer = Client()
-    other = make_agent(3, email="other.l3@firmid.test")
-    give_factor(other)
-    sign_in_as(changer, other)
-    changer.post(security_url(demo_firm), {"level_practitioners": "mandatory"})
-    signed_in_agent(level)
-    response = client.get(f"/administration/firms/{demo_firm.pk}/audit/")
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert 'class="current" aria-current="page">Audit trail</a>' in page
-    for column in ("When", "Who", "What", "User", "Type", "Change", "Outcome"):
-        assert f'<th scope="col">{column}</th>' in page
-    row = re.search(r"<tr>\s*<td><time[^>]*>([^<]*)</time></td>(.*?)</tr>", page, re.S)
-    assert row.group(1).endswith(" UTC")
-    cells = re.findall(r"<td>(.*?)</td>", row.group(2))
-    assert cells == [
-        "other.l3@firmid.test",
-        "mfa_level_changed",
-        "",
-        "practitioners",
-        "upon_request → mandatory",
-        "success",
-    ]
-
-
-def test_audit_trail_shows_system_for_events_without_actor_and_is_paginated(
-    client: Client, signed_in_agent, northwind
-) -> None:
-    for n in range(55):
-        audit_record(action=f"test_event_{n:02d}", firm=northwind)
-    signed_in_agent(1)
-    first = client.get(f"/administration/firms/{northwind.pk}/audit/").content.decode()
-    assert "<td>system</td>" in first and "Page 1 of 2" in first
-    assert first.count("<tr>") == 51  # the header and 50 events
-    last = client.get(f"/administration/firms/{northwind.pk}/audit/", {"page": "99"}).content.decode()
-    assert "Page 2 of 2" in last
-    assert "sso_connected" in last  # the demo's oldest event comes last

@@ -53,7 +53,7 @@ def acme(db) -> Firm:
 
 def main_of(page: str) -> str:
     """The page's own content, without the header's sign-out form."""
-    return page.partition("<main>")[2]
+    return page.partition('<main id="main" tabindex="-1">')[2]
 
 
 def all_pages(client: Client, firm: Firm) -> str:
@@ -73,8 +73,14 @@ def test_tab_lists_each_user_type_with_its_status_and_the_redirect_uri(
     assert f'<a href="{sso_url(northwind)}" class="current" aria-current="page">SSO</a>' in page
     assert f'<code id="sso-redirect-uri">{CALLBACK}</code>' in page
     assert page.count('<section class="card"') == 3
-    assert '<h2>Practitioners <span class="status">Enabled</span></h2>' in page
-    assert '<h2>Administrator clients and standard clients <span class="status">Not configured</span></h2>' in page
+    assert (
+        '<h2>Practitioners <span class="status status--sso-enabled"><span class="symbol" aria-hidden="true">✓</span>'
+        "Enabled</span></h2>"
+    ) in page
+    assert (
+        '<h2>Administrator clients and standard clients <span class="status status--sso-not_configured">'
+        '<span class="symbol" aria-hidden="true">–</span>Not configured</span></h2>'
+    ) in page
     assert "<code>http://127.0.0.1:8002</code>" in page and "<code>firmid-northwind</code>" in page
     assert "Secret set on <time" in page and "northwind.test" in page
 
@@ -107,7 +113,7 @@ def test_security_tab_points_a_type_under_sso_to_the_sso_tab(client: Client, sig
     signed_in_agent(2)
     page = client.get(f"/administration/firms/{northwind.pk}/security/").content.decode()
     assert (
-        "Practitioners sign in through Northwind Partners' identity provider: MFA is managed there. "
+        "Practitioners sign in through the identity provider of Northwind Partners: MFA is managed there. "
         f'See the <a href="{sso_url(northwind)}">SSO tab</a>.'
     ) in page
 
@@ -275,7 +281,8 @@ def test_disable_asks_confirm_then_gives_the_type_back_to_passwords(
     assert not stored(northwind).enabled
     assert User.objects.get(pk=erin.pk).get_session_auth_hash() != before
     assert (
-        '<h2>Practitioners <span class="status">Disabled</span></h2>' in client.get(sso_url(northwind)).content.decode()
+        '<h2>Practitioners <span class="status status--sso-disabled"><span class="symbol" aria-hidden="true">○</span>'
+        "Disabled</span></h2>" in client.get(sso_url(northwind)).content.decode()
     )
     assert AuditEvent.objects.filter(firm=northwind, action="sso_disabled").exists()
 

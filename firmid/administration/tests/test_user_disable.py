@@ -86,7 +86,11 @@ def test_disabling_ends_sessions_revokes_tokens_and_is_audited(
     page = client.get(user_url(alice, "security")).content.decode()
     assert 'id="account-disabled"' in page and "<strong>Disabled</strong>" in page
     assert "Enable this user" in page and "Disable this user" not in page
-    assert '<span class="status">Disabled</span>' in client.get("/administration/practitioners/").content.decode()
+    listed = client.get("/administration/practitioners/").content.decode()
+    assert (
+        '<span class="status status--disabled"><span class="symbol" aria-hidden="true">⊘</span>Disabled</span>'
+        in listed
+    )
 
 
 def test_a_disabled_user_cannot_sign_in_until_enabled(client: Client, signed_in_agent, alice, password) -> None:

@@ -129,5 +129,5 @@ def test_login_tab_lists_every_factor_and_names_the_second_ones(client, signed_i
     signed_in_agent(1)
     flows.recovery_codes_issue(user=alice, request=None)
     page = client.get(user_url(alice, "security")).content.decode()
-    assert "They have set up an authenticator app and are asked for it at every sign-in." in page
-    assert "<td>Recovery codes</td>" in page and "<td>10 of 10 left</td>" in page
+    assert "They have set up a second factor (authenticator app) and are asked for it at every sign-in." in page
+    assert '<td class="kind">Recovery codes</td>' in page and '<td data-label="Name">10 of 10 left</td>' in page

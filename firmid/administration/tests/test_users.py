@@ -21,6 +21,11 @@ from firmid.testing.signin import sign_in_as
 from firmid.testing.state import mfa_state
 
 
+def main_of(page: str) -> str:
+    """The page's own content, without the header's forms (language, sign out)."""
+    return page.partition('<main id="main" tabindex="-1">')[2]
+
+
 def demo_user(email: str) -> User:
     return User.objects.get(email=email)
 
@@ -50,13 +55,13 @@ def test_practitioners_list_shows_practitioners_only_with_their_mfa_status(
     assert response.status_code == 200
     assert "<h1>Practitioners</h1>" in page
     assert '<a href="/administration/practitioners/" class="active">Practitioners</a>' in page
-    assert '<input type="search" name="q" value="" aria-label="Search users"' in page
+    assert '<input type="search" id="user-search" name="q" value="">' in page
     for column in ("Name", "Email", "Firm", "Role", "MFA status"):
         assert f'<th scope="col">{column}</th>' in page
     assert f'<a href="{user_url(alice, "security")}">Alice Martin</a>' in page
     assert f'<a href="{user_url(erin, "security")}">Erin Walsh</a>' in page
-    assert '<span class="status">Managed by SSO</span>' in page
-    assert '<span class="status">Not offered</span>' in page
+    assert '<span class="symbol" aria-hidden="true">⇄</span><span>Managed by SSO</span>' in page
+    assert '<span class="symbol" aria-hidden="true">–</span><span>Not offered</span>' in page
     assert "bob@client-one.test" not in page and "support.l1@firmid.test" not in page
 
 
@@ -93,7 +98,8 @@ def test_user_list_filters_by_firm_and_ignores_a_malformed_firm(client: Client, 
     signed_in_agent(1)
     page = client.get("/administration/client-users/", {"firm": northwind.pk}).content.decode()
     assert "frank@northwind-client.test" in page and "bob@client-one.test" not in page
-    assert "Show every firm" in page
+    assert f'<option value="{northwind.pk}" selected>Northwind Partners</option>' in page
+    assert "Clear the filters" in page
     for bad in ("abc", "-3", "1e9", "99999999999999999999999"):
         response = client.get("/administration/client-users/", {"firm": bad})
         assert response.status_code == 200, bad
@@ -133,15 +139,16 @@ def test_a_page_of_users_costs_the_same_queries_whatever_its_size(
     counts = {}
     for firm in (small, large):
         for url in ("/administration/practitioners/", "/administration/client-users/"):
-            # Session, user with the policy's snapshot, count, page (and a session save at
-            # most once a minute): none per row.
-            with django_assert_max_num_queries(8) as captured:
+            # Session, user with the policy's snapshot, count, page, the firms of the filter
+            # (and the firm's client companies), a session save at most once a minute: none per row.
+            with django_assert_max_num_queries(9) as captured:
                 response = client.get(url, {"firm": firm.pk})
             assert response.status_code == 200
             counts[(firm.name, url)] = len(captured)
     large_page = client.get("/administration/client-users/", {"firm": large.pk}).content.decode()
-    assert large_page.count('<span class="status">') == 50 and "Page 1 of 4" in large_page
-    assert len(set(counts.values())) == 1, counts
+    assert large_page.count('<td class="user-status">') == 50 and "Page 1 of 4" in large_page
+    for url in ("/administration/practitioners/", "/administration/client-users/"):
+        assert counts[("Small Firm", url)] == counts[("Large Firm", url)], counts
 
 
 def test_user_list_is_paginated_by_50(client: Client, signed_in_agent, db) -> None:
@@ -168,7 +175,7 @@ def test_login_tab_shows_the_status(client: Client, signed_in_agent, alice, leve
     assert response.status_code == 200
     assert "<h1>Alice Martin" in page and "alice@demo-accounting.test" in page
     assert 'class="current" aria-current="page">Login</a>' in page
-    assert '<span class="status" id="mfa-status">Not offered</span>' in page
+    assert '<span class="status status--not_offered">' in page and '<span id="mfa-status">Not offered</span>' in page
     assert "they are not asked to set it up" in page
 
 
@@ -217,7 +224,7 @@ def test_level_1_agent_sees_no_action_on_the_login_tab(client: Client, signed_in
     page = client.get(user_url(alice, "security")).content.decode()
     assert 'id="mfa-status">Configured</span>' in page
     assert "/activate-mfa/" not in page and "/reset-mfa/" not in page
-    assert page.count("<form") == 1  # the header's Sign out only
+    assert main_of(page).count("<form") == 0
 
 
 def test_unknown_user_and_support_agents_are_not_found(client: Client, signed_in_agent, demo) -> None:
@@ -282,7 +289,7 @@ def test_reset_asks_to_confirm_first(client: Client, signed_in_agent, alice) -> 
         "(the firm's level for Practitioners is Upon request)."
     ) in page
     assert f'<form method="post" action="{user_url(alice, "reset-mfa")}">' in page
-    assert '<button type="submit">Confirm</button>' in page
+    assert '<button type="submit" class="danger">Reset MFA</button>' in page
     assert mfa_state() == before
 
 

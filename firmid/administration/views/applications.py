@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from firmid.accounts.permissions import can_change_mfa, require_can_change_mfa
@@ -22,7 +24,7 @@ from firmid.oidc.services import (
 )
 
 APPLICATIONS_PER_PAGE = 50
-SECRET_WARNING = "Copy the client secret now: it is shown only once and stored hashed."  # noqa: S105 - a message
+SECRET_WARNING = gettext_lazy("Copy the client secret now: it is shown only once and stored hashed.")
 SECTION = "applications"
 
 
@@ -59,7 +61,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
         )
     except ServiceError as error:
         return _render_refused(request, form, error)
-    return _render_secret(request, registration.application, registration.client_secret, "Application registered")
+    return _render_secret(request, registration.application, registration.client_secret, _("Application registered"))
 
 
 @administration_view
@@ -77,7 +79,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         application_update(actor=request.user, application=application, request=request, **form.settings())
     except ServiceError as error:
         return _render_refused(request, form, error, summary)
-    messages.success(request, f"Saved: {application.name}.")
+    messages.success(request, _("Saved: %(name)s.") % {"name": application.name})
     return redirect("administration:application", pk=application.pk)
 
 
@@ -89,7 +91,7 @@ def application_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _render_confirm(request, application_summary(application), "regenerate")
     secret = application_regenerate_secret(actor=request.user, application=application, request=request)
-    return _render_secret(request, application, secret, "New client secret")
+    return _render_secret(request, application, secret, _("New client secret"))
 
 
 @administration_view
@@ -101,7 +103,7 @@ def application_remove(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_confirm(request, application_summary(application), "delete")
     name = application.name
     application_delete(actor=request.user, application=application, request=request)
-    messages.success(request, f"Deleted: {name}. Its codes and tokens are revoked.")
+    messages.success(request, _("Deleted: %(name)s. Its codes and tokens are revoked.") % {"name": name})
     return redirect("administration:applications")
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from firmid.administration import forms
@@ -19,20 +20,23 @@ from firmid.mfa.levels.reports import (
     firm_enrolment_report,
     platform_enrolment_report,
 )
+from firmid.policy import Status
+from firmid.tenancy.labels import label
 from firmid.tenancy.selectors import firm_get
 
 FIRMS_PER_PAGE = 25
+# Read by people (auditors, the firm): in the agent's language, like the cells' labels.
 CSV_HEADER = (
-    "Firm id",
-    "Firm",
-    "User type",
-    "Level",
-    "Users",
-    "Configured",
-    "Forced (not configured)",
-    "Suggested (not configured)",
-    "Not offered",
-    "Covered (%)",
+    _("Firm id"),
+    _("Firm"),
+    _("User type"),
+    _("Level"),
+    _("Users"),
+    _("Configured"),
+    _("Forced (not configured)"),
+    _("Suggested (not configured)"),
+    _("Not offered"),
+    _("Covered (%)"),
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,7 +81,7 @@ def csv_download(filename: str, rows: Iterable[EnrolmentRow]) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # the BOM that makes Excel read UTF-8 (accented firm names)
     writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([str(cell) for cell in CSV_HEADER])
     writer.writerows([safe_cell(cell) for cell in _csv_cells(row)] for row in rows)
     return response
 
@@ -87,8 +91,8 @@ def _csv_cells(row: EnrolmentRow) -> tuple:
     return (
         row.firm_id,
         row.firm_name,
-        row.user_type.label,
-        row.level_label,
+        label(row.user_type),
+        level_label(row),
         row.users,
         row.configured,
         row.forced_not_configured,
@@ -96,6 +100,11 @@ def _csv_cells(row: EnrolmentRow) -> tuple:
         row.not_offered,
         percent,
     )
+
+
+def level_label(row: EnrolmentRow) -> str:
+    """A row's level as people read it; a type under SSO has none: its provider manages MFA."""
+    return label(Status.MANAGED_BY_SSO) if row.level is None else label(row.level)
 
 
 def safe_cell(value: object) -> str:

@@ -1,4 +1,4 @@
-"""Accounting firm: the firm list, its Authentication and security tab and its audit trail."""
+"""Accounting firm: the firm list and its Authentication and security tab (the audit trail: views/audit.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from firmid.accounts.permissions import can_change_mfa
-from firmid.administration import forms, security_form
+from firmid.administration import forms, security_form, wording
 from firmid.administration.decorators import administration_view
+from firmid.administration.selectors import firm_rows, firms_filtered
 from firmid.administration.views.common import paginate
-from firmid.audit.selectors import audit_events_of_firm
 from firmid.core import clock
 from firmid.mfa.levels.impact import ProposedTypeSettings, TypeImpact, level_change_impact
 from firmid.mfa.levels.selectors import TypeMfaOptions, firm_mfa_settings, firm_type_mfa_options
@@ -24,11 +24,9 @@ from firmid.mfa.levels.services import (
 )
 from firmid.policy import MfaLevel, UserType
 from firmid.tenancy.models import Firm
-from firmid.tenancy.selectors import firm_get, firm_search
+from firmid.tenancy.selectors import firm_get
 
 FIRMS_PER_PAGE = 25
-EVENTS_PER_PAGE = 50
-NOTHING_TO_SAVE = "Nothing to save: the levels are unchanged."
 
 
 @administration_view
@@ -40,9 +38,20 @@ def index(request: HttpRequest) -> HttpResponse:
 @administration_view
 @require_GET
 def firm_list(request: HttpRequest) -> HttpResponse:
-    terms = forms.search_terms(forms.FirmSearchForm(request.GET))
-    page = paginate(request, firm_search(query=terms.query), FIRMS_PER_PAGE)
-    return render(request, "administration/firm_list.html", {"page": page, "q": terms.query, "section": "firms"})
+    form = forms.FirmSearchForm(request.GET)
+    terms = forms.search_terms(form)
+    firms = firms_filtered(query=terms.query, user_type=terms.user_type, level=terms.level, sso=terms.sso)
+    page = paginate(request, firms, FIRMS_PER_PAGE)
+    page.object_list = firm_rows(list(page.object_list))
+    context = {
+        "page": page,
+        "q": terms.query,
+        "terms": terms,
+        "form": form,
+        "user_types": list(UserType),
+        "section": "firms",
+    }
+    return render(request, "administration/firm_list.html", context)
 
 
 @administration_view
@@ -86,14 +95,8 @@ def _save_settings(request: HttpRequest, firm: Firm) -> HttpResponse:
         )
     except ConfirmationRequired:
         return _render_confirm(request, firm, settings)
-    messages.success(request, _saved_message(plan))
+    messages.success(request, wording.saved_message(plan))
     return redirect("administration:firm_security", pk=firm.pk)
-
-
-def _saved_message(plan: SettingsPlan) -> str:
-    if not plan.changed:
-        return NOTHING_TO_SAVE
-    return "Saved: " + "; ".join(str(change) for change in (*plan.level_changes, *plan.option_changes)) + "."
 
 
 def _render_confirm(request: HttpRequest, firm: Firm, settings: dict[UserType, TypeSettingsInput]) -> HttpResponse:
@@ -101,7 +104,7 @@ def _render_confirm(request: HttpRequest, firm: Firm, settings: dict[UserType, T
     context = {
         "firm": firm,
         "plan": plan,
-        "changes": [*plan.level_changes, *plan.option_changes],
+        "changes": wording.changes_of(plan),
         "hidden": security_form.hidden_fields(request.POST),
         "impact": _impact(firm, plan),
         "section": "firms",
@@ -118,11 +121,3 @@ def _proposal(options: TypeMfaOptions) -> ProposedTypeSettings:
     return ProposedTypeSettings(
         level=options.level, mandatory_from=options.mandatory_from, allowed_methods=options.allowed_methods
     )
-
-
-@administration_view
-@require_GET
-def firm_audit(request: HttpRequest, pk: int) -> HttpResponse:
-    firm = firm_get(pk=pk)
-    page = paginate(request, audit_events_of_firm(firm=firm), EVENTS_PER_PAGE)
-    return render(request, "administration/firm_audit.html", {"firm": firm, "page": page, "section": "firms"})

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from firmid.accounts.permissions import can_change_mfa, require_can_change_mfa
@@ -30,12 +32,13 @@ from firmid.sso.services import (
     sso_connection_test,
 )
 from firmid.sso.upstream import UpstreamError
+from firmid.tenancy.labels import label
 from firmid.tenancy.models import Firm
 from firmid.tenancy.selectors import firm_get
 
 SECTION = "firms"
-NO_SUCH_TYPE = "No such user type."
-NOT_CONFIGURED = "This user type has no SSO connection yet."
+NO_SUCH_TYPE = gettext_lazy("No such user type.")
+NOT_CONFIGURED = gettext_lazy("This user type has no SSO connection yet.")
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,10 @@ def firm_sso_edit(request: HttpRequest, pk: int, user_type: str) -> HttpResponse
 
 
 def _saved_message(connection: SsoConnection) -> str:
-    label = connection.type.label
+    names = {"type": label(connection.type)}
     if connection.enabled:
-        return f"Saved the SSO connection of {label}."
-    return f"Saved the SSO connection of {label}. It stays disabled until you enable it."
+        return _("Saved the SSO connection of %(type)s.") % names
+    return _("Saved the SSO connection of %(type)s. It stays disabled until you enable it.") % names
 
 
 @administration_view
@@ -106,9 +109,9 @@ def firm_sso_test(request: HttpRequest, pk: int, user_type: str) -> HttpResponse
     try:
         checks = sso_connection_test(connection=connection, actor=request.user, request=request)
     except UpstreamError as error:
-        messages.error(request, f"Test connection failed: {error.message}")
+        messages.error(request, _("Test connection failed: %(reason)s") % {"reason": error.message})
     else:
-        messages.success(request, f"Test connection passed for {connection.type.label}.")
+        messages.success(request, _("Test connection passed for %(type)s.") % {"type": label(connection.type)})
         for check in checks:
             messages.success(request, check)
     return redirect("administration:firm_sso", pk=connection.firm_id)
@@ -126,11 +129,29 @@ def firm_sso_disable(request: HttpRequest, pk: int, user_type: str) -> HttpRespo
     return _switch(request, _connection(pk, user_type), "disable")
 
 
-# Each switch: its service and what it tells the agent afterwards.
-SWITCHES = {
-    "enable": (sso_connection_enable, "SSO enabled for {type}: password sessions and tokens ended for {users}."),
-    "disable": (sso_connection_disable, "SSO disabled for {type}: firmid passwords apply again, for {users}."),
-}
+# Each switch's service; `_switched` says what it did.
+SWITCHES = {"enable": sso_connection_enable, "disable": sso_connection_disable}
+
+
+def _switched(action: str, connection: SsoConnection, ended: int) -> str:
+    names = {"type": label(connection.type), "count": ended}
+    if action == "enable":
+        return (
+            ngettext(
+                "SSO enabled for %(type)s: password sessions and tokens ended for %(count)s user.",
+                "SSO enabled for %(type)s: password sessions and tokens ended for %(count)s users.",
+                ended,
+            )
+            % names
+        )
+    return (
+        ngettext(
+            "SSO disabled for %(type)s: firmid passwords apply again, for %(count)s user.",
+            "SSO disabled for %(type)s: firmid passwords apply again, for %(count)s users.",
+            ended,
+        )
+        % names
+    )
 
 
 def _switch(request: HttpRequest, connection: SsoConnection, action: str) -> HttpResponse:
@@ -138,15 +159,14 @@ def _switch(request: HttpRequest, connection: SsoConnection, action: str) -> Htt
     require_can_change_mfa(request.user)
     if request.method == "GET":
         return _render_confirm(request, connection, action)
-    service, done = SWITCHES[action]
+    service = SWITCHES[action]
     try:
         ended = service(connection=connection, actor=request.user, request=request)
     except NotAllowed:
         raise
     except ServiceError as error:
         return _render_confirm(request, connection, action, error=error.message)
-    users = f"{ended} user" if ended == 1 else f"{ended} users"
-    messages.success(request, done.format(type=connection.type.label, users=users))
+    messages.success(request, _switched(action, connection, ended))
     return redirect("administration:firm_sso", pk=connection.firm_id)
 
 

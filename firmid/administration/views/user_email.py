@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from firmid.accounts.permissions import require_can_change_mfa
@@ -33,7 +34,9 @@ def user_email(request: HttpRequest, public_id: UUID) -> HttpResponse:
         # The form again, with the reason and what was typed, so the agent can correct it.
         return _form(request, subject, email=email, error=error.message, status=error.status)
     messages.success(
-        request, f"The address is now {subject.email}: the user is signed out everywhere and both addresses are told."
+        request,
+        _("The address is now %(email)s: the user is signed out everywhere and both addresses are told.")
+        % {"email": subject.email},
     )
     return redirect("administration:user_security", public_id=subject.public_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -11,17 +12,23 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from firmid.accounts.models import User
 from firmid.accounts.permissions import can_change_mfa, require_can_change_mfa
-from firmid.accounts.selectors import UserKind, firm_user_get, user_kind_of, users_search
+from firmid.accounts.selectors import UserKind, firm_user_get, user_kind_of
 from firmid.accounts.services import user_set_active
 from firmid.administration import forms
 from firmid.administration.decorators import administration_view
+from firmid.administration.selectors import company_choices, firm_choices, users_filtered
+from firmid.administration.status import StatusPill, status_pill
 from firmid.administration.views.common import paginate
+from firmid.core import clock
 from firmid.core.errors import ServiceError
 from firmid.mfa.app_settings import mfa_settings
+from firmid.mfa.levels.selectors import firm_type_mfa_options
 from firmid.mfa.registry import factor
 from firmid.mfa.selectors import (
     policy_input_of,
@@ -31,7 +38,6 @@ from firmid.mfa.selectors import (
     user_mfa_decision_after_reset,
     user_open_lost_device_requests,
     user_policy_input,
-    with_mfa_snapshot,
 )
 from firmid.mfa.services import (
     RESET_REASON_MAX,
@@ -41,30 +47,66 @@ from firmid.mfa.services import (
     user_deactivate_mfa,
     user_reset_mfa,
 )
-from firmid.policy import Decision, decide
+from firmid.policy import Decision, MfaLevel, Status, UserType, decide
 
 USERS_PER_PAGE = 50
-TITLES = {UserKind.PRACTITIONERS: "Practitioners", UserKind.CLIENT_USERS: "Client users"}
+TITLES = {UserKind.PRACTITIONERS: gettext_lazy("Practitioners"), UserKind.CLIENT_USERS: gettext_lazy("Client users")}
+# The user types a list may be filtered by: Practitioners have one type only.
+TYPES_OF_KIND = {
+    UserKind.PRACTITIONERS: (),
+    UserKind.CLIENT_USERS: (UserType.CLIENTS, UserType.CLIENT_EMPLOYEES),
+}
 
 
 @administration_view
 @require_GET
 def user_list(request: HttpRequest, kind: UserKind) -> HttpResponse:
     terms = forms.search_terms(forms.UserSearchForm(request.GET))
-    users = with_mfa_snapshot(users_search(kind=kind, query=terms.query, firm_id=terms.firm_id))
+    user_type = terms.user_type if terms.user_type in TYPES_OF_KIND[kind] else None
+    clients = kind is UserKind.CLIENT_USERS
+    users = users_filtered(
+        kind=kind,
+        query=terms.query,
+        firm_id=terms.firm_id,
+        company_id=terms.company_id if clients else None,
+        user_type=user_type,
+        status=terms.status,
+    )
     page = paginate(request, users, USERS_PER_PAGE)
     page.object_list = list(page.object_list)
     # The status is decided from the page's own query: no query per row.
+    now = clock.now()
     for user in page.object_list:
-        user.mfa_status = decide(policy_input_of(user)).status
+        user.mfa_pill = _pill_of(user, now)
     context = {
         "page": page,
         "q": terms.query,
         "firm_id": terms.firm_id,
+        "company_id": terms.company_id if clients else None,
+        "user_type": user_type,
+        "status": terms.status,
+        "filtered": bool(terms.query or terms.filtered),
+        "firms": firm_choices(),
+        "companies": company_choices(firm_id=terms.firm_id) if clients else [],
+        "user_types": TYPES_OF_KIND[kind],
+        "statuses": list(Status),
+        "clients": clients,
         "title": TITLES[kind],
         "section": kind.value,
     }
     return render(request, "administration/user_list.html", context)
+
+
+def _pill_of(user: User, now: datetime) -> StatusPill:
+    """The pill of a user read by `with_mfa_snapshot`: the decision and where it comes from."""
+    snapshot = policy_input_of(user)
+    moment = user.mfa_mandatory_from
+    return status_pill(
+        decide(snapshot),
+        level=snapshot.level,
+        mandatory_from=moment if isinstance(moment, datetime) else None,
+        now=now,
+    )
 
 
 @administration_view
@@ -75,13 +117,22 @@ def user_security(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         **_policy_context(subject),
         "status": decision.status,
+        "pill": _user_pill(subject, decision),
         "factors": (summaries := user_factor_summaries(user=subject)),
         # What the status sentence names: the second factors, not recovery codes.
-        "second_factors": [s for s in summaries if factor(s.kind).counts_as_second_factor],
+        "second_factors": (second := [s for s in summaries if factor(s.kind).counts_as_second_factor]),
+        "factor_names": ", ".join(str(s.kind_label) for s in second),
         "can_change": can_change_mfa(request.user),
         "lost_device_requests": user_open_lost_device_requests(user=subject),
     }
     return render(request, "administration/user_security.html", context)
+
+
+def _user_pill(subject: User, decision: Decision) -> StatusPill:
+    options = firm_type_mfa_options(firm=subject.firm, user_type=subject.user_type)
+    level = user_policy_input(user=subject).level
+    moment = options.mandatory_from if level is MfaLevel.MANDATORY else None
+    return status_pill(decision, level=level, mandatory_from=moment, now=clock.now())
 
 
 def _policy_context(subject: User) -> dict[str, Any]:
@@ -100,7 +151,10 @@ def _policy_context(subject: User) -> dict[str, Any]:
 def user_activate(request: HttpRequest, public_id: UUID) -> HttpResponse:
     subject = firm_user_get(public_id=public_id)
     user_activate_mfa(actor=request.user, user=subject, request=request)
-    messages.success(request, f"MFA activated for {subject.email}: they will set it up at their next sign-in.")
+    messages.success(
+        request,
+        _("MFA activated for %(email)s: they will set it up at their next sign-in.") % {"email": subject.email},
+    )
     return redirect("administration:user_security", public_id=subject.public_id)
 
 
@@ -115,7 +169,7 @@ class ConfirmStep:
 
     template: str
     act: Callable[..., None]
-    done: str
+    done: str  # "%(email)s" names the user
     after: Callable[..., Decision] | None = None
     check: Callable[..., object] | None = None
 
@@ -130,27 +184,27 @@ def _confirm_then(request: HttpRequest, public_id: UUID, step: ConfirmStep) -> H
         after = step.after(user=subject) if step.after else None
         return render(request, step.template, {**_policy_context(subject), "after": after})
     step.act(actor=request.user, user=subject, request=request)
-    messages.success(request, step.done.format(email=subject.email))
+    messages.success(request, str(step.done) % {"email": subject.email})
     return redirect("administration:user_security", public_id=subject.public_id)
 
 
 RESET = ConfirmStep(
     template="administration/user_reset_confirm.html",
     act=user_reset_mfa,
-    done="MFA reset for {email}.",
+    done=gettext_lazy("MFA reset for %(email)s."),
     after=user_mfa_decision_after_reset,
 )
 DEACTIVATE = ConfirmStep(
     template="administration/user_deactivate_confirm.html",
     act=user_deactivate_mfa,
-    done="MFA deactivated for {email}: it is no longer activated for them individually.",
+    done=gettext_lazy("MFA deactivated for %(email)s: it is no longer activated for them individually."),
     after=user_mfa_decision_after_deactivation,
     check=require_mfa_deactivatable,
 )
 DISABLE = ConfirmStep(
     template="administration/user_disable_confirm.html",
     act=partial(user_set_active, active=False),
-    done="{email} is disabled: their sessions and tokens have ended.",
+    done=gettext_lazy("%(email)s is disabled: their sessions and tokens have ended."),
 )
 
 
@@ -168,8 +222,11 @@ def user_reset(request: HttpRequest, public_id: UUID) -> HttpResponse:
     except ServiceError as error:
         # The page again, with what was typed and why it was refused.
         return _reset_page(request, subject, reason=reason, send_link=send_link, error=error)
-    done = RESET.done.format(email=subject.email)
-    messages.success(request, f"{done} A single-use set-up link was emailed to them." if send_link else done)
+    if send_link:
+        done = _("MFA reset for %(email)s. A single-use set-up link was emailed to them.")
+    else:
+        done = str(RESET.done)
+    messages.success(request, done % {"email": subject.email})
     return redirect("administration:user_security", public_id=subject.public_id)
 
 
@@ -207,7 +264,7 @@ def user_disable(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def user_enable(request: HttpRequest, public_id: UUID) -> HttpResponse:
     subject = firm_user_get(public_id=public_id)
     user_set_active(actor=request.user, user=subject, active=True, request=request)
-    messages.success(request, f"{subject.email} is enabled: they can sign in again.")
+    messages.success(request, _("%(email)s is enabled: they can sign in again.") % {"email": subject.email})
     return redirect("administration:user_security", public_id=subject.public_id)
 
 

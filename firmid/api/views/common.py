@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -47,4 +48,4 @@ class NoSuchEndpoint(APIView):
     schema = None  # not an operation of the document
 
     def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        raise NotFound("No such endpoint.")
+        raise NotFound(_("No such endpoint."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -41,7 +42,7 @@ class FirmPagination(PageNumberPagination):
         if raw is None:
             return 1
         if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-            raise ValidationError({self.page_query_param: ["A page number is a whole number from 1."]})
+            raise ValidationError({self.page_query_param: [_("A page number is a whole number from 1.")]})
         return int(raw)
 
 
@@ -123,7 +124,9 @@ def _settings_of(data: dict) -> dict[UserType, TypeSettingsInput]:
     dates, options = data.get("mandatory_from", {}), data.get("options", {})
     for raw_type in dates:
         if parse_user_type(raw_type) not in levels:
-            raise ServiceError(f"mandatory_from.{raw_type}: give the type's level (mandatory) in levels too.")
+            raise ServiceError(
+                _("mandatory_from.%(type)s: give the type's level (mandatory) in levels too.") % {"type": raw_type}
+            )
     user_types = [t for t in UserType if t in levels or t.value in options]
     return {
         t: TypeSettingsInput(

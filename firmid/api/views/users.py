@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,10 +19,10 @@ from firmid.mfa.levels.services import ConfirmationRequired
 from firmid.mfa.selectors import user_mfa_decision
 from firmid.mfa.services import user_activate_mfa, user_deactivate_mfa, user_reset_mfa
 
-RESET_NOT_CONFIRMED = (
+RESET_NOT_CONFIRMED = _(
     'Resetting a user\'s MFA removes their factors and ends their sessions: send {"confirm": true} to confirm.'
 )
-DEACTIVATE_NOT_CONFIRMED = (
+DEACTIVATE_NOT_CONFIRMED = _(
     "Deactivating MFA for a user lowers their protection (a factor they configured stays): "
     'send {"confirm": true} to confirm.'
 )
@@ -80,7 +81,7 @@ class UserMfaDeactivate(APIView):
     def post(self, request: Request, public_id: UUID) -> Response:
         subject = firm_user_get(public_id=public_id)
         if not validated(ConfirmInput, request.data)["confirm"]:
-            raise ConfirmationRequired(DEACTIVATE_NOT_CONFIRMED)
+            raise ConfirmationRequired(str(DEACTIVATE_NOT_CONFIRMED))
         user_deactivate_mfa(actor=request.user, user=subject, request=request)
         return Response(user_mfa_body(subject))
 
@@ -103,7 +104,7 @@ class UserMfaReset(APIView):
         subject = firm_user_get(public_id=public_id)
         body = validated(ResetInput, request.data)
         if not body["confirm"]:
-            raise ConfirmationRequired(RESET_NOT_CONFIRMED)
+            raise ConfirmationRequired(str(RESET_NOT_CONFIRMED))
         user_reset_mfa(
             actor=request.user,
             user=subject,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from django.utils.translation import gettext_lazy as _
+
 if TYPE_CHECKING:
     from allauth.mfa.models import Authenticator
     from django.http import HttpRequest
@@ -30,7 +32,7 @@ class FactorSummary:
     name: str
     added: datetime
     last_used: datetime | None
-    kind_label: str = ""  # how pages name its kind: "Authenticator app"
+    kind_label: str = ""  # how pages name its kind, in the active language: "Authenticator app"
 
 
 class Factor(ABC):
@@ -38,7 +40,9 @@ class Factor(ABC):
 
     kind: ClassVar[str]  # allauth's Authenticator.Type value
     amr: ClassVar[str]  # RFC 8176 value the ID token reports once it was used
-    label: ClassVar[str]  # how pages name it: "authenticator app"
+    label: ClassVar[str]  # how a sentence names it (lazy): "authenticator app"
+    kind_label: ClassVar[str]  # how a table or a title names it (lazy): "Authenticator app"
+    add_label: ClassVar[str]  # how My account offers to set it up (lazy): "Add an authenticator app"
     # Whether a typed code answers it (the sign-in and re-authentication forms ask for one).
     takes_typed_code: ClassVar[bool] = True
     # Its replay state in the shared guard row (MfaGuard), as support's reset leaves it.
@@ -48,19 +52,13 @@ class Factor(ABC):
     remove_url_name: ClassVar[str]
     # A page that replaces it by a new one, confirmed before the old one goes (None: none).
     replace_url_name: ClassVar[str | None] = None
-    replace_label: ClassVar[str] = "Replace"
+    replace_label: ClassVar[str] = _("Replace")
     # Whether it makes a user "Configured" (recovery codes alone do not: they are a way back).
     counts_as_second_factor: ClassVar[bool] = True
 
     @abstractmethod
     def urlpatterns(self) -> list[URLPattern]:
         """Return the pages that set the factor up and remove it from My account."""
-
-    @property
-    def add_label(self) -> str:
-        """How My account offers to set it up: "Add an authenticator app"."""
-        article = "an" if self.label[:1] in "aeiou" else "a"
-        return f"Add {article} {self.label}"
 
     def remove_url(self, authenticator: Authenticator) -> str:
         """Return My account's page that removes this stored factor."""
@@ -72,10 +70,10 @@ class Factor(ABC):
         """Summarise a stored factor for My account and the support Login tab."""
         return FactorSummary(
             kind=self.kind,
-            name=self.label,
+            name=str(self.label),
             added=authenticator.created_at,
             last_used=authenticator.last_used_at,
-            kind_label=self.label.capitalize(),
+            kind_label=str(self.kind_label),
         )
 
     @abstractmethod

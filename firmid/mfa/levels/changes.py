@@ -10,31 +10,34 @@ from typing import TYPE_CHECKING
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from firmid.accounts.models import ROLES_OF_TYPE, User
 from firmid.mfa.levels.inputs import METHOD_ORDER, methods_label, methods_text
 from firmid.mfa.levels.selectors import TypeMfaOptions
 from firmid.policy import MfaLevel, UserType
+from firmid.tenancy.labels import label
 
 if TYPE_CHECKING:
     from firmid.tenancy.models import Firm
 
-DEACTIVATION_NOT_CONFIRMED = "Moving a user type to Upon request must be confirmed."
-RESTRICTION_NOT_CONFIRMED = "Restricting the allowed methods must be confirmed:"
+DEACTIVATION_NOT_CONFIRMED = gettext_lazy("Moving a user type to Upon request must be confirmed.")
+RESTRICTION_NOT_CONFIRMED = gettext_lazy("Restricting the allowed methods must be confirmed:")
 # The options saved beside a level, in the order pages list them (TypeMfaOptions' field names).
 OPTION_NAMES = ("allowed_methods", "passwordless_passkeys", "trust_browser_days", "email_code_before_enrolment")
 OPTION_LABELS = {
-    "allowed_methods": "Allowed methods",
-    "passwordless_passkeys": "Passkey sign-in without a password",
-    "trust_browser_days": "Trust this browser (days)",
-    "email_code_before_enrolment": "Code sent by email before a first set-up",
+    "allowed_methods": gettext_lazy("Allowed methods"),
+    "passwordless_passkeys": gettext_lazy("Passkey sign-in without a password"),
+    "trust_browser_days": gettext_lazy("Trust this browser (days)"),
+    "email_code_before_enrolment": gettext_lazy("Code sent by email before a first set-up"),
 }
 
 
 def day_text(moment: datetime) -> str:
-    """A rollout day as pages write it: "15 January 2027"."""
-    local = timezone.localtime(moment, timezone.get_default_timezone())
-    return f"{local.day} {local:%B %Y}"
+    """A rollout day as pages write it, in the active language: "15 janvier 2027"."""
+    return date_format(timezone.localtime(moment, timezone.get_default_timezone()), "DATE_FORMAT")
 
 
 def day_of(moment: datetime | None) -> date | None:
@@ -43,7 +46,10 @@ def day_of(moment: datetime | None) -> date | None:
 
 
 def level_text(level: MfaLevel, mandatory_from: datetime | None) -> str:
-    return f"{level.label} from {day_text(mandatory_from)}" if mandatory_from else level.label
+    """A level as pages say it, in the active language: "Mandatory from 15 January 2027"."""
+    if mandatory_from is None:
+        return label(level)
+    return _("%(level)s from %(day)s") % {"level": label(level), "day": day_text(mandatory_from)}
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class LevelChange:
 
     def __str__(self) -> str:
         old, new = level_text(self.old, self.old_from), level_text(self.new, self.new_from)
-        return f"{self.user_type.label}: {old} → {new}"
+        return _("%(type)s: %(old)s → %(new)s") % {"type": label(self.user_type), "old": old, "new": new}
 
 
 @dataclass(frozen=True)
@@ -96,8 +102,12 @@ class OptionChange:
         return json_value(self.new)
 
     def __str__(self) -> str:
-        label = OPTION_LABELS[self.option]
-        return f"{self.user_type.label}: {label} {display_value(self.old)} → {display_value(self.new)}"
+        return _("%(type)s: %(option)s %(old)s → %(new)s") % {
+            "type": label(self.user_type),
+            "option": OPTION_LABELS[self.option],
+            "old": display_value(self.old),
+            "new": display_value(self.new),
+        }
 
 
 @dataclass(frozen=True)
@@ -125,9 +135,9 @@ class SettingsPlan:
 
     @property
     def confirmation_message(self) -> str:
-        lines = [DEACTIVATION_NOT_CONFIRMED] if self.deactivates else []
+        lines = [str(DEACTIVATION_NOT_CONFIRMED)] if self.deactivates else []
         if self.restrictions:
-            lines.append(" ".join([RESTRICTION_NOT_CONFIRMED, *self.restrictions]))
+            lines.append(" ".join([str(RESTRICTION_NOT_CONFIRMED), *self.restrictions]))
         return " ".join(lines)
 
     def changed_types(self) -> list[UserType]:
@@ -151,7 +161,7 @@ def json_value(value: object) -> object:
 
 def display_value(value: object) -> str:
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return pgettext("option", "on") if value else pgettext("option", "off")
     if isinstance(value, frozenset):
         return methods_label(value)
     return str(value)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from firmid.core.errors import ServiceError
 from firmid.mfa.selectors import SECOND_FACTOR_KINDS
@@ -14,8 +16,8 @@ from firmid.policy import MfaLevel, UserType
 
 MAX_TRUST_BROWSER_DAYS = 365
 # How the pages name each kind a firm may allow, and what a user is asked to add.
-METHOD_LABELS = {"totp": "Authenticator app", "webauthn": "Passkeys and security keys"}
-METHOD_TO_ADD = {"totp": "an authenticator app", "webauthn": "a passkey"}
+METHOD_LABELS = {"totp": gettext_lazy("Authenticator app"), "webauthn": gettext_lazy("Passkeys and security keys")}
+METHOD_TO_ADD = {"totp": gettext_lazy("an authenticator app"), "webauthn": gettext_lazy("a passkey")}
 METHOD_ORDER = ("totp", "webauthn")
 
 
@@ -51,7 +53,10 @@ def _parse(enum: type, raw: str, what: str):  # noqa: ANN202
         return enum(raw)
     except ValueError:
         choices = ", ".join(member.value for member in enum)
-        raise ServiceError(f"Unknown {what} {str(raw)[:40]!r}: choose one of {choices}.") from None
+        raise ServiceError(
+            _("Unknown %(what)s %(raw)r: choose one of %(choices)s.")
+            % {"what": what, "raw": str(raw)[:40], "choices": choices}
+        ) from None
 
 
 def parse_mandatory_from(raw: str | date | None) -> datetime | None:
@@ -59,13 +64,15 @@ def parse_mandatory_from(raw: str | date | None) -> datetime | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, datetime):
-        raise ServiceError("Mandatory from is a day (YYYY-MM-DD), not a moment.")
+        raise ServiceError(_("Mandatory from is a day (YYYY-MM-DD), not a moment."))
     if isinstance(raw, date):
         return start_of_day(raw)
     try:
         return start_of_day(date.fromisoformat(str(raw).strip()))
     except ValueError:
-        raise ServiceError(f"Mandatory from {str(raw)[:40]!r} is not a day: write it YYYY-MM-DD.") from None
+        raise ServiceError(
+            _("Mandatory from %(raw)r is not a day: write it YYYY-MM-DD.") % {"raw": str(raw)[:40]}
+        ) from None
 
 
 def start_of_day(day: date) -> datetime:
@@ -78,10 +85,11 @@ def parse_methods(raw: str | Iterable[str]) -> frozenset[str]:
     unknown = [n for n in names if n not in SECOND_FACTOR_KINDS]
     if unknown:
         raise ServiceError(
-            f"Unknown method {str(unknown[0])[:40]!r}: choose among {', '.join(sorted(SECOND_FACTOR_KINDS))}."
+            _("Unknown method %(raw)r: choose among %(kinds)s.")
+            % {"raw": str(unknown[0])[:40], "kinds": ", ".join(sorted(SECOND_FACTOR_KINDS))}
         )
     if not names:
-        raise ServiceError("Allow at least one method: an authenticator app, or passkeys and security keys.")
+        raise ServiceError(_("Allow at least one method: an authenticator app, or passkeys and security keys."))
     return frozenset(names)
 
 
@@ -90,8 +98,8 @@ def parse_trust_days(raw: str | int) -> int:
     text = str(raw).strip()
     if isinstance(raw, bool) or not text.isascii() or not text.isdigit() or int(text) > MAX_TRUST_BROWSER_DAYS:
         raise ServiceError(
-            f"Trust this browser for {text[:40]!r} days: give a whole number from 0 (never offered) "
-            f"to {MAX_TRUST_BROWSER_DAYS}."
+            _("Trust this browser for %(raw)r days: give a whole number from 0 (never offered) to %(max)d.")
+            % {"raw": text[:40], "max": MAX_TRUST_BROWSER_DAYS}
         )
     return int(text)
 
@@ -103,4 +111,4 @@ def methods_text(kinds: Iterable[str]) -> str:
 
 def methods_label(kinds: Iterable[str]) -> str:
     kinds = set(kinds)
-    return ", ".join(METHOD_LABELS[k] for k in METHOD_ORDER if k in kinds)
+    return ", ".join(str(METHOD_LABELS[k]) for k in METHOD_ORDER if k in kinds)

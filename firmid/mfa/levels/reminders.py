@@ -13,18 +13,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
+from firmid.accounts.language import language_of
 from firmid.accounts.models import ROLES_OF_TYPE, User
 from firmid.audit.actions import AuditAction
 from firmid.audit.services import audit_record
 from firmid.core import clock
 from firmid.core.app_settings import core_settings
+from firmid.core.mail import send_templated
 from firmid.mfa.levels.inputs import METHOD_ORDER
 from firmid.mfa.models import EnrolmentReminder, FirmMfaLevel
 from firmid.mfa.selectors import parse_allowed_methods, policy_input_of, with_mfa_snapshot
@@ -121,15 +122,20 @@ def remind(*, user: User, rollout: FirmMfaLevel, days_before: int) -> bool:
 
 
 def _to_add(allowed: frozenset[str]) -> str:
-    kinds = [k for k in METHOD_ORDER if k in allowed]
-    return " or ".join(_NEEDED[k] for k in kinds)
+    """What the user needs for the kinds their firm allows, as the email says it (in its language)."""
+    kinds = {k for k in METHOD_ORDER if k in allowed}
+    if kinds == {"totp", "webauthn"}:
+        return _(
+            "an authenticator app on your phone (such as Google or Microsoft Authenticator) "
+            "or a passkey or a security key"
+        )
+    if kinds == {"webauthn"}:
+        return _("a passkey or a security key")
+    return _("an authenticator app on your phone (such as Google or Microsoft Authenticator)")
 
 
-# What a user needs for each kind a firm may allow, as the email says it.
-_NEEDED = {
-    "totp": "an authenticator app on your phone (such as Google or Microsoft Authenticator)",
-    "webauthn": "a passkey or a security key",
-}
+# Written as the email is rendered: in the recipient's language.
+_to_add_lazily = lazy(_to_add, str)
 
 
 def _send_reminder(*, user: User, rollout: FirmMfaLevel, days_before: int) -> None:
@@ -138,10 +144,8 @@ def _send_reminder(*, user: User, rollout: FirmMfaLevel, days_before: int) -> No
         "firm": rollout.firm,
         "deadline": rollout.mandatory_from,
         "days_before": days_before,
-        "to_add": _to_add(parse_allowed_methods(rollout.allowed_methods)),
+        "to_add": _to_add_lazily(parse_allowed_methods(rollout.allowed_methods)),
         "sign_in_url": core_settings.ISSUER.rstrip("/") + reverse("account_login"),
         "my_account_url": core_settings.ISSUER.rstrip("/") + reverse("myaccount:home"),
     }
-    subject = render_to_string("firmid/email/mfa_reminder_subject.txt", context).strip()
-    body = render_to_string("firmid/email/mfa_reminder_message.txt", context)
-    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
+    send_templated("mfa_reminder", user.email, context, language=language_of(user))

@@ -23,6 +23,7 @@ from firmid.accounts.models import User
 from firmid.core import clock
 from firmid.mfa.levels.groups import TypeRules, counted_groups, firms_rules, kinds_of, user_type_of
 from firmid.policy import MfaLevel, Status, UserType
+from firmid.tenancy.labels import label
 from firmid.tenancy.models import Firm
 from firmid.tenancy.selectors import firm_search
 
@@ -61,8 +62,8 @@ class EnrolmentRow:
 
     @property
     def level_label(self) -> str:
-        """The firm's level for the type, or "Managed by SSO"."""
-        return MANAGED_BY_SSO if self.level is None else self.level.label
+        """The firm's level for the type, or "Managed by SSO", in the active language."""
+        return label(Status.MANAGED_BY_SSO if self.level is None else self.level)
 
     @property
     def covered_percent(self) -> float | None:

@@ -12,6 +12,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from firmid.accounts.models import User
 from firmid.accounts.permissions import require_can_change_mfa
@@ -39,6 +41,7 @@ from firmid.mfa.levels.selectors import TypeMfaOptions, firm_sso_user_types, opt
 from firmid.mfa.models import FirmMfaLevel
 from firmid.mfa.selectors import SECOND_FACTOR_KINDS, format_allowed_methods
 from firmid.policy import MfaLevel, UserType
+from firmid.tenancy.labels import label
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -60,11 +63,23 @@ __all__ = [
     "plan_settings",
 ]
 
-# How a confirmation names the users of a type: (one, several).
+# Whole sentences per type (the restriction's words).
 _PEOPLE = {
-    UserType.PRACTITIONERS: ("practitioner", "practitioners"),
-    UserType.CLIENTS: ("client", "clients"),
-    UserType.CLIENT_EMPLOYEES: ("client employee", "client employees"),
+    UserType.PRACTITIONERS: lambda count: ngettext(
+        "%(count)d practitioner will have to add %(to_add)s at their next sign-in.",
+        "%(count)d practitioners will have to add %(to_add)s at their next sign-in.",
+        count,
+    ),
+    UserType.CLIENTS: lambda count: ngettext(
+        "%(count)d client will have to add %(to_add)s at their next sign-in.",
+        "%(count)d clients will have to add %(to_add)s at their next sign-in.",
+        count,
+    ),
+    UserType.CLIENT_EMPLOYEES: lambda count: ngettext(
+        "%(count)d client employee will have to add %(to_add)s at their next sign-in.",
+        "%(count)d client employees will have to add %(to_add)s at their next sign-in.",
+        count,
+    ),
 }
 
 
@@ -99,10 +114,13 @@ def _refuse_sso_types(*, firm: Firm, user_types: list[UserType]) -> None:
     sso_types = firm_sso_user_types(firm=firm)
     refused = [t for t in user_types if t in sso_types]
     if refused:
-        names = ", ".join(t.label for t in refused)
+        names = ", ".join(label(t) for t in refused)
         raise Conflict(
-            f"{names} of {firm.name} sign in through the firm's SSO connection: their identity "
-            "provider manages MFA, so firmid cannot set an MFA level for them."
+            _(
+                "%(types)s of %(firm)s sign in through the firm's SSO connection: their identity "
+                "provider manages MFA, so firmid cannot set an MFA level for them."
+            )
+            % {"types": names, "firm": firm.name}
         )
 
 
@@ -132,13 +150,18 @@ def _proposed(
 def _check_options(*, user_type: UserType, options: TypeMfaOptions) -> None:
     """Refuse options that cannot hold together (the edges parse each value; this holds for all)."""
     if not 0 <= options.trust_browser_days <= MAX_TRUST_BROWSER_DAYS:
-        raise ServiceError(f"Trust this browser: from 0 (never offered) to {MAX_TRUST_BROWSER_DAYS} days.")
+        raise ServiceError(
+            _("Trust this browser: from 0 (never offered) to %(max)d days.") % {"max": MAX_TRUST_BROWSER_DAYS}
+        )
     if not options.allowed_methods or not options.allowed_methods <= SECOND_FACTOR_KINDS:
-        raise ServiceError("Allow at least one method, among totp and webauthn.")
+        raise ServiceError(_("Allow at least one method, among totp and webauthn."))
     if options.passwordless_passkeys and "webauthn" not in options.allowed_methods:
         raise ServiceError(
-            f"Passkey sign-in without a password needs Passkeys and security keys among the allowed "
-            f"methods of {user_type.label}."
+            _(
+                "Passkey sign-in without a password needs Passkeys and security keys among the allowed "
+                "methods of %(type)s."
+            )
+            % {"type": label(user_type)}
         )
 
 
@@ -150,18 +173,24 @@ def _valid_date(
     if moment is None:
         return None
     if given.level is None:
-        raise ServiceError(f"Give the Mandatory level of {user_type.label} with its Mandatory from date.")
+        raise ServiceError(
+            _("Give the Mandatory level of %(type)s with its Mandatory from date.") % {"type": label(user_type)}
+        )
     if given.level is not MfaLevel.MANDATORY:
         raise ServiceError(
-            f"Mandatory from goes with the Mandatory level only ({user_type.label}: {given.level.label})."
+            _("Mandatory from goes with the Mandatory level only (%(type)s: %(level)s).")
+            % {"type": label(user_type), "level": label(given.level)}
         )
     if moment > now:
         return moment
     if moment == old.mandatory_from and old.level is MfaLevel.MANDATORY:
         return None  # saved earlier and reached since: the level applies, as it has since that day
     raise ServiceError(
-        f"Mandatory from {day_text(moment)} for {user_type.label} is not in the future. Choose a later day, "
-        "or leave the date empty: tightening with no date takes effect at once."
+        _(
+            "Mandatory from %(day)s for %(type)s is not in the future. Choose a later day, "
+            "or leave the date empty: tightening with no date takes effect at once."
+        )
+        % {"day": day_text(moment), "type": label(user_type)}
     )
 
 
@@ -181,9 +210,9 @@ def _restriction(*, firm: Firm, user_type: UserType, old: TypeMfaOptions, new: T
     count = users_losing_their_factor(firm=firm, user_type=user_type, removed=removed, kept=new.allowed_methods)
     if not count:
         return None
-    people = _PEOPLE[user_type][0 if count == 1 else 1]
-    to_add = " or ".join(METHOD_TO_ADD[k] for k in METHOD_ORDER if k in new.allowed_methods)
-    return f"{count} {people} will have to add {to_add} at their next sign-in."
+    kinds = [str(METHOD_TO_ADD[k]) for k in METHOD_ORDER if k in new.allowed_methods]
+    to_add = kinds[0] if len(kinds) == 1 else _("%(first)s or %(second)s") % {"first": kinds[0], "second": kinds[1]}
+    return _PEOPLE[user_type](count) % {"count": count, "to_add": to_add}
 
 
 def firm_save_mfa_settings(

@@ -22,6 +22,8 @@ from uuid import UUID
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from firmid.accounts.models import Role, User
 from firmid.audit.actions import AuditAction
@@ -41,6 +43,7 @@ from firmid.mfa.levels.groups import (
     type_of_code,
 )
 from firmid.policy import Decision, MfaLevel, Status, UserType
+from firmid.tenancy.labels import label
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -50,7 +53,7 @@ if TYPE_CHECKING:
 WITHOUT_MFA = (Status.NOT_OFFERED, Status.SUGGESTED, Status.FORCED)
 LISTED_STATUSES = (*WITHOUT_MFA, Status.MANAGED_BY_SSO)
 ROLE_LABELS = dict(Role.choices)
-KIND_LABELS = {"totp": "Authenticator app", "webauthn": "Passkey or security key"}
+KIND_LABELS = {"totp": gettext_lazy("Authenticator app"), "webauthn": gettext_lazy("Passkey or security key")}
 HISTORY_ACTIONS = (AuditAction.MFA_LEVEL_CHANGED, AuditAction.MFA_OPTIONS_CHANGED)
 _FIELDS = (
     "pk",
@@ -98,7 +101,10 @@ def _parsed(raw: str | None, choices: tuple, what: str):  # noqa: ANN202
         if raw == choice.value:
             return choice
     names = ", ".join(choice.value for choice in choices)
-    raise ServiceError(f"Unknown {what} {str(raw)[:40]!r}: choose one of {names}.")
+    raise ServiceError(
+        _("Unknown %(what)s %(raw)r: choose one of %(choices)s.")
+        % {"what": what, "raw": str(raw)[:40], "choices": names}
+    )
 
 
 class Verdict(NamedTuple):
@@ -215,20 +221,23 @@ class FirmUncovered:
             level=level_text(rules),
             reasons=self._reasons(rules, decision),
             activated=bool(code & ACTIVATED_BIT),
-            disallowed_kinds=tuple(KIND_LABELS.get(k, k) for k in sorted(kinds - rules.options.allowed_methods)),
+            disallowed_kinds=tuple(str(KIND_LABELS.get(k, k)) for k in sorted(kinds - rules.options.allowed_methods)),
         )
 
     def _reasons(self, rules: TypeRules, decision: Decision) -> tuple[str, ...]:
         if decision.managed_by_sso:
             return (
-                f"Signs in through the firm's identity provider ({rules.sso_issuer}), which manages their MFA: "
-                "firmid cannot see whether it asks for a second factor",
+                _(
+                    "Signs in through the firm's identity provider (%(issuer)s), which manages their MFA: "
+                    "firmid cannot see whether it asks for a second factor"
+                )
+                % {"issuer": rules.sso_issuer},
             )
         reasons = [_level_reason(rules, self.now)]
         if decision.forced_by_activation:
-            reasons.append("MFA was activated for them by support")
+            reasons.append(_("MFA was activated for them by support"))
         if decision.forced_by_method:
-            reasons.append("Their only factor is of a kind the firm no longer allows: they must add an allowed one")
+            reasons.append(_("Their only factor is of a kind the firm no longer allows: they must add an allowed one"))
         return tuple(reasons)
 
 
@@ -263,22 +272,25 @@ def _as_utc(value: object) -> datetime | None:
 def level_text(rules: TypeRules) -> str:
     """The type's level as support reads it: "Mandatory from 2026-12-10 08:00 UTC", "Managed by SSO"."""
     if rules.sso:
-        return Status.MANAGED_BY_SSO.label
+        return label(Status.MANAGED_BY_SSO)
     options = rules.options
     if options.level is MfaLevel.MANDATORY and options.mandatory_from is not None:
-        return f"{options.level.label} from {options.mandatory_from:%Y-%m-%d %H:%M} UTC"
-    return options.level.label
+        return _("%(level)s from %(moment)s UTC") % {
+            "level": label(options.level),
+            "moment": f"{options.mandatory_from:%Y-%m-%d %H:%M}",
+        }
+    return label(options.level)
 
 
 def _level_reason(rules: TypeRules, now: datetime) -> str:
     level = rules.options.level
     if rules.rollout_pending(now):
-        return f"Level {level_text(rules)}: until then set-up is offered with Activate later"
+        return _("Level %(level)s: until then set-up is offered with Activate later") % {"level": level_text(rules)}
     if level is MfaLevel.MANDATORY:
-        return "Level Mandatory: set-up is demanded at the next sign-in"
+        return _("Level Mandatory: set-up is demanded at the next sign-in")
     if level is MfaLevel.SUGGESTED:
-        return "Level Suggested: set-up is offered at each sign-in, with Activate later"
-    return "Level Upon request: set-up is not offered"
+        return _("Level Suggested: set-up is offered at each sign-in, with Activate later")
+    return _("Level Upon request: set-up is not offered")
 
 
 def firm_uncovered(*, firm: Firm, query: UncoveredQuery) -> FirmUncovered:

@@ -133,7 +133,7 @@ def test_rotate_mfa_keys_reencrypts_every_secret_under_the_newest_key() -> None:
         sso_secret_replace(connection=northwind, secret="upstream-secret", actor=None)
     with override_settings(FIRMID_ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY]):
         output = run("rotate_mfa_keys")
-        assert "2 TOTP secret(s) re-encrypted" in output and "1 SSO client secret(s) re-encrypted" in output
+        assert "2 TOTP secrets re-encrypted" in output and "1 SSO client secret re-encrypted" in output
     with override_settings(FIRMID_ENCRYPTION_KEYS=[NEW_KEY]):
         assert {user.pk: crypto.decrypt(stored_secret(user)) for user in users} == secrets
         assert connection_secret(SsoConnection.objects.get(pk=northwind.pk)) == "upstream-secret"

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.utils.formats import date_format
 
 from firmid.accounts.models import Role, User
 from firmid.audit.models import AuditEvent
@@ -69,7 +70,7 @@ def test_mandatory_from_a_future_day_is_saved_with_its_date_in_the_audit_row(age
     plan = save(agent, firm, level=MANDATORY, mandatory_from=day)
     assert (options(firm).level, options(firm).mandatory_from) == (MANDATORY, day)
     assert [str(c) for c in plan.level_changes] == [
-        f"Practitioners: Upon request → Mandatory from {day.day} {day:%B %Y}"
+        f"Practitioners: Upon request → Mandatory from {date_format(day, 'DATE_FORMAT')}"
     ]
     assert audit_rows("mfa_level_changed") == [
         (agent.email, "practitioners", "upon_request", "mandatory", f"mandatory from {day:%Y-%m-%d}")

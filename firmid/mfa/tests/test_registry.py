@@ -12,7 +12,9 @@ from firmid.mfa.factors.base import Factor, FactorSummary
 from firmid.mfa.models import MfaGuard
 from firmid.mfa.verification import CodeCheck
 
-ATTRIBUTES = ("kind", "amr", "label", "enrol_url_name", "remove_url_name")
+ATTRIBUTES = ("kind", "amr", "enrol_url_name", "remove_url_name")
+# What pages show: lazy, so that each page says it in its own language.
+LABELS = ("label", "kind_label", "add_label", "replace_label")
 # RFC 8176 values a second factor may report.
 RFC8176_SECOND_FACTORS = {"otp", "hwk", "swk", "sms", "tel", "face", "fpt", "iris", "retina", "vbm", "sc"}
 
@@ -22,6 +24,7 @@ def test_every_factor_implements_the_interface(factor: Factor) -> None:
     assert isinstance(factor, Factor)
     assert not inspect.isabstract(type(factor))
     assert all(isinstance(getattr(factor, name), str) and getattr(factor, name) for name in ATTRIBUTES)
+    assert all(str(getattr(factor, name)) for name in LABELS)
 
 
 @pytest.mark.parametrize("factor", registry.factors(), ids=lambda f: f.kind)

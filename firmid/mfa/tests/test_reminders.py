@@ -9,6 +9,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.core.management import call_command
+from django.utils.formats import date_format
 
 from firmid.accounts.models import Role, User
 from firmid.audit.models import AuditEvent
@@ -93,7 +94,7 @@ def test_reminders_at_8_days_7_days_again_and_1_day(rollout, frozen_clock) -> No
     assert recipients() == sorted([alice.email, activated.email])
     assert (summary.sent, summary.rollouts) == ({7: 2, 1: 0}, 1)
     message = next(m for m in mail.outbox if m.to == [alice.email])
-    day = f"{rollout.deadline.day} {rollout.deadline:%B %Y}"
+    day = date_format(rollout.deadline, "DATE_FORMAT")
     assert message.subject.endswith(f"Reminder Firm requires multi-factor authentication from {day}")
     assert f"Reminder Firm requires multi-factor authentication (MFA) from {day}, in 7 days." in message.body
     assert "sign in at http://" in message.body and "/accounts/login/" in message.body
@@ -166,7 +167,7 @@ def test_a_refused_email_leaves_no_claim_and_the_next_run_sends_it(rollout, froz
         raise ConnectionRefusedError("SMTP down")
 
     with monkeypatch.context() as patched:
-        patched.setattr("firmid.mfa.levels.reminders.send_mail", refuse)
+        patched.setattr("firmid.core.mail.send_mail", refuse)
         with pytest.raises(ConnectionRefusedError):
             send_mfa_reminders()
     assert not EnrolmentReminder.objects.exists()

@@ -15,8 +15,8 @@
       return item.textContent.trim();
     });
     navigator.clipboard.writeText(codes.join("\n") + "\n").then(
-      function () { done.textContent = "Copied."; },
-      function () { done.textContent = "Could not copy: select the codes, or use Download."; }
+      function () { done.textContent = button.getAttribute("data-copied") || "Copied."; },
+      function () { done.textContent = button.getAttribute("data-copy-failed") || "Could not copy: select the codes, or use Download."; }
     );
   });
 })();

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from firmid.mfa.factors.base import Factor, FactorSummary
 from firmid.mfa.factors.recovery_codes import flows, store
@@ -34,15 +36,16 @@ class RecoveryCodesFactor(Factor):
     # examples, not as the definition). Not "kba" (knowledge-based: questions about the person,
     # which NIST SP 800-63B forbids) and no private value a strict relying party would refuse.
     amr = "otp"
-    label = "recovery codes"
+    label = _("recovery codes")
+    kind_label = pgettext_lazy("MFA factor", "Recovery codes")  # allauth says "récupération"
     takes_typed_code = False  # asked on their own page (and accepted on the code page), never at re-authentication
     counts_as_second_factor = False
     # My account generates (or regenerates) a set, and removes it.
     enrol_url_name = "firmid_recovery_codes_regenerate"
     remove_url_name = "firmid_recovery_codes_remove"
     replace_url_name = "firmid_recovery_codes_regenerate"
-    replace_label = "Generate new codes"
-    add_label = "Generate recovery codes"
+    replace_label = _("Generate new codes")
+    add_label = _("Generate recovery codes")
 
     def urlpatterns(self) -> list[URLPattern]:
         from firmid.mfa.factors.recovery_codes import views
@@ -55,12 +58,14 @@ class RecoveryCodesFactor(Factor):
 
     def describe(self, authenticator: Authenticator) -> FactorSummary:
         left = store.unused_count(authenticator)
+        total = len(authenticator.data.get("unused", [])) + len(authenticator.data.get("used", []))
         return FactorSummary(
             kind=self.kind,
-            name=f"{left} of {len(authenticator.data.get('unused', [])) + len(authenticator.data.get('used', []))} left",
+            name=ngettext("%(left)d of %(total)d left", "%(left)d of %(total)d left", left)
+            % {"left": left, "total": total},
             added=authenticator.created_at,
             last_used=authenticator.last_used_at,
-            kind_label="Recovery codes",
+            kind_label=str(self.kind_label),
         )
 
     def verify(

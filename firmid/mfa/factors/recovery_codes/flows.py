@@ -48,7 +48,7 @@ def recovery_codes_issue(*, user: User, request: HttpRequest | None, with_first_
                 detail=_issued_detail(replaced=replaced, with_first_factor=with_first_factor),
             )
     except IntegrityError:  # two first sets at once: one was stored, this one is not
-        raise Conflict("Recovery codes were just generated in another window: generate them again.") from None
+        raise Conflict(_("Recovery codes were just generated in another window: generate them again.")) from None
     if replaced:
         notifications.codes_regenerated(user=user)
     return plain

@@ -6,6 +6,8 @@ from allauth.core import context
 from allauth.mfa.base import forms as base_forms
 from django import forms
 from django.contrib import messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from firmid.audit.actions import AuditAction
 from firmid.core.seams.allauth import clear_login
@@ -14,9 +16,11 @@ from firmid.mfa.factors.recovery_codes.flows import RecoveryCodeUse, use_recover
 from firmid.mfa.verification import Outcome, refusal_message
 
 _MESSAGES = {
-    Outcome.MALFORMED: "Enter a recovery code as it was given to you: 24 letters and digits (dashes are optional).",
-    Outcome.REFUSED: "This recovery code is not valid.",
-    Outcome.REPLAYED: "This recovery code was already used: each code works once. Enter another one.",
+    Outcome.MALFORMED: gettext_lazy(
+        "Enter a recovery code as it was given to you: 24 letters and digits (dashes are optional)."
+    ),
+    Outcome.REFUSED: gettext_lazy("This recovery code is not valid."),
+    Outcome.REPLAYED: gettext_lazy("This recovery code was already used: each code works once. Enter another one."),
 }
 
 
@@ -30,7 +34,7 @@ def recovery_code_field() -> forms.CharField:
             "maxlength": codes.LENGTH * 2,
         }
     )
-    return forms.CharField(label="Recovery code", max_length=codes.LENGTH * 2, strip=False, widget=widget)
+    return forms.CharField(label=gettext_lazy("Recovery code"), max_length=codes.LENGTH * 2, strip=False, widget=widget)
 
 
 def checked_recovery_code(*, user, raw_code: str, purpose: AuditAction = AuditAction.MFA_SIGN_IN) -> RecoveryCodeUse:  # noqa: ANN001
@@ -50,12 +54,20 @@ def _tell_codes_left(used: RecoveryCodeUse) -> None:
     """Say on the page after sign-in how many codes remain; with few, point to a new set."""
     if not used.few_left:
         return
-    left = f"{used.left} recovery code{'s' if used.left != 1 else ''} left" if used.left else "no recovery codes left"
-    messages.warning(
-        context.request,
-        f"You signed in with a recovery code and have {left}. Generate a new set in My account, Security "
-        "(Recovery codes); if you lost your authenticator, set a new one up there too.",
-    )
+    if used.left:
+        text = ngettext(
+            "You signed in with a recovery code and have %(count)d recovery code left. Generate a new set in "
+            "My account, Security (Recovery codes); if you lost your authenticator, set a new one up there too.",
+            "You signed in with a recovery code and have %(count)d recovery codes left. Generate a new set in "
+            "My account, Security (Recovery codes); if you lost your authenticator, set a new one up there too.",
+            used.left,
+        ) % {"count": used.left}
+    else:
+        text = _(
+            "You signed in with a recovery code and have no recovery codes left. Generate a new set in "
+            "My account, Security (Recovery codes); if you lost your authenticator, set a new one up there too."
+        )
+    messages.warning(context.request, text)
 
 
 class RecoveryCodeAuthenticateForm(base_forms.AuthenticateForm):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-
+from firmid.accounts.language import language_of
 from firmid.core import clock
 from firmid.core.client_address import client_address
+from firmid.core.mail import send_templated
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -19,10 +17,7 @@ if TYPE_CHECKING:
 
 def send(template: str, user: User, **context: object) -> None:
     """Send `templates/firmid/email/<template>_{subject,message}.txt` to the user."""
-    context = {"user": user, **context}
-    subject = render_to_string(f"firmid/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"firmid/email/{template}_message.txt", context)
-    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
+    send_templated(template, user.email, {"user": user, **context}, language=language_of(user))
 
 
 def code_used(*, user: User, request: HttpRequest | None, left: int) -> None:
@@ -32,12 +27,12 @@ def code_used(*, user: User, request: HttpRequest | None, left: int) -> None:
     send(
         "recovery_code_used",
         user,
-        at=clock.now().strftime("%Y-%m-%d %H:%M UTC"),
-        ip=(client_address(request) if request is not None else "") or "an unknown address",
+        at=clock.now(),
+        ip=client_address(request) if request is not None else "",
         left=left,
         few_left=left <= FEW_LEFT,
     )
 
 
 def codes_regenerated(*, user: User) -> None:
-    send("recovery_codes_generated", user, at=clock.now().strftime("%Y-%m-%d %H:%M UTC"))
+    send("recovery_codes_generated", user, at=clock.now())

@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 
 from firmid.accounts.models import User
@@ -19,7 +21,7 @@ from firmid.mfa.factors.recovery_codes import codes, flows, store
 from firmid.mfa.selectors import user_factors
 
 CODES_TEMPLATE = "firmid/mfa/recovery_codes/codes.html"
-FILE_NAME = "firmid-recovery-codes.txt"
+FILE_NAME = pgettext_lazy("file name", "firmid-recovery-codes.txt")
 
 
 def codes_page(request: HttpRequest, *, user: User, plain: list[str], **context: object) -> HttpResponse:
@@ -38,12 +40,12 @@ def download_response(*, user: User, posted: list[str]) -> HttpResponse:
     row = store.user_set(user_id=user.pk)
     parsed = [codes.parse_code(raw) for raw in posted]
     if row is None or not parsed or len(parsed) > codes.COUNT or any(c is None for c in parsed):
-        raise BadRequest("These are not your recovery codes.")
+        raise BadRequest(_("These are not your recovery codes."))
     if any(store.knows(row, c) != "unused" for c in parsed):
-        raise BadRequest("These are not your current recovery codes: generate a new set from My account.")
+        raise BadRequest(_("These are not your current recovery codes: generate a new set from My account."))
     lines = [
-        f"firmid recovery codes for {user.email}",
-        "Each code works once, in place of your authenticator's code. Keep them somewhere safe.",
+        _("firmid recovery codes for %(email)s") % {"email": user.email},
+        _("Each code works once, in place of your authenticator's code. Keep them somewhere safe."),
         "",
         *(codes.shown(c) for c in parsed),
         "",
@@ -109,5 +111,5 @@ class RemoveView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if flows.recovery_codes_remove(request=request, user=request.user):
-            messages.success(request, "Your recovery codes were removed: none of them works any more.")
+            messages.success(request, _("Your recovery codes were removed: none of them works any more."))
         return HttpResponseRedirect(reverse("myaccount:home"))

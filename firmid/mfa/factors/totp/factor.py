@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from firmid.core import crypto
 from firmid.mfa.factors.base import Factor
@@ -26,7 +27,9 @@ class TotpFactor(Factor):
 
     kind = Authenticator.Type.TOTP.value
     amr = "otp"
-    label = "authenticator app"
+    label = _("authenticator app")
+    kind_label = _("Authenticator app")
+    add_label = _("Add an authenticator app")
     guard_state_cleared = totp_guard.CLEARED
     enrol_url_name = "mfa_activate_totp"
     remove_url_name = "mfa_deactivate_totp"

@@ -7,6 +7,7 @@ from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from firmid.accounts.models import User
 from firmid.audit.actions import AuditAction
@@ -47,7 +48,7 @@ def complete_enrolment(request: HttpRequest, user: User, secret: str) -> Authent
             authenticator = TOTP.activate(user, secret).instance
             audit_factor_added(request=request, user=user, authenticator=authenticator)
     except IntegrityError:
-        raise Conflict("An authenticator is already set up for this account. Sign in again.") from None
+        raise Conflict(_("An authenticator is already set up for this account. Sign in again.")) from None
     request.session.pop(PENDING_SECRET, None)
     # Its receiver (firmid.mfa.step_up) counts the factor as this sign-in's second factor.
     signals.authenticator_added.send(sender=Authenticator, request=request, user=user, authenticator=authenticator)
@@ -110,7 +111,7 @@ def replace_totp(*, request: HttpRequest, authenticator: Authenticator, secret: 
             data={**authenticator.data, "secret": crypto.encrypt(secret)}
         )
         if not replaced:
-            raise Conflict("Your authenticator app was removed meanwhile: set a new one up from My account.")
+            raise Conflict(_("Your authenticator app was removed meanwhile: set a new one up from My account."))
         audit_record(
             action=AuditAction.MFA_FACTOR_REPLACED,
             actor=user,

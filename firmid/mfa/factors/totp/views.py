@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic.edit import FormView
 
@@ -41,7 +42,7 @@ class ActivateTOTPView(totp_views.ActivateTOTPView):
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
         if request.user.is_authenticated and not user_mfa_options(user=request.user).allows(TOTP.kind):
-            return render(request, "firmid/mfa/method_not_allowed.html", {"method": TOTP.label}, status=403)
+            return render(request, "firmid/mfa/method_not_allowed.html", {"method": TOTP.kind_label}, status=403)
         return super().dispatch(request, *args, **kwargs)
 
     def get_success_url(self) -> str:
@@ -106,7 +107,7 @@ class ReplaceTOTPView(View):
         except ServiceError as error:
             messages.error(request, error.message)
             return HttpResponseRedirect(reverse(MY_ACCOUNT))
-        messages.success(request, "Your new authenticator app is set up; the old one no longer works.")
+        messages.success(request, _("Your new authenticator app is set up; the old one no longer works."))
         return HttpResponseRedirect(reverse(MY_ACCOUNT))
 
     def _render(self, form: EnrolForm, status: int = 200) -> HttpResponse:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from firmid.mfa.factors.base import Factor, FactorSummary
 from firmid.mfa.verification import Outcome
@@ -23,7 +24,9 @@ class WebAuthnFactor(Factor):
 
     kind = Authenticator.Type.WEBAUTHN.value
     amr = "hwk"  # RFC 8176: proof of possession of a hardware-secured key
-    label = "passkey or security key"
+    label = _("passkey or security key")
+    kind_label = _("Passkey or security key")
+    add_label = _("Add a passkey or security key")
     takes_typed_code = False
     enrol_url_name = "mfa_add_webauthn"
     remove_url_name = "mfa_remove_webauthn"
@@ -55,7 +58,7 @@ class WebAuthnFactor(Factor):
             name=str(authenticator.data.get("name") or self.label),
             added=authenticator.created_at,
             last_used=authenticator.last_used_at,
-            kind_label="Passkey or security key",
+            kind_label=str(self.kind_label),
         )
 
     def verify(

@@ -6,6 +6,8 @@ from allauth.mfa import signals
 from allauth.mfa.models import Authenticator
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from firmid.accounts.models import User
 from firmid.core import clock
@@ -43,7 +45,7 @@ def remove_passkey(*, request: HttpRequest, authenticator: Authenticator) -> Non
     removal of a key asks nobody.
     """
     if user_mfa_decision_without(user=authenticator.user, authenticator=authenticator).must_enroll:
-        raise Conflict("This is your last allowed second factor and your account requires one: add another first.")
+        raise Conflict(_("This is your last allowed second factor and your account requires one: add another first."))
     with transaction.atomic():
         audit_factor_removed(request=request, user=authenticator.user, authenticator=authenticator)
         remove_webauthn(request, authenticator)
@@ -94,7 +96,7 @@ def forget_passwordless_offered(**kwargs: object) -> None:
     _offered.update(until=0.0)
 
 
-PASSWORDLESS_REFUSED = (
+PASSWORDLESS_REFUSED = gettext_lazy(
     "You cannot sign in with a passkey alone: your firm does not allow it for your account. "
     "Give your address and password instead."
 )

@@ -8,6 +8,7 @@ from allauth.core import context
 from allauth.mfa.models import Authenticator
 from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from firmid.audit.actions import AuditAction, AuditOutcome
 from firmid.audit.services import audit_record
@@ -15,12 +16,12 @@ from firmid.core.seams.allauth import post_authentication
 from firmid.mfa import notifications
 from firmid.mfa.factors.webauthn import auth
 
-UNREADABLE = "Your browser's answer could not be read. Try again."
-WRONG_ORIGIN = "This passkey answer did not come from this site. Open firmid at its usual address and try again."
+UNREADABLE = _("Your browser's answer could not be read. Try again.")
+WRONG_ORIGIN = _("This passkey answer did not come from this site. Open firmid at its usual address and try again.")
 
 KIND_CHOICES = [
-    ("passkey", "Passkey (on this device or your phone, unlocked with your fingerprint, face or PIN)"),
-    ("security_key", "Security key (a USB or NFC key you plug in or tap)"),
+    ("passkey", _("Passkey (on this device or your phone, unlocked with your fingerprint, face or PIN)")),
+    ("security_key", _("Security key (a USB or NFC key you plug in or tap)")),
 ]
 
 
@@ -48,8 +49,8 @@ class _CreationMixin:
 class AddWebAuthnForm(_CreationMixin, webauthn_forms.AddWebAuthnForm):
     """A passkey or security key added from My account."""
 
-    name = forms.CharField(label="Name of this key", max_length=64, required=False)
-    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="passkey", widget=forms.RadioSelect)
+    name = forms.CharField(label=_("Name of this key"), max_length=64, required=False)
+    kind = forms.ChoiceField(label=_("Kind of key"), choices=KIND_CHOICES, initial="passkey", widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,8 +60,8 @@ class AddWebAuthnForm(_CreationMixin, webauthn_forms.AddWebAuthnForm):
 class EnrolWebAuthnForm(_CreationMixin, webauthn_forms.SignupWebAuthnForm):
     """A passkey or security key set up on Enhance your account security, during sign-in."""
 
-    name = forms.CharField(label="Name of this key", max_length=64, required=False)
-    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="passkey", widget=forms.RadioSelect)
+    name = forms.CharField(label=_("Name of this key"), max_length=64, required=False)
+    kind = forms.ChoiceField(label=_("Kind of key"), choices=KIND_CHOICES, initial="passkey", widget=forms.RadioSelect)
 
 
 class _AssertionMixin:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 
 from firmid.core.errors import ServiceError
 from firmid.mfa.factors.recovery_codes.flows import has_fresh
@@ -27,7 +28,7 @@ MY_ACCOUNT = "myaccount:home"
 
 def _refused_kind(request: HttpRequest) -> HttpResponse | None:
     if request.user.is_authenticated and not flows.may_add(request.user):
-        return render(request, "firmid/mfa/method_not_allowed.html", {"method": WEBAUTHN.label}, status=403)
+        return render(request, "firmid/mfa/method_not_allowed.html", {"method": WEBAUTHN.kind_label}, status=403)
     return None
 
 
@@ -101,5 +102,5 @@ class RenamePasskeyView(webauthn_views.EditWebAuthnView):
     template_name = "firmid/mfa/webauthn/rename.html"
 
     def get_success_url(self) -> str:
-        messages.success(self.request, "The key was renamed.")
+        messages.success(self.request, _("The key was renamed."))
         return reverse(MY_ACCOUNT)

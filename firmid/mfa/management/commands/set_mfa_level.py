@@ -1,14 +1,23 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
 
+from firmid.core.cli import TranslatedCommand
+from firmid.mfa.levels.changes import LevelChange
 from firmid.mfa.levels.inputs import parse_level, parse_mandatory_from, parse_methods, parse_user_type
 from firmid.mfa.levels.services import TypeSettingsInput, firm_save_mfa_settings
-from firmid.mfa.management.commands._cli import actor_with_email, firm_named, refusals_as_command_errors
+from firmid.mfa.management.commands._cli import (
+    actor_with_email,
+    firm_named,
+    level_change_text,
+    refusals_as_command_errors,
+)
 from firmid.policy import MfaLevel, UserType
+from firmid.tenancy.labels import label
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = (
         "Set a firm's MFA level for one user type (optionally Mandatory from a day, and the allowed methods), "
         "as a level 2 or 3 support agent (audited)."
@@ -55,6 +64,8 @@ class Command(BaseCommand):
                 confirmed=options["confirm"],
             )
         for change in (*plan.level_changes, *plan.option_changes):
-            self.stdout.write(self.style.SUCCESS(f"{firm.name}: {change}"))
+            text = level_change_text(change) if isinstance(change, LevelChange) else str(change)
+            self.stdout.write(self.style.SUCCESS(_("%(firm)s: %(change)s") % {"firm": firm.name, "change": text}))
         if not plan.changed:
-            self.stdout.write(f"{firm.name}: {user_type.label} already at {settings.level.label}; nothing changed.")
+            unchanged = _("%(firm)s: %(type)s already at %(level)s; nothing changed.")
+            self.stdout.write(unchanged % {"firm": firm.name, "type": label(user_type), "level": label(settings.level)})

@@ -15,14 +15,14 @@
 
   function showError (form, error) {
     const place = form.querySelector('[data-passkey-error]') || document.querySelector('[data-passkey-error]')
+    if (!place) return
+    // The words come from the page, in its language (data-cancelled, data-failed); English otherwise.
     const cancelled = error && error.name === 'NotAllowedError'
     const text = cancelled
-      ? 'The browser did not use a passkey: it was cancelled or timed out. Try again.'
-      : 'Your browser could not use a passkey here' + (error && error.name ? ' (' + error.name + ')' : '') + '.'
-    if (place) {
-      place.textContent = text
-      place.hidden = false
-    }
+      ? place.dataset.cancelled || 'The browser did not use a passkey: it was cancelled or timed out. Try again.'
+      : (place.dataset.failed || 'Your browser could not use a passkey here.') + (error && error.name ? ' (' + error.name + ')' : '')
+    place.textContent = text
+    place.hidden = false
   }
 
   function submitWith (form, credential) {
