@@ -55,9 +55,14 @@ test: install lint demo-idp
 	test -d tests/a11y/node_modules || npm ci --prefix tests/a11y --no-audit --no-fund
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not multiprocess and not faults"
 	$(BIN)/python -m pytest -m "multiprocess or faults"
-	scripts/with-services --redis -- $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not multiprocess and not faults" -p no:cacheprovider
+	scripts/with-services --redis -- $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not multiprocess and not faults" -p no:cacheprovider $(STORE_INDEPENDENT)
 
 TEST_WORKERS ?= $(shell nproc)
+# What the second run leaves out: tests of what pages look like and say (accessibility,
+# layouts, the French walk-through, the catalogues), which no database or cache changes.
+STORE_INDEPENDENT := --ignore=tests/i18n --ignore=tests/e2e/test_a11y_pages.py \
+	--ignore=tests/e2e/test_a11y_keyboard.py --ignore=tests/e2e/test_layout_responsive.py \
+	--ignore=tests/e2e/test_french_walkthrough.py
 
 # The French catalogues (docs/i18n.md): extract what the code marks, then compile the .mo files.
 messages: install
